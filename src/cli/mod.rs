@@ -1,0 +1,124 @@
+//! The command line: clap definitions, dispatch and exit statuses.
+//!
+//! Exit statuses: 0 success; 1 the input was bad (rule, evidence or profile
+//! errors, unreadable files); 2 a usage error (clap's own status).
+
+mod check;
+mod explain;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::span::SourceMap;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "warrant",
+    version,
+    about = "Check health rules, evaluate a profile and explain every suggestion with its evidence"
+)]
+pub struct Cli {
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColourChoice::Auto)]
+    pub color: ColourChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate a profile and explain every suggestion, test and caution.
+    Explain(explain::ExplainArgs),
+    /// Check rule and evidence files and report every problem.
+    Check(check::CheckArgs),
+}
+
+/// Where the knowledge base comes from; the bundled one by default.
+#[derive(Debug, Args)]
+pub struct KnowledgeBaseArgs {
+    /// Directory of `*.warrant` rule files to use instead of the bundled rules.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Directory of `*.yaml` evidence files to use instead of the bundled evidence.
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColourChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColourChoice {
+    fn enabled(self, terminal: bool) -> bool {
+        match self {
+            ColourChoice::Always => true,
+            ColourChoice::Never => false,
+            ColourChoice::Auto => {
+                terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+/// The documented exit statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success = 0,
+    /// Rules, evidence, a profile or a file was bad.
+    InputError = 1,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// Parses arguments and runs one command.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let output = Output { colour: cli.color };
+    let status = match &cli.command {
+        Command::Explain(args) => explain::run(args, &output),
+        Command::Check(args) => check::run(args, &output),
+    };
+    status.into()
+}
+
+/// Where commands write, and whether in colour.
+pub struct Output {
+    colour: ColourChoice,
+}
+
+impl Output {
+    pub fn stdout_colour(&self) -> bool {
+        self.colour.enabled(std::io::stdout().is_terminal())
+    }
+
+    /// Writes all of `text` to stdout at once; a closed pipe is not an error.
+    pub fn print(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
+    }
+
+    /// Renders diagnostics to stderr.
+    pub fn diagnostics(&self, sources: &SourceMap, diagnostics: &[Diagnostic]) {
+        let colour = self.colour.enabled(std::io::stderr().is_terminal());
+        let text = diagnostic::render(sources, diagnostics, colour);
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    pub fn eprint(&self, text: &str) {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+}

@@ -1,0 +1,250 @@
+//! The one diagnostic type every stage reports through, and its rendering.
+//!
+//! Stages build [`Diagnostic`]s (code, message, labelled spans, help); the CLI
+//! renders them with codespan-reporting. Codes are stable: `E01xx` syntax,
+//! `E02xx` names, `E03xx` units, `E04xx` graph, `E05xx` evidence, `E06xx`
+//! profile, `E07xx` input/output, `E09xx` internal.
+
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term;
+use serde::Serialize;
+
+use crate::span::{FileId, SourceMap, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A span with a short message under it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Label {
+    #[serde(skip)]
+    pub span: Span,
+    pub message: String,
+    /// The primary label marks the offending text; secondary ones give context.
+    pub primary: bool,
+}
+
+/// One problem found in the user's input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub labels: Vec<Label>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            note: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    /// Marks the offending text.
+    pub fn primary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: true,
+        });
+        self
+    }
+
+    /// Marks the offending text when its place is known.
+    pub fn maybe_primary(self, span: Option<Span>, message: impl Into<String>) -> Self {
+        match span {
+            Some(span) => self.primary(span, message),
+            None => self,
+        }
+    }
+
+    /// Points at related text, such as the first of two duplicates.
+    pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: false,
+        });
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a help line only when there is one to give.
+    pub fn maybe_help(self, help: Option<String>) -> Self {
+        match help {
+            Some(help) => self.help(help),
+            None => self,
+        }
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The span of the primary label, if any: what sorting and `file:line:col` use.
+    pub fn primary_span(&self) -> Option<Span> {
+        self.labels.iter().find(|l| l.primary).map(|l| l.span)
+    }
+}
+
+/// Sorts diagnostics by file, position and code, so output is stable.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| d.primary_span().map(|s| (s.file, s.start, s.end));
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.code.cmp(b.code))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+/// Renders diagnostics as codespan-reporting does on a terminal, with or
+/// without ANSI colour.
+pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], colour: bool) -> String {
+    let config = term::Config::default();
+    let files = Sources(sources);
+    let mut buffer = if colour {
+        termcolor::Buffer::ansi()
+    } else {
+        termcolor::Buffer::no_color()
+    };
+    for diagnostic in diagnostics {
+        let rendered =
+            term::emit_to_write_style(&mut buffer, &config, &files, &to_codespan(diagnostic));
+        if rendered.is_err() {
+            // A label outside its file is our bug; still say what went wrong.
+            let plain = format!(
+                "{}[{}]: {}\n",
+                severity_word(diagnostic.severity),
+                diagnostic.code,
+                diagnostic.message
+            );
+            let _ = std::io::Write::write_all(&mut buffer, plain.as_bytes());
+        }
+    }
+    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+}
+
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// `N errors, M warnings`, for the end of a `check` run.
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
+}
+
+fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<FileId> {
+    let severity = match diagnostic.severity {
+        Severity::Error => cs::Severity::Error,
+        Severity::Warning => cs::Severity::Warning,
+    };
+    let labels = diagnostic
+        .labels
+        .iter()
+        .map(|label| {
+            let style = if label.primary {
+                cs::LabelStyle::Primary
+            } else {
+                cs::LabelStyle::Secondary
+            };
+            cs::Label::new(style, label.span.file, label.span.range()).with_message(&label.message)
+        })
+        .collect();
+    let notes = diagnostic
+        .help
+        .iter()
+        .map(|h| format!("help: {h}"))
+        .chain(diagnostic.note.iter().map(|n| format!("note: {n}")))
+        .collect();
+    cs::Diagnostic::new(severity)
+        .with_code(diagnostic.code)
+        .with_message(&diagnostic.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// codespan-reporting's view of our [`SourceMap`].
+struct Sources<'a>(&'a SourceMap);
+
+impl<'a> Files<'a> for Sources<'a> {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.0
+            .get(id)
+            .map(|f| f.name.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.0
+            .get(id)
+            .map(|f| f.text.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        let file = self.0.get(id).ok_or(FilesError::FileMissing)?;
+        Ok(file.line_col(byte_index).0 - 1)
+    }
+
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, FilesError> {
+        let file = self.0.get(id).ok_or(FilesError::FileMissing)?;
+        let start = file.offset_of(line_index + 1, 1);
+        let next = file.offset_of(line_index + 2, 1);
+        if start > file.text.len() {
+            return Err(FilesError::LineTooLarge {
+                given: line_index,
+                max: file.line_col(file.text.len()).0 - 1,
+            });
+        }
+        Ok(start..next.max(start))
+    }
+}

@@ -1,0 +1,212 @@
+//! The report as Markdown, for notes, tickets and rendered documentation.
+
+use std::fmt::Write as _;
+
+use super::report::{Finding, Reason, Report};
+use crate::infer::Truth;
+use crate::units::format_number;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let profile = report.profile.as_deref().unwrap_or("unnamed profile");
+    let _ = writeln!(out, "# Warrant report: {profile}\n");
+    let _ = writeln!(out, "> **Not medical advice.** {}\n", report.disclaimer);
+    for file in &report.knowledge_base {
+        let title = file.title.as_deref().unwrap_or(&file.file);
+        let version = file
+            .version
+            .as_ref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let reviewed = file
+            .reviewed
+            .as_ref()
+            .map(|r| format!(", reviewed {r}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "- Rules: {title}{version}{reviewed} (`{}`)", file.file);
+    }
+    section(
+        &mut out,
+        "Suggestions",
+        &report.suggestions,
+        "No supplement is suggested for this profile.",
+    );
+    section(
+        &mut out,
+        "Tests to consider",
+        &report.tests,
+        "No test is called for by the data given.",
+    );
+    let _ = writeln!(out, "\n## Test first\n");
+    if report.test_first.is_empty() {
+        let _ = writeln!(out, "Nothing is left undecided by missing data.");
+    }
+    for undecided in &report.test_first {
+        let missing: Vec<String> = undecided
+            .missing
+            .iter()
+            .map(|m| format!("`{}` ({}, profile field `{}`)", m.input, m.label, m.field))
+            .collect();
+        let _ = writeln!(
+            out,
+            "- **{}** ({} `{}`) cannot be decided yet. Missing: {}.",
+            undecided.label,
+            undecided.kind,
+            undecided.id,
+            missing.join("; ")
+        );
+    }
+    section(
+        &mut out,
+        "Cautions",
+        &report.cautions,
+        "No caution applies to the data given.",
+    );
+    if !report.not_suggested.is_empty() {
+        section(
+            &mut out,
+            "Not suggested (contraindicated)",
+            &report.not_suggested,
+            "",
+        );
+    }
+    let _ = writeln!(out, "\n---\n\n*{}*", report.disclaimer);
+    out
+}
+
+fn section(out: &mut String, title: &str, findings: &[Finding], empty: &str) {
+    let _ = writeln!(out, "\n## {title}\n");
+    if findings.is_empty() {
+        let _ = writeln!(out, "{empty}");
+    }
+    for finding in findings {
+        render_finding(out, finding);
+    }
+}
+
+fn render_finding(out: &mut String, finding: &Finding) {
+    let strength = finding
+        .strength
+        .map(|s| match s {
+            crate::syntax::ast::Strength::Strong => " — strong recommendation",
+            crate::syntax::ast::Strength::Conditional => " — conditional recommendation",
+        })
+        .unwrap_or("");
+    let unsupported = if finding.verified_support {
+        ""
+    } else {
+        " — rests only on citations that could not be verified"
+    };
+    let _ = writeln!(out, "### {}{strength}{unsupported}\n", finding.label);
+    if let Some(advice) = &finding.advice {
+        if let Some(form) = &advice.form {
+            let _ = writeln!(out, "- **Form:** {form}");
+        }
+        if let Some(dose) = &advice.dose {
+            let _ = writeln!(out, "- **Dose:** {dose}");
+        }
+        if !advice.timing.is_empty() {
+            let _ = writeln!(
+                out,
+                "- **Timing:** {}",
+                advice.timing.join(", ").replace('_', " ")
+            );
+        }
+        if !advice.take_with.is_empty() {
+            let _ = writeln!(
+                out,
+                "- **Take with:** {}",
+                advice.take_with.join(", ").replace('_', " ")
+            );
+        }
+        for separation in &advice.separate_from {
+            let _ = writeln!(
+                out,
+                "- **Keep apart from:** {} (at least {} h)",
+                separation.items.join(", ").replace('_', " "),
+                format_number(separation.hours)
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(because) = &finding.because {
+        let _ = writeln!(out, "**Why**\n");
+        render_reason(out, 0, because);
+        out.push('\n');
+    }
+    if let Some(contra) = &finding.contraindications {
+        let _ = writeln!(out, "**Contraindications checked**\n");
+        render_reason(out, 0, contra);
+        out.push('\n');
+    }
+    if !finding.evidence.is_empty() {
+        let _ = writeln!(out, "**Evidence**\n");
+        for e in &finding.evidence {
+            let n = e.n.map(|n| format!(", n = {n}")).unwrap_or_default();
+            let duration = e
+                .duration
+                .as_ref()
+                .map(|d| format!(", {d}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}. {} *{}{n}{duration}; certainty {}; {}.* {}",
+                e.number,
+                e.citation,
+                e.design,
+                e.certainty,
+                e.stance.keyword(),
+                e.finding
+            );
+            if !e.limitations.is_empty() {
+                let _ = writeln!(out, "   - Limitations: {}.", e.limitations.join("; "));
+            }
+            match &e.citation_check {
+                Some(check) => {
+                    let _ = writeln!(out, "   - Citation {}: {check}", e.verification.describe());
+                }
+                None => {
+                    let _ = writeln!(out, "   - Citation: {}.", e.verification.describe());
+                }
+            }
+            if !e.identifiers.is_empty() {
+                let _ = writeln!(out, "   - {}", e.identifiers.join(", "));
+            }
+        }
+        out.push('\n');
+    }
+    if !finding.caveats.is_empty() {
+        let _ = writeln!(out, "**Caveats**\n");
+        for caveat in &finding.caveats {
+            let _ = writeln!(out, "- {caveat}");
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "<sub>Rule `{}` at `{}`</sub>\n",
+        finding.id, finding.source
+    );
+}
+
+fn render_reason(out: &mut String, depth: usize, reason: &Reason) {
+    let mark = match reason.truth {
+        Truth::True => "yes",
+        Truth::False => "no",
+        Truth::Unknown => "unknown",
+    };
+    let value = reason
+        .value
+        .as_ref()
+        .map(|v| format!(": {v}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{}- [{mark}] `{}`{value}",
+        "  ".repeat(depth),
+        reason.condition
+    );
+    for part in &reason.parts {
+        render_reason(out, depth + 1, part);
+    }
+}

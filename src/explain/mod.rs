@@ -1,0 +1,34 @@
+//! Stage five: an [`Evaluation`](crate::infer::Evaluation) in, a rendered
+//! report out, as text, Markdown or JSON.
+//!
+//! [`report::build`] walks back from each outcome to the facts, thresholds
+//! and evidence behind it; the renderers only lay that model out. Output is
+//! deterministic: outcomes in declaration order, citations as written.
+
+mod markdown;
+pub mod report;
+mod text;
+
+pub use report::{Report, build};
+
+/// The output formats of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// Renders a report. `colour` applies to text only.
+pub fn render(report: &Report, format: Format, colour: bool) -> String {
+    match format {
+        Format::Text => text::render(report, colour),
+        Format::Markdown => markdown::render(report),
+        Format::Json => {
+            // Serialising plain data to a String cannot fail.
+            let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
+            json.push('\n');
+            json
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The report as plain text for a terminal, with optional ANSI colour.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+
+use super::report::{AdviceView, EvidenceView, Finding, Reason, Report};
+use crate::infer::Truth;
+
+const WIDTH: usize = 88;
+
+/// Renders the report; `colour` adds ANSI styles.
+pub fn render(report: &Report, colour: bool) -> String {
+    let mut out = Out {
+        text: String::new(),
+        colour,
+    };
+    let profile = report.profile.as_deref().unwrap_or("unnamed profile");
+    out.heading(&format!("Warrant report: {profile}"));
+    for file in &report.knowledge_base {
+        let title = file.title.as_deref().unwrap_or(&file.file);
+        let version = file
+            .version
+            .as_ref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let reviewed = file
+            .reviewed
+            .as_ref()
+            .map(|r| format!(", reviewed {r}"))
+            .unwrap_or_default();
+        out.line(0, &format!("Rules: {title}{version}{reviewed}"));
+    }
+    out.blank();
+    out.wrapped(
+        0,
+        "",
+        "Not medical advice: read the note at the end before acting on anything here.",
+    );
+
+    section(
+        &mut out,
+        "Suggestions",
+        &report.suggestions,
+        "No supplement is suggested for this profile.",
+    );
+    section(
+        &mut out,
+        "Tests to consider",
+        &report.tests,
+        "No test is called for by the data given.",
+    );
+    out.blank();
+    out.heading("Test first");
+    if report.test_first.is_empty() {
+        out.line(2, "Nothing is left undecided by missing data.");
+    }
+    for undecided in &report.test_first {
+        let missing: Vec<String> = undecided
+            .missing
+            .iter()
+            .map(|m| format!("{} ({}, profile field `{}`)", m.input, m.label, m.field))
+            .collect();
+        out.wrapped(
+            2,
+            "- ",
+            &format!(
+                "{} [{} `{}`] cannot be decided yet.",
+                undecided.label, undecided.kind, undecided.id
+            ),
+        );
+        out.wrapped(4, "", &format!("Missing: {}.", missing.join("; ")));
+    }
+    section(
+        &mut out,
+        "Cautions",
+        &report.cautions,
+        "No caution applies to the data given.",
+    );
+    if !report.not_suggested.is_empty() {
+        section(
+            &mut out,
+            "Not suggested (contraindicated)",
+            &report.not_suggested,
+            "",
+        );
+    }
+    out.blank();
+    out.heading("Not medical advice");
+    out.wrapped(2, "", report.disclaimer);
+    out.text
+}
+
+fn section(out: &mut Out, title: &str, findings: &[Finding], empty: &str) {
+    out.blank();
+    out.heading(title);
+    if findings.is_empty() {
+        out.line(2, empty);
+    }
+    for (index, finding) in findings.iter().enumerate() {
+        if index > 0 {
+            out.blank();
+        }
+        render_finding(out, index + 1, finding);
+    }
+}
+
+fn render_finding(out: &mut Out, number: usize, finding: &Finding) {
+    let strength = finding
+        .strength
+        .map(|s| match s {
+            crate::syntax::ast::Strength::Strong => " [strong recommendation]",
+            crate::syntax::ast::Strength::Conditional => " [conditional recommendation]",
+        })
+        .unwrap_or("");
+    let unsupported = if finding.verified_support {
+        ""
+    } else {
+        " [rests only on citations that could not be verified]"
+    };
+    let heading = format!("{number}. {}{strength}{unsupported}", finding.label);
+    let styled = out.paint(&heading, Style::new().bold());
+    out.text.push_str(&format!("  {styled}\n"));
+    if let Some(advice) = &finding.advice {
+        render_advice(out, advice);
+    }
+    if let Some(because) = &finding.because {
+        out.line(4, "Why:");
+        render_reason(out, 6, because);
+    }
+    if let Some(contra) = &finding.contraindications {
+        let verdict = match contra.truth {
+            Truth::False => "none apply",
+            Truth::True => "one applies",
+            Truth::Unknown => "could not all be ruled out",
+        };
+        out.line(4, &format!("Contraindications checked ({verdict}):"));
+        render_reason(out, 6, contra);
+    }
+    if !finding.evidence.is_empty() {
+        out.line(4, "Evidence:");
+        for evidence in &finding.evidence {
+            render_evidence(out, evidence);
+        }
+    }
+    if !finding.caveats.is_empty() {
+        out.line(4, "Caveats:");
+        for caveat in &finding.caveats {
+            out.wrapped(6, "- ", caveat);
+        }
+    }
+    out.line(4, &format!("Rule: {} ({})", finding.id, finding.source));
+}
+
+fn render_advice(out: &mut Out, advice: &AdviceView) {
+    out.line(4, "What to do:");
+    if let Some(form) = &advice.form {
+        out.wrapped(6, "", &format!("Form: {form}"));
+    }
+    if let Some(dose) = &advice.dose {
+        out.wrapped(6, "", &format!("Dose: {dose}"));
+    }
+    if !advice.timing.is_empty() {
+        let words: Vec<String> = advice.timing.iter().map(|t| t.replace('_', " ")).collect();
+        out.wrapped(6, "", &format!("Timing: {}", words.join(", ")));
+    }
+    if !advice.take_with.is_empty() {
+        out.wrapped(
+            6,
+            "",
+            &format!("Take with: {}", human_list(&advice.take_with)),
+        );
+    }
+    for separation in &advice.separate_from {
+        out.wrapped(
+            6,
+            "",
+            &format!(
+                "Keep apart from: {} (at least {} h)",
+                human_list(&separation.items),
+                crate::units::format_number(separation.hours)
+            ),
+        );
+    }
+}
+
+fn human_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| i.replace('_', " "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn render_reason(out: &mut Out, indent: usize, reason: &Reason) {
+    let mark = match reason.truth {
+        Truth::True => out.paint(
+            "[yes]",
+            Style::new().fg_color(Some(AnsiColor::Green.into())),
+        ),
+        Truth::False => out.paint("[no]", Style::new().fg_color(Some(AnsiColor::Red.into()))),
+        Truth::Unknown => out.paint(
+            "[unknown]",
+            Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        ),
+    };
+    let value = reason
+        .value
+        .as_ref()
+        .map(|v| format!(": {v}"))
+        .unwrap_or_default();
+    out.text.push_str(&format!(
+        "{}{mark} {}{value}\n",
+        " ".repeat(indent),
+        reason.condition
+    ));
+    for part in &reason.parts {
+        render_reason(out, indent + 2, part);
+    }
+}
+
+fn render_evidence(out: &mut Out, evidence: &EvidenceView) {
+    let prefix = format!("[{}] ", evidence.number);
+    out.wrapped(6, &prefix, &evidence.citation);
+    let indent = 6 + prefix.len();
+    let mut design = evidence.design.to_string();
+    if let Some(n) = evidence.n {
+        let _ = write!(design, ", n = {n}");
+    }
+    if let Some(duration) = &evidence.duration {
+        let _ = write!(design, ", {duration}");
+    }
+    out.wrapped(
+        indent,
+        "",
+        &format!(
+            "{design}; certainty {}; {}.",
+            evidence.certainty,
+            evidence.stance.keyword()
+        ),
+    );
+    out.wrapped(indent, "", &format!("Finding: {}", evidence.finding));
+    if !evidence.limitations.is_empty() {
+        out.wrapped(
+            indent,
+            "",
+            &format!("Limitations: {}.", evidence.limitations.join("; ")),
+        );
+    }
+    let check = match &evidence.citation_check {
+        Some(check) => format!("Citation {}: {check}", evidence.verification.describe()),
+        None => format!("Citation: {}.", evidence.verification.describe()),
+    };
+    out.wrapped(indent, "", &check);
+    if !evidence.identifiers.is_empty() {
+        out.wrapped(indent, "", &evidence.identifiers.join(", "));
+    }
+}
+
+/// The text being built, and whether to colour it.
+struct Out {
+    text: String,
+    colour: bool,
+}
+
+impl Out {
+    fn paint(&self, text: &str, style: Style) -> String {
+        if self.colour {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn heading(&mut self, text: &str) {
+        let styled = self.paint(&text.to_uppercase(), Style::new().bold().underline());
+        self.text.push_str(&styled);
+        self.text.push('\n');
+    }
+
+    fn blank(&mut self) {
+        self.text.push('\n');
+    }
+
+    fn line(&mut self, indent: usize, text: &str) {
+        let _ = writeln!(self.text, "{}{text}", " ".repeat(indent));
+    }
+
+    /// Word-wraps `text` at [`WIDTH`], the first line after `prefix` and the
+    /// rest aligned under it.
+    fn wrapped(&mut self, indent: usize, prefix: &str, text: &str) {
+        let first = format!("{}{prefix}", " ".repeat(indent));
+        let rest = " ".repeat(indent + prefix.chars().count());
+        let mut line = first.clone();
+        let mut empty = true;
+        for word in text.split_whitespace() {
+            let fits = line.chars().count() + 1 + word.chars().count() <= WIDTH;
+            if !empty && !fits {
+                self.text.push_str(line.trim_end());
+                self.text.push('\n');
+                line = rest.clone();
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(word);
+            empty = false;
+        }
+        self.text.push_str(line.trim_end());
+        self.text.push('\n');
+    }
+}

@@ -1,0 +1,278 @@
+//! Stage three: a checked [`Program`] in, a [`KnowledgeGraph`] out.
+//!
+//! Inputs, the atomic conditions of every rule, derived facts, outcomes and
+//! evidence records become nodes; "feeds", "qualifies" (a contraindication)
+//! and "supports" / "refutes" / "mixed" (a citation) become edges. Cycles
+//! among facts are found here with Tarjan's algorithm and reported as
+//! `a -> b -> a`; an acyclic graph yields the evaluation order.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::check::{Expr, InputId, Program, RuleId};
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+use crate::syntax::ast::Stance;
+
+/// A node of the knowledge graph.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Input(InputId),
+    /// One atomic condition of a rule, with where it was written.
+    Condition {
+        rule: RuleId,
+        role: Role,
+        span: Span,
+    },
+    Rule(RuleId),
+    Evidence(String),
+}
+
+/// Whether a condition is part of a rule's `when` or its `unless`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    When,
+    Unless,
+}
+
+/// An edge of the knowledge graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    /// A value flows into a condition, or a condition into its rule.
+    Feeds,
+    /// A contraindication blocks the rule.
+    Qualifies,
+    /// A citation, with its stance.
+    Cites(Stance),
+}
+
+/// The checked program as a graph, with the order to evaluate its rules.
+///
+/// Invariant: the graph is acyclic, and `order` lists every rule after all
+/// the rules its conditions refer to.
+#[derive(Debug, Clone)]
+pub struct KnowledgeGraph {
+    pub program: Program,
+    pub graph: DiGraph<Node, Edge>,
+    pub order: Vec<RuleId>,
+}
+
+/// Builds the graph, or reports every cycle among the program's facts.
+pub fn build(program: Program) -> Result<KnowledgeGraph, Vec<Diagnostic>> {
+    let mut builder = Builder::default();
+    let graph = builder.build(&program);
+    let cycles = find_cycles(&program, &graph);
+    if !cycles.is_empty() {
+        return Err(cycles);
+    }
+    let order = match toposort(&graph, None) {
+        Ok(nodes) => nodes
+            .into_iter()
+            .filter_map(|n| match graph.node_weight(n) {
+                Some(Node::Rule(rule)) => Some(*rule),
+                _ => None,
+            })
+            .collect(),
+        Err(_) => {
+            return Err(vec![Diagnostic::error(
+                "E0901",
+                "internal error: the knowledge graph has a cycle that was not reported",
+            )]);
+        }
+    };
+    Ok(KnowledgeGraph {
+        program,
+        graph,
+        order,
+    })
+}
+
+#[derive(Default)]
+struct Builder {
+    graph: DiGraph<Node, Edge>,
+    inputs: BTreeMap<InputId, NodeIndex>,
+    rules: BTreeMap<RuleId, NodeIndex>,
+    evidence: BTreeMap<String, NodeIndex>,
+}
+
+impl Builder {
+    fn build(&mut self, program: &Program) -> DiGraph<Node, Edge> {
+        for id in (0..program.inputs.len()).map(InputId) {
+            let node = self.graph.add_node(Node::Input(id));
+            self.inputs.insert(id, node);
+        }
+        for id in program.rule_ids() {
+            let node = self.graph.add_node(Node::Rule(id));
+            self.rules.insert(id, node);
+        }
+        for (id, rule) in program.rule_ids().zip(&program.rules) {
+            let target = self.rules.get(&id).copied();
+            let Some(target) = target else { continue };
+            if let Some(when) = &rule.when {
+                self.add_conditions(id, Role::When, when, target);
+            }
+            if let Some(unless) = &rule.unless {
+                self.add_conditions(id, Role::Unless, unless, target);
+            }
+            for citation in &rule.citations {
+                let evidence = self.evidence_node(&citation.evidence);
+                self.graph
+                    .add_edge(evidence, target, Edge::Cites(citation.stance));
+            }
+        }
+        std::mem::take(&mut self.graph)
+    }
+
+    fn evidence_node(&mut self, id: &str) -> NodeIndex {
+        if let Some(node) = self.evidence.get(id) {
+            return *node;
+        }
+        let node = self.graph.add_node(Node::Evidence(id.to_string()));
+        self.evidence.insert(id.to_string(), node);
+        node
+    }
+
+    fn add_conditions(&mut self, rule: RuleId, role: Role, expr: &Expr, target: NodeIndex) {
+        let (source, span) = match expr {
+            Expr::And(parts) | Expr::Or(parts) => {
+                for part in parts {
+                    self.add_conditions(rule, role, part, target);
+                }
+                return;
+            }
+            Expr::Not(inner) => return self.add_conditions(rule, role, inner, target),
+            Expr::Invalid(_) => return,
+            Expr::Compare { input, span, .. }
+            | Expr::Known(input, span)
+            | Expr::Unknown(input, span)
+            | Expr::Has { input, span, .. }
+            | Expr::Flag(input, span)
+            | Expr::DailyIntake {
+                supplements: input,
+                span,
+                ..
+            } => (self.inputs.get(input).copied(), *span),
+            Expr::Fact(fact, span) => (self.rules.get(fact).copied(), *span),
+        };
+        let condition = self.graph.add_node(Node::Condition { rule, role, span });
+        if let Some(source) = source {
+            self.graph.add_edge(source, condition, Edge::Feeds);
+        }
+        let edge = match role {
+            Role::When => Edge::Feeds,
+            Role::Unless => Edge::Qualifies,
+        };
+        self.graph.add_edge(condition, target, edge);
+    }
+}
+
+/// One diagnostic per cycle: `a -> b -> a`, labelled at each reference.
+fn find_cycles(program: &Program, graph: &DiGraph<Node, Edge>) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for component in tarjan_scc(graph) {
+        let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
+        let self_loop =
+            component.len() == 1 && component.iter().any(|&n| graph.contains_edge(n, n));
+        if component.len() < 2 && !self_loop {
+            continue;
+        }
+        let Some(start) = members
+            .iter()
+            .copied()
+            .filter(|&n| matches!(graph.node_weight(n), Some(Node::Rule(_))))
+            .min_by_key(|&n| match graph.node_weight(n) {
+                Some(Node::Rule(rule)) => *rule,
+                _ => RuleId(usize::MAX),
+            })
+        else {
+            continue;
+        };
+        let path = cycle_through(graph, &members, start);
+        diagnostics.push(cycle_diagnostic(program, graph, &path));
+    }
+    diagnostics
+}
+
+/// The shortest path from `start` back to itself inside one strongly
+/// connected component.
+fn cycle_through(
+    graph: &DiGraph<Node, Edge>,
+    members: &BTreeSet<NodeIndex>,
+    start: NodeIndex,
+) -> Vec<NodeIndex> {
+    let mut parent: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        let mut next: Vec<NodeIndex> = graph
+            .edges(node)
+            .map(|e| e.target())
+            .filter(|t| members.contains(t))
+            .collect();
+        next.sort();
+        for target in next {
+            if target == start {
+                let mut path = vec![node];
+                let mut at = node;
+                while let Some(&previous) = parent.get(&at) {
+                    path.push(previous);
+                    at = previous;
+                }
+                path.reverse();
+                return path;
+            }
+            if target != start && !parent.contains_key(&target) {
+                parent.insert(target, node);
+                queue.push_back(target);
+            }
+        }
+    }
+    vec![start]
+}
+
+fn cycle_diagnostic(
+    program: &Program,
+    graph: &DiGraph<Node, Edge>,
+    path: &[NodeIndex],
+) -> Diagnostic {
+    let rule_name = |rule: RuleId| program.rule(rule).map_or("?", |r| r.name.as_str());
+    let rules: Vec<RuleId> = path
+        .iter()
+        .filter_map(|&n| match graph.node_weight(n) {
+            Some(Node::Rule(rule)) => Some(*rule),
+            _ => None,
+        })
+        .collect();
+    // References: the conditions on the path, each naming the next rule.
+    let references: Vec<Span> = path
+        .iter()
+        .filter_map(|&n| match graph.node_weight(n) {
+            Some(Node::Condition { span, .. }) => Some(*span),
+            _ => None,
+        })
+        .collect();
+    let message = match rules.as_slice() {
+        [only] => format!("`{}` depends on itself", rule_name(*only)),
+        _ => {
+            let mut names: Vec<&str> = rules.iter().map(|&r| rule_name(r)).collect();
+            if let Some(first) = names.first().copied() {
+                names.push(first);
+            }
+            format!(
+                "facts depend on each other in a cycle: {}",
+                names.join(" -> ")
+            )
+        }
+    };
+    let mut diagnostic = Diagnostic::error("E0401", message)
+        .help("a fact cannot depend on itself, even through other facts: break the cycle by removing one reference");
+    if let Some((closing, others)) = references.split_last() {
+        diagnostic = diagnostic.primary(*closing, "this reference closes the cycle");
+        for reference in others {
+            diagnostic = diagnostic.secondary(*reference, "part of the cycle");
+        }
+    }
+    diagnostic
+}

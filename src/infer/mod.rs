@@ -1,0 +1,181 @@
+//! Stage four: a [`KnowledgeGraph`] and a profile's [`Facts`] in, an
+//! [`Evaluation`] out: the truth of every rule under three-valued logic.
+//!
+//! Rules are evaluated in the graph's topological order, so a derived fact
+//! is settled before anything that refers to it. A missing value makes the
+//! conditions that read it unknown, never false.
+
+pub mod truth;
+
+use crate::check::{Expr, InputId, Rule, RuleId};
+use crate::graph::KnowledgeGraph;
+use crate::profile::{Facts, Value};
+pub use truth::Truth;
+
+/// The truth of every rule for one profile.
+#[derive(Debug, Clone)]
+pub struct Evaluation<'g> {
+    pub graph: &'g KnowledgeGraph,
+    pub facts: Facts,
+    verdicts: Vec<Truth>,
+}
+
+/// Evaluates every rule for one profile.
+pub fn evaluate(graph: &KnowledgeGraph, facts: Facts) -> Evaluation<'_> {
+    let mut evaluation = Evaluation {
+        graph,
+        facts,
+        verdicts: vec![Truth::Unknown; graph.program.rules.len()],
+    };
+    for &id in &graph.order {
+        let Some(rule) = graph.program.rule(id) else {
+            continue;
+        };
+        let verdict = evaluation.verdict_of(rule);
+        if let Some(slot) = evaluation.verdicts.get_mut(id.0) {
+            *slot = verdict;
+        }
+    }
+    evaluation
+}
+
+impl Evaluation<'_> {
+    /// Whether a rule holds for this profile.
+    pub fn verdict(&self, rule: RuleId) -> Truth {
+        self.verdicts.get(rule.0).copied().unwrap_or(Truth::Unknown)
+    }
+
+    /// `when` holds and no contraindication (`unless`) does.
+    fn verdict_of(&self, rule: &Rule) -> Truth {
+        let applies = rule
+            .when
+            .as_ref()
+            .map_or(Truth::True, |when| self.truth(when));
+        let blocked = rule
+            .unless
+            .as_ref()
+            .map_or(Truth::False, |unless| self.truth(unless));
+        applies.and(blocked.not())
+    }
+
+    /// The truth of one condition, given settled verdicts for the facts it reads.
+    pub fn truth(&self, expr: &Expr) -> Truth {
+        match expr {
+            Expr::And(parts) => parts
+                .iter()
+                .fold(Truth::True, |acc, p| acc.and(self.truth(p))),
+            Expr::Or(parts) => parts
+                .iter()
+                .fold(Truth::False, |acc, p| acc.or(self.truth(p))),
+            Expr::Not(inner) => self.truth(inner).not(),
+            Expr::Compare {
+                input,
+                comparator,
+                threshold,
+                ..
+            } => match self.facts.value(*input) {
+                Some(Value::Quantity { canonical, .. }) => {
+                    comparator.holds(*canonical, *threshold).into()
+                }
+                _ => Truth::Unknown,
+            },
+            Expr::Known(input, _) => self.facts.value(*input).is_some().into(),
+            Expr::Unknown(input, _) => self.facts.value(*input).is_none().into(),
+            Expr::Has { input, members, .. } => match self.facts.value(*input) {
+                Some(Value::List(items)) => items.iter().any(|item| members.contains(item)).into(),
+                _ => Truth::Unknown,
+            },
+            Expr::Flag(input, _) => match self.facts.value(*input) {
+                Some(Value::Flag(set)) => (*set).into(),
+                _ => Truth::Unknown,
+            },
+            Expr::Fact(rule, _) => self.verdict(*rule),
+            Expr::DailyIntake {
+                members,
+                bound,
+                limit,
+                ..
+            } => match self.daily_milligrams(members) {
+                Some(total) => {
+                    let limit_mg = crate::units::convert(
+                        limit.value,
+                        limit.unit,
+                        crate::units::Unit::MILLIGRAM,
+                        None,
+                    );
+                    match limit_mg {
+                        Ok(limit_mg) => (!bound.holds(total, limit_mg)).into(),
+                        Err(_) => Truth::Unknown,
+                    }
+                }
+                None => Truth::Unknown,
+            },
+            Expr::Invalid(_) => Truth::Unknown,
+        }
+    }
+
+    /// Total daily milligrams of the named supplements, when the profile
+    /// lists its supplements at all.
+    pub fn daily_milligrams(&self, members: &[String]) -> Option<f64> {
+        let intakes = self.facts.intakes.as_ref()?;
+        Some(
+            intakes
+                .iter()
+                .filter(|i| members.contains(&i.name))
+                .map(|i| i.milligrams)
+                .sum(),
+        )
+    }
+
+    /// The inputs whose absence leaves a rule unknown, in declaration order.
+    /// Only unknown parts of a condition are followed, so an input that
+    /// could not change the verdict is not named.
+    pub fn missing_inputs(&self, rule: RuleId) -> Vec<InputId> {
+        let mut missing = Vec::new();
+        let mut visited = Vec::new();
+        self.collect_missing_for_rule(rule, &mut missing, &mut visited);
+        missing.sort();
+        missing.dedup();
+        missing
+    }
+
+    fn collect_missing_for_rule(
+        &self,
+        id: RuleId,
+        missing: &mut Vec<InputId>,
+        visited: &mut Vec<RuleId>,
+    ) {
+        if visited.contains(&id) {
+            return;
+        }
+        visited.push(id);
+        let Some(rule) = self.graph.program.rule(id) else {
+            return;
+        };
+        for expr in rule.when.iter().chain(rule.unless.iter()) {
+            self.collect_missing(expr, missing, visited);
+        }
+    }
+
+    fn collect_missing(&self, expr: &Expr, missing: &mut Vec<InputId>, visited: &mut Vec<RuleId>) {
+        if self.truth(expr) != Truth::Unknown {
+            return;
+        }
+        match expr {
+            Expr::And(parts) | Expr::Or(parts) => {
+                for part in parts {
+                    self.collect_missing(part, missing, visited);
+                }
+            }
+            Expr::Not(inner) => self.collect_missing(inner, missing, visited),
+            Expr::Compare { input, .. }
+            | Expr::Has { input, .. }
+            | Expr::Flag(input, _)
+            | Expr::DailyIntake {
+                supplements: input, ..
+            } => missing.push(*input),
+            Expr::Known(..) | Expr::Unknown(..) | Expr::Invalid(_) => {}
+            Expr::Fact(rule, _) => self.collect_missing_for_rule(*rule, missing, visited),
+        }
+    }
+}

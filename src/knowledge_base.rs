@@ -1,0 +1,145 @@
+//! Loading a knowledge base: the bundled one, or rule and evidence files
+//! from directories, compiled through every stage up to the graph.
+
+use std::path::Path;
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::evidence::{self, EvidenceBase};
+use crate::graph::{self, KnowledgeGraph};
+use crate::span::{SourceFile, SourceMap};
+use crate::{check, syntax};
+
+mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+}
+
+/// A compiled knowledge base, ready to evaluate profiles.
+#[derive(Debug, Clone)]
+pub struct KnowledgeBase {
+    pub sources: SourceMap,
+    pub graph: KnowledgeGraph,
+    pub evidence: EvidenceBase,
+}
+
+/// The raw files of a knowledge base, before compiling.
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    pub rules: Vec<SourceFile>,
+    pub evidence: Vec<SourceFile>,
+}
+
+impl Files {
+    /// The knowledge base embedded in the binary at build time.
+    pub fn bundled() -> Files {
+        let load = |files: &[(&str, &str)]| {
+            files
+                .iter()
+                .map(|(name, text)| SourceFile::new(*name, *text))
+                .collect()
+        };
+        Files {
+            rules: load(bundled::RULES),
+            evidence: load(bundled::EVIDENCE),
+        }
+    }
+
+    /// Bundled files, with either half replaced by a directory's files.
+    pub fn from_dirs(rules: Option<&Path>, evidence: Option<&Path>) -> Result<Files, Diagnostic> {
+        let bundled = Files::bundled();
+        Ok(Files {
+            rules: match rules {
+                Some(dir) => read_dir(dir, &["warrant"])?,
+                None => bundled.rules,
+            },
+            evidence: match evidence {
+                Some(dir) => read_dir(dir, &["yaml", "yml"])?,
+                None => bundled.evidence,
+            },
+        })
+    }
+}
+
+/// Every file in `dir` with one of `extensions`, sorted by name.
+fn read_dir(dir: &Path, extensions: &[&str]) -> Result<Vec<SourceFile>, Diagnostic> {
+    let cannot = |error: std::io::Error| {
+        Diagnostic::error("E0701", format!("cannot read `{}`: {error}", dir.display()))
+            .help("give a directory that exists and can be read")
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(cannot)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| extensions.contains(&e))
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        let wanted = extensions
+            .iter()
+            .map(|e| format!("`*.{e}`"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        return Err(Diagnostic::error(
+            "E0702",
+            format!("`{}` holds no {wanted} files", dir.display()),
+        )
+        .help("point at the directory that holds the files"));
+    }
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|error| {
+                Diagnostic::error(
+                    "E0701",
+                    format!("cannot read `{}`: {error}", path.display()),
+                )
+                .help("check that the file exists, can be read and is UTF-8 text")
+            })?;
+            Ok(SourceFile::new(path.display().to_string(), text))
+        })
+        .collect()
+}
+
+/// Parses, checks and builds the graph, collecting the problems of every
+/// stage that could run. The knowledge base is returned only when there is
+/// no error at all.
+pub fn compile(files: Files) -> (SourceMap, Result<KnowledgeBase, Vec<Diagnostic>>) {
+    let mut sources = SourceMap::new();
+    let evidence_ids: Vec<_> = files.evidence.into_iter().map(|f| sources.add(f)).collect();
+    let rule_ids: Vec<_> = files.rules.into_iter().map(|f| sources.add(f)).collect();
+
+    let (evidence, mut diagnostics) = evidence::load(&sources, &evidence_ids);
+    let mut parsed = Vec::new();
+    for id in rule_ids {
+        let Some(source) = sources.get(id) else {
+            continue;
+        };
+        match syntax::parse(id, source) {
+            Ok(rule_file) => parsed.push((id, rule_file)),
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    let (program, check_diagnostics) = check::check(&sources, &parsed, &evidence);
+    diagnostics.extend(check_diagnostics);
+    let graph = graph::build(program);
+    let result = match graph {
+        Ok(graph) if diagnostics.iter().all(|d| !d.is_error()) => Ok(KnowledgeBase {
+            sources: sources.clone(),
+            graph,
+            evidence,
+        }),
+        Ok(_) => Err(diagnostics),
+        Err(cycles) => {
+            diagnostics.extend(cycles);
+            Err(diagnostics)
+        }
+    };
+    let result = result.map_err(|mut all| {
+        diagnostic::sort(&mut all);
+        all
+    });
+    (sources, result)
+}

@@ -1,0 +1,44 @@
+//! Warrant: a rule-driven evidence knowledge engine.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! rules/*.warrant ──syntax──▶ AST ──check──▶ Program ──graph──▶ KnowledgeGraph
+//! evidence/*.yaml ──evidence──▶ EvidenceBase ──┘                      │
+//! profile.yaml ──profile──▶ Facts ──────────────────infer──▶ Evaluation ──explain──▶ report
+//! ```
+//!
+//! [`knowledge_base::compile`] runs the first three stages and collects every
+//! diagnostic; [`explain_profile`] runs the rest for one profile.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod evidence;
+pub mod explain;
+pub mod graph;
+pub mod infer;
+pub mod knowledge_base;
+pub mod profile;
+pub mod span;
+pub mod suggest;
+pub mod syntax;
+pub mod units;
+
+use diagnostic::Diagnostic;
+use knowledge_base::KnowledgeBase;
+use span::{FileId, SourceFile};
+
+/// Parses a profile, binds it to the knowledge base and builds its report.
+/// Errors point into `source`, registered as `file` in the caller's map.
+pub fn explain_profile(
+    kb: &KnowledgeBase,
+    file: FileId,
+    source: &SourceFile,
+    format: profile::Format,
+) -> Result<explain::Report, Vec<Diagnostic>> {
+    let parsed = profile::parse(file, source, format).map_err(|d| vec![d])?;
+    let facts = profile::bind(&parsed, &kb.graph.program, file, source)?;
+    let evaluation = infer::evaluate(&kb.graph, facts);
+    Ok(explain::build(&evaluation, &kb.evidence, &kb.sources))
+}

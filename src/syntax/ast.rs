@@ -1,0 +1,260 @@
+//! The typed syntax tree of a rule file, as written: names are still strings
+//! and units still symbols. Every node carries its span.
+
+use crate::span::{Span, Spanned};
+
+pub type Name = Spanned<String>;
+
+/// One parsed rule file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuleFile {
+    pub title: Option<Spanned<String>>,
+    pub version: Option<Spanned<String>>,
+    pub reviewed: Option<Spanned<Date>>,
+    pub items: Vec<Item>,
+}
+
+/// A calendar date from `reviewed YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Input(InputDecl),
+    Group(GroupDecl),
+    Rule(RuleDecl),
+}
+
+/// `input ferritin: mass_concentration ng/mL "Serum ferritin" loinc "2276-4"`
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputDecl {
+    pub name: Name,
+    pub kind: InputKind,
+    pub label: Spanned<String>,
+    pub loinc: Option<Spanned<String>>,
+    pub molar_mass: Option<Spanned<f64>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputKind {
+    Flag,
+    List,
+    Lab {
+        dimension: Name,
+        unit: Spanned<String>,
+    },
+}
+
+/// `group ssri "SSRI antidepressants" = sertraline, fluoxetine`
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupDecl {
+    pub name: Name,
+    pub label: Spanned<String>,
+    pub members: Vec<Name>,
+    pub span: Span,
+}
+
+/// What a rule is: a derived fact, or one of the four outcome kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RuleKind {
+    Derive,
+    Recommend,
+    Test,
+    Warn,
+    Limit,
+}
+
+impl RuleKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RuleKind::Derive => "derive",
+            RuleKind::Recommend => "recommend",
+            RuleKind::Test => "test",
+            RuleKind::Warn => "warn",
+            RuleKind::Limit => "limit",
+        }
+    }
+}
+
+/// A `derive`, `recommend`, `test`, `warn` or `limit` with its clauses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleDecl {
+    pub kind: RuleKind,
+    pub name: Name,
+    pub label: Spanned<String>,
+    pub clauses: Vec<Clause>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Clause {
+    When(Condition),
+    Unless(Condition),
+    Form(Spanned<String>),
+    Dose(Dose),
+    Timing(Vec<Name>),
+    TakeWith(Vec<Name>),
+    SeparateFrom { items: Vec<Name>, gap: Quantity },
+    Strength(Spanned<Strength>),
+    Cite(Vec<Citation>),
+    Caveat(Spanned<String>),
+    Daily(DailyBound),
+}
+
+impl Clause {
+    /// The clause keyword, for messages about misplaced or repeated clauses.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Clause::When(_) => "when",
+            Clause::Unless(_) => "unless",
+            Clause::Form(_) => "form",
+            Clause::Dose(_) => "dose",
+            Clause::Timing(_) => "timing",
+            Clause::TakeWith(_) => "take_with",
+            Clause::SeparateFrom { .. } => "separate_from",
+            Clause::Strength(_) => "strength",
+            Clause::Cite(_) => "cite",
+            Clause::Caveat(_) => "caveat",
+            Clause::Daily(_) => "daily",
+        }
+    }
+}
+
+/// `dose 10 to 50 mg daily`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dose {
+    pub low: Spanned<f64>,
+    pub high: Spanned<f64>,
+    pub unit: Spanned<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strength {
+    Strong,
+    Conditional,
+}
+
+/// `aasm_2025 supports`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Citation {
+    pub evidence: Name,
+    pub stance: Stance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stance {
+    Supports,
+    Refutes,
+    Mixed,
+}
+
+impl Stance {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Stance::Supports => "supports",
+            Stance::Refutes => "refutes",
+            Stance::Mixed => "mixed",
+        }
+    }
+}
+
+/// `daily vitamin_b6 <= 100 mg`
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyBound {
+    pub supplement: Name,
+    pub comparator: Spanned<Comparator>,
+    pub bound: Quantity,
+    pub span: Span,
+}
+
+/// A number with the unit it was written in; `unit` is `None` when omitted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantity {
+    pub value: Spanned<f64>,
+    pub unit: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Comparator {
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+}
+
+impl Comparator {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparator::Less => "<",
+            Comparator::LessEqual => "<=",
+            Comparator::Greater => ">",
+            Comparator::GreaterEqual => ">=",
+        }
+    }
+
+    pub fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            Comparator::Less => left < right,
+            Comparator::LessEqual => left <= right,
+            Comparator::Greater => left > right,
+            Comparator::GreaterEqual => left >= right,
+        }
+    }
+}
+
+/// A boolean condition as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    And(Vec<Condition>, Span),
+    Or(Vec<Condition>, Span),
+    Not(Box<Condition>, Span),
+    /// `ferritin <= 75 ng/mL`
+    Compare {
+        subject: Name,
+        comparator: Spanned<Comparator>,
+        threshold: Quantity,
+        span: Span,
+    },
+    /// `known ferritin`
+    Known(Name, Span),
+    /// `unknown ferritin`
+    Unknown(Name, Span),
+    /// `medications has ssri`
+    Has {
+        list: Name,
+        item: Name,
+        span: Span,
+    },
+    /// A flag, derived fact or outcome by name.
+    Fact(Name),
+}
+
+impl Condition {
+    pub fn span(&self) -> Span {
+        match self {
+            Condition::And(_, span)
+            | Condition::Or(_, span)
+            | Condition::Not(_, span)
+            | Condition::Compare { span, .. }
+            | Condition::Known(_, span)
+            | Condition::Unknown(_, span)
+            | Condition::Has { span, .. } => *span,
+            Condition::Fact(name) => name.span,
+        }
+    }
+}

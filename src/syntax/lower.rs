@@ -1,0 +1,623 @@
+//! Lowering: pest pairs become the typed AST, one `lower_<rule>` per grammar
+//! rule. Each function consumes its pair's children in grammar order and
+//! reports a mismatch as an internal diagnostic, never a panic.
+
+use std::iter::Peekable;
+
+use pest::iterators::{Pair, Pairs};
+
+use super::ast::*;
+use super::parser::Rule;
+use crate::diagnostic::Diagnostic;
+use crate::span::{FileId, Span, Spanned};
+
+type Lowered<T> = Result<T, Diagnostic>;
+
+/// The children of one pair, consumed front to back.
+struct Children<'i> {
+    parent: Rule,
+    span: Span,
+    pairs: Peekable<Pairs<'i, Rule>>,
+}
+
+impl<'i> Children<'i> {
+    fn of(pair: Pair<'i, Rule>, file: FileId) -> Self {
+        let span = span_of(&pair, file);
+        Children {
+            parent: pair.as_rule(),
+            span,
+            pairs: pair.into_inner().peekable(),
+        }
+    }
+
+    /// The next child, which the grammar guarantees is a `rule`.
+    fn presume(&mut self, rule: Rule) -> Lowered<Pair<'i, Rule>> {
+        match self.pairs.next() {
+            Some(pair) if pair.as_rule() == rule => Ok(pair),
+            other => Err(internal(
+                self.span,
+                format!(
+                    "in {:?}, expected {rule:?} but found {:?}",
+                    self.parent,
+                    other.map(|p| p.as_rule())
+                ),
+            )),
+        }
+    }
+
+    /// The next child if it is a `rule`.
+    fn optional(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
+        self.pairs.next_if(|pair| pair.as_rule() == rule)
+    }
+
+    /// The next child, whatever it is.
+    fn presume_any(&mut self) -> Lowered<Pair<'i, Rule>> {
+        self.pairs.next().ok_or_else(|| {
+            internal(
+                self.span,
+                format!("in {:?}, a child is missing", self.parent),
+            )
+        })
+    }
+
+    /// Asserts that every child was consumed.
+    fn finish(mut self) -> Lowered<()> {
+        match self.pairs.next() {
+            None => Ok(()),
+            Some(extra) => Err(internal(
+                self.span,
+                format!("in {:?}, {:?} was left over", self.parent, extra.as_rule()),
+            )),
+        }
+    }
+}
+
+fn internal(span: Span, detail: String) -> Diagnostic {
+    Diagnostic::error(
+        "E0901",
+        "internal error: the grammar and the syntax tree disagree",
+    )
+    .primary(span, "while reading this")
+    .note(detail)
+    .help("this is a bug in Warrant; please report it with the file that triggered it")
+}
+
+fn span_of(pair: &Pair<'_, Rule>, file: FileId) -> Span {
+    let span = pair.as_span();
+    Span::new(file, span.start()..span.end())
+}
+
+/// Lowers a whole file. Semantic slips found here (a bad date, a repeated
+/// `title`) are collected; the file is still returned.
+pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<Diagnostic>) {
+    let mut lowering = Lowering {
+        file,
+        diagnostics: Vec::new(),
+    };
+    let mut rule_file = RuleFile::default();
+    for child in pair.into_inner() {
+        let rule = child.as_rule();
+        let result = match rule {
+            Rule::EOI => Ok(()),
+            Rule::title_decl => lowering.lower_metadata(child, &mut rule_file.title, "title"),
+            Rule::version_decl => lowering.lower_metadata(child, &mut rule_file.version, "version"),
+            Rule::reviewed_decl => lowering.lower_reviewed(child, &mut rule_file.reviewed),
+            Rule::input_decl => lowering
+                .lower_input(child)
+                .map(|i| rule_file.items.push(Item::Input(i))),
+            Rule::group_decl => lowering
+                .lower_group(child)
+                .map(|g| rule_file.items.push(Item::Group(g))),
+            Rule::derive_decl | Rule::outcome_decl => lowering
+                .lower_rule(child)
+                .map(|r| rule_file.items.push(Item::Rule(r))),
+            _ => Err(internal(
+                span_of(&child, file),
+                format!("unexpected {rule:?} at top level"),
+            )),
+        };
+        if let Err(diagnostic) = result {
+            lowering.diagnostics.push(diagnostic);
+        }
+    }
+    (rule_file, lowering.diagnostics)
+}
+
+struct Lowering {
+    file: FileId,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Lowering {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        span_of(pair, self.file)
+    }
+
+    fn children<'i>(&self, pair: Pair<'i, Rule>) -> Children<'i> {
+        Children::of(pair, self.file)
+    }
+
+    fn lower_metadata(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        slot: &mut Option<Spanned<String>>,
+        keyword: &str,
+    ) -> Lowered<()> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        children.presume_any()?;
+        let value = self.lower_string(children.presume(Rule::string)?)?;
+        children.finish()?;
+        self.set_once(slot, value, keyword, span);
+        Ok(())
+    }
+
+    fn lower_reviewed(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        slot: &mut Option<Spanned<Date>>,
+    ) -> Lowered<()> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        children.presume(Rule::KW_REVIEWED)?;
+        let date_pair = children.presume(Rule::date)?;
+        children.finish()?;
+        let date_span = self.span(&date_pair);
+        match parse_date(date_pair.as_str()) {
+            Some(date) => self.set_once(slot, Spanned::new(date, date_span), "reviewed", span),
+            None => self.diagnostics.push(
+                Diagnostic::error(
+                    "E0103",
+                    format!("`{}` is not a calendar date", date_pair.as_str()),
+                )
+                .primary(date_span, "no such date")
+                .help("write the date as YYYY-MM-DD, e.g. `2026-01-31`"),
+            ),
+        }
+        Ok(())
+    }
+
+    /// Stores a metadata value, reporting a second one.
+    fn set_once<T>(
+        &mut self,
+        slot: &mut Option<Spanned<T>>,
+        value: Spanned<T>,
+        keyword: &str,
+        span: Span,
+    ) {
+        match slot {
+            Some(first) => self.diagnostics.push(
+                Diagnostic::error("E0105", format!("`{keyword}` is given twice"))
+                    .primary(span, "second one here")
+                    .secondary(first.span, "first one here")
+                    .help(format!("keep one `{keyword}` per file")),
+            ),
+            None => *slot = Some(value),
+        }
+    }
+
+    fn lower_input(&mut self, pair: Pair<'_, Rule>) -> Lowered<InputDecl> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        children.presume(Rule::KW_INPUT)?;
+        let name = self.lower_ident(children.presume(Rule::ident)?);
+        let type_pair = children.presume_any()?;
+        let kind = match type_pair.as_rule() {
+            Rule::flag_type => InputKind::Flag,
+            Rule::list_type => InputKind::List,
+            Rule::lab_type => {
+                let mut lab = self.children(type_pair);
+                let dimension = self.lower_ident(lab.presume(Rule::ident)?);
+                let unit = self.lower_ident(lab.presume(Rule::unit)?);
+                lab.finish()?;
+                InputKind::Lab { dimension, unit }
+            }
+            other => return Err(internal(span, format!("unexpected input type {other:?}"))),
+        };
+        let label = self.lower_label(children.presume(Rule::label)?)?;
+        let mut loinc = None;
+        let mut molar_mass = None;
+        for option in children.pairs.by_ref() {
+            let option_span = self.span(&option);
+            match option.as_rule() {
+                Rule::loinc => {
+                    let mut inner = self.children(option);
+                    inner.presume(Rule::KW_LOINC)?;
+                    let code = self.lower_string(inner.presume(Rule::string)?)?;
+                    inner.finish()?;
+                    self.set_once(&mut loinc, code, "loinc", option_span);
+                }
+                Rule::molar_mass => {
+                    let mut inner = self.children(option);
+                    inner.presume(Rule::KW_MOLAR_MASS)?;
+                    let grams = self.lower_number(inner.presume(Rule::number)?)?;
+                    inner.finish()?;
+                    self.set_once(&mut molar_mass, grams, "molar_mass", option_span);
+                }
+                other => {
+                    return Err(internal(
+                        option_span,
+                        format!("unexpected input option {other:?}"),
+                    ));
+                }
+            }
+        }
+        Ok(InputDecl {
+            name,
+            kind,
+            label,
+            loinc,
+            molar_mass,
+            span,
+        })
+    }
+
+    fn lower_group(&mut self, pair: Pair<'_, Rule>) -> Lowered<GroupDecl> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        children.presume(Rule::KW_GROUP)?;
+        let name = self.lower_ident(children.presume(Rule::ident)?);
+        let label = self.lower_label(children.presume(Rule::label)?)?;
+        let members = self.lower_ident_list(children.presume(Rule::ident_list)?)?;
+        children.finish()?;
+        Ok(GroupDecl {
+            name,
+            label,
+            members,
+            span,
+        })
+    }
+
+    fn lower_rule(&mut self, pair: Pair<'_, Rule>) -> Lowered<RuleDecl> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        let head = children.presume_any()?;
+        let kind = match head.as_rule() {
+            Rule::KW_DERIVE => RuleKind::Derive,
+            Rule::outcome_kind => {
+                let mut inner = self.children(head);
+                let keyword = inner.presume_any()?;
+                let kind = match keyword.as_rule() {
+                    Rule::KW_RECOMMEND => RuleKind::Recommend,
+                    Rule::KW_TEST => RuleKind::Test,
+                    Rule::KW_WARN => RuleKind::Warn,
+                    Rule::KW_LIMIT => RuleKind::Limit,
+                    other => {
+                        return Err(internal(
+                            span,
+                            format!("unexpected outcome keyword {other:?}"),
+                        ));
+                    }
+                };
+                inner.finish()?;
+                kind
+            }
+            other => return Err(internal(span, format!("unexpected rule head {other:?}"))),
+        };
+        let name = self.lower_ident(children.presume(Rule::ident)?);
+        let label = self.lower_label(children.presume(Rule::label)?)?;
+        let mut clauses = Vec::new();
+        for clause in children.pairs.by_ref() {
+            clauses.push(self.lower_clause(clause)?);
+        }
+        Ok(RuleDecl {
+            kind,
+            name,
+            label,
+            clauses,
+            span,
+        })
+    }
+
+    fn lower_clause(&mut self, pair: Pair<'_, Rule>) -> Lowered<Clause> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut children = self.children(pair);
+        children.presume_any()?; // the clause keyword
+        let clause = match rule {
+            Rule::when_clause => {
+                Clause::When(self.lower_condition(children.presume(Rule::condition)?)?)
+            }
+            Rule::unless_clause => {
+                Clause::Unless(self.lower_condition(children.presume(Rule::condition)?)?)
+            }
+            Rule::form_clause => Clause::Form(self.lower_string(children.presume(Rule::string)?)?),
+            Rule::dose_clause => {
+                let low = self.lower_number(children.presume(Rule::number)?)?;
+                children.presume(Rule::KW_TO)?;
+                let high = self.lower_number(children.presume(Rule::number)?)?;
+                let unit = self.lower_ident(children.presume(Rule::unit)?);
+                children.presume(Rule::KW_DAILY)?;
+                Clause::Dose(Dose {
+                    low,
+                    high,
+                    unit,
+                    span,
+                })
+            }
+            Rule::timing_clause => {
+                Clause::Timing(self.lower_ident_list(children.presume(Rule::ident_list)?)?)
+            }
+            Rule::take_with_clause => {
+                Clause::TakeWith(self.lower_ident_list(children.presume(Rule::ident_list)?)?)
+            }
+            Rule::separate_clause => {
+                let items = self.lower_ident_list(children.presume(Rule::ident_list)?)?;
+                children.presume(Rule::KW_BY)?;
+                let gap = self.lower_quantity(children.presume(Rule::quantity)?)?;
+                Clause::SeparateFrom { items, gap }
+            }
+            Rule::strength_clause => {
+                let strength_pair = children.presume(Rule::strength)?;
+                let strength_span = self.span(&strength_pair);
+                let mut inner = self.children(strength_pair);
+                let strength = match inner.presume_any()?.as_rule() {
+                    Rule::KW_STRONG => Strength::Strong,
+                    _ => Strength::Conditional,
+                };
+                inner.finish()?;
+                Clause::Strength(Spanned::new(strength, strength_span))
+            }
+            Rule::cite_clause => {
+                let mut citations = Vec::new();
+                while let Some(citation) = children.optional(Rule::citation) {
+                    citations.push(self.lower_citation(citation)?);
+                }
+                Clause::Cite(citations)
+            }
+            Rule::caveat_clause => {
+                Clause::Caveat(self.lower_string(children.presume(Rule::string)?)?)
+            }
+            Rule::daily_clause => {
+                let supplement = self.lower_ident(children.presume(Rule::ident)?);
+                let comparator = self.lower_comparator(children.presume(Rule::comparator)?)?;
+                let bound = self.lower_quantity(children.presume(Rule::quantity)?)?;
+                Clause::Daily(DailyBound {
+                    supplement,
+                    comparator,
+                    bound,
+                    span,
+                })
+            }
+            other => return Err(internal(span, format!("unexpected clause {other:?}"))),
+        };
+        children.finish()?;
+        Ok(clause)
+    }
+
+    fn lower_citation(&mut self, pair: Pair<'_, Rule>) -> Lowered<Citation> {
+        let mut children = self.children(pair);
+        let evidence = self.lower_ident(children.presume(Rule::ident)?);
+        let mut stance_children = self.children(children.presume(Rule::stance)?);
+        let stance = match stance_children.presume_any()?.as_rule() {
+            Rule::KW_SUPPORTS => Stance::Supports,
+            Rule::KW_REFUTES => Stance::Refutes,
+            _ => Stance::Mixed,
+        };
+        stance_children.finish()?;
+        children.finish()?;
+        Ok(Citation { evidence, stance })
+    }
+
+    /// `a or b or c`: a single operand is returned as itself.
+    pub(super) fn lower_condition(&mut self, pair: Pair<'_, Rule>) -> Lowered<Condition> {
+        let span = self.span(&pair);
+        let mut operands = Vec::new();
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::conjunction => operands.push(self.lower_conjunction(child)?),
+                Rule::KW_OR => {}
+                other => {
+                    return Err(internal(
+                        span,
+                        format!("unexpected {other:?} in a condition"),
+                    ));
+                }
+            }
+        }
+        Ok(collapse(operands, span, Condition::Or))
+    }
+
+    fn lower_conjunction(&mut self, pair: Pair<'_, Rule>) -> Lowered<Condition> {
+        let span = self.span(&pair);
+        let mut operands = Vec::new();
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::negation => operands.push(self.lower_negation(child)?),
+                Rule::KW_AND => {}
+                other => {
+                    return Err(internal(
+                        span,
+                        format!("unexpected {other:?} in a conjunction"),
+                    ));
+                }
+            }
+        }
+        Ok(collapse(operands, span, Condition::And))
+    }
+
+    fn lower_negation(&mut self, pair: Pair<'_, Rule>) -> Lowered<Condition> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        let mut nots = Vec::new();
+        while let Some(not) = children.optional(Rule::not_op) {
+            nots.push(self.span(&not).start);
+        }
+        let term = children.presume_any()?;
+        children.finish()?;
+        let mut condition = self.lower_term(term)?;
+        for start in nots.into_iter().rev() {
+            let not_span = Span::new(self.file, start..span.end);
+            condition = Condition::Not(Box::new(condition), not_span);
+        }
+        Ok(condition)
+    }
+
+    fn lower_term(&mut self, pair: Pair<'_, Rule>) -> Lowered<Condition> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        if rule == Rule::condition {
+            return self.lower_condition(pair);
+        }
+        let mut children = self.children(pair);
+        let term = match rule {
+            Rule::known_test | Rule::unknown_test => {
+                children.presume_any()?;
+                let name = self.lower_ident(children.presume(Rule::ident)?);
+                if rule == Rule::known_test {
+                    Condition::Known(name, span)
+                } else {
+                    Condition::Unknown(name, span)
+                }
+            }
+            Rule::comparison => {
+                let subject = self.lower_ident(children.presume(Rule::ident)?);
+                let comparator = self.lower_comparator(children.presume(Rule::comparator)?)?;
+                let threshold = self.lower_quantity(children.presume(Rule::quantity)?)?;
+                Condition::Compare {
+                    subject,
+                    comparator,
+                    threshold,
+                    span,
+                }
+            }
+            Rule::membership => {
+                let list = self.lower_ident(children.presume(Rule::ident)?);
+                children.presume(Rule::KW_HAS)?;
+                let item = self.lower_ident(children.presume(Rule::ident)?);
+                Condition::Has { list, item, span }
+            }
+            Rule::fact => Condition::Fact(self.lower_ident(children.presume(Rule::ident)?)),
+            other => {
+                return Err(internal(
+                    span,
+                    format!("unexpected condition term {other:?}"),
+                ));
+            }
+        };
+        children.finish()?;
+        Ok(term)
+    }
+
+    fn lower_comparator(&mut self, pair: Pair<'_, Rule>) -> Lowered<Spanned<Comparator>> {
+        let span = self.span(&pair);
+        let comparator = match pair.as_str() {
+            "<" => Comparator::Less,
+            "<=" => Comparator::LessEqual,
+            ">" => Comparator::Greater,
+            ">=" => Comparator::GreaterEqual,
+            other => return Err(internal(span, format!("unexpected comparator {other:?}"))),
+        };
+        Ok(Spanned::new(comparator, span))
+    }
+
+    pub(super) fn lower_quantity(&mut self, pair: Pair<'_, Rule>) -> Lowered<Quantity> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        let value = self.lower_number(children.presume(Rule::number)?)?;
+        let unit = children.optional(Rule::unit).map(|u| self.lower_ident(u));
+        children.finish()?;
+        Ok(Quantity { value, unit, span })
+    }
+
+    fn lower_number(&mut self, pair: Pair<'_, Rule>) -> Lowered<Spanned<f64>> {
+        let span = self.span(&pair);
+        match pair.as_str().parse::<f64>() {
+            Ok(value) if value.is_finite() => Ok(Spanned::new(value, span)),
+            _ => Err(Diagnostic::error(
+                "E0104",
+                format!("the number `{}` is too large", pair.as_str()),
+            )
+            .primary(span, "too large")
+            .help("numbers must fit in a 64-bit float")),
+        }
+    }
+
+    fn lower_ident(&self, pair: Pair<'_, Rule>) -> Spanned<String> {
+        Spanned::new(pair.as_str().to_string(), self.span(&pair))
+    }
+
+    fn lower_ident_list(&mut self, pair: Pair<'_, Rule>) -> Lowered<Vec<Name>> {
+        let mut children = self.children(pair);
+        let mut names = Vec::new();
+        while let Some(ident) = children.optional(Rule::ident) {
+            names.push(self.lower_ident(ident));
+        }
+        children.finish()?;
+        Ok(names)
+    }
+
+    fn lower_label(&mut self, pair: Pair<'_, Rule>) -> Lowered<Spanned<String>> {
+        let mut children = self.children(pair);
+        let text = self.lower_string(children.presume(Rule::string)?)?;
+        children.finish()?;
+        Ok(text)
+    }
+
+    fn lower_string(&mut self, pair: Pair<'_, Rule>) -> Lowered<Spanned<String>> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        let inner = children.presume(Rule::string_inner)?;
+        children.finish()?;
+        let text = inner.as_str().replace("\\\"", "\"").replace("\\\\", "\\");
+        Ok(Spanned::new(text, span))
+    }
+}
+
+/// One operand stands for itself; several are joined by `join`.
+fn collapse(
+    mut operands: Vec<Condition>,
+    span: Span,
+    join: fn(Vec<Condition>, Span) -> Condition,
+) -> Condition {
+    if operands.len() == 1 {
+        if let Some(only) = operands.pop() {
+            return only;
+        }
+    }
+    join(operands, span)
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    let mut parts = text.split('-');
+    let year: u16 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days_in_month)
+        .contains(&day)
+        .then_some(Date { year, month, day })
+}
+
+/// Lowers a pair produced by one of the `eof_*` test entry rules.
+pub(super) fn lower_eof_condition(pair: Pair<'_, Rule>, file: FileId) -> Lowered<Condition> {
+    let mut lowering = Lowering {
+        file,
+        diagnostics: Vec::new(),
+    };
+    let mut children = Children::of(pair, file);
+    let condition = lowering.lower_condition(children.presume(Rule::condition)?)?;
+    children.presume(Rule::EOI)?;
+    children.finish()?;
+    Ok(condition)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_checked_against_the_calendar() {
+        assert_eq!(parse_date("2024-02-29").map(|d| d.day), Some(29));
+        assert_eq!(parse_date("2025-02-29"), None);
+        assert_eq!(parse_date("2025-13-01"), None);
+        assert_eq!(parse_date("2025-04-31"), None);
+    }
+}

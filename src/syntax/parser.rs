@@ -1,0 +1,263 @@
+//! The pest parser for `grammar/warrant.pest`, and the translation of its
+//! errors into diagnostics written in words rather than grammar rule names.
+
+use pest::error::{ErrorVariant, InputLocation};
+use pest_derive::Parser;
+
+use crate::diagnostic::Diagnostic;
+use crate::span::{FileId, Span};
+use crate::suggest::did_you_mean;
+
+#[derive(Parser)]
+#[grammar = "grammar/warrant.pest"]
+pub(super) struct WarrantParser;
+
+/// Rule files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// Parentheses nested deeper than this are refused before parsing, so that
+/// hostile input cannot exhaust the parser's stack.
+pub const MAX_NESTING: usize = 64;
+
+/// Refuses input too large or too deeply nested to parse safely.
+pub(super) fn check_bounds(file: FileId, text: &str) -> Result<(), Diagnostic> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            "E0102",
+            format!(
+                "rule file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
+                text.len()
+            ),
+        )
+        .primary(Span::new(file, 0..0), "file starts here")
+        .help("split the rules into several files"));
+    }
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => in_string = !in_string,
+            '\\' if in_string => {
+                chars.next();
+            }
+            '/' if !in_string && chars.peek().is_some_and(|&(_, next)| next == '/') => {
+                while chars.next_if(|&(_, next)| next != '\n').is_some() {}
+            }
+            '(' if !in_string => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Diagnostic::error(
+                        "E0102",
+                        format!("conditions are nested more than {MAX_NESTING} parentheses deep"),
+                    )
+                    .primary(Span::new(file, at..at + 1), "too deep here")
+                    .help(
+                        "name inner parts of the condition with `derive` and refer to them by name",
+                    ));
+                }
+            }
+            ')' if !in_string => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A pest error as a diagnostic: where, what was expected, what was found.
+pub(super) fn syntax_error(
+    file: FileId,
+    text: &str,
+    error: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    let at = match error.location {
+        InputLocation::Pos(at) => at,
+        InputLocation::Span((start, _)) => start,
+    };
+    let found = token_at(text, at);
+    let expected = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let found_words = if found.is_empty() {
+        String::from("the end of the file")
+    } else {
+        format!("`{found}`")
+    };
+    let span = Span::new(file, at..at + found.len());
+    let keywords: Vec<&str> = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| keyword_of(*r)).collect()
+        }
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let help =
+        did_you_mean(found, keywords.iter().copied()).or_else(|| hint_for(found).map(String::from));
+    Diagnostic::error("E0101", format!("expected {expected}, found {found_words}"))
+        .primary(span, format!("expected {expected}"))
+        .maybe_help(help)
+}
+
+/// A hint for common slips that the expected-token list does not explain.
+fn hint_for(found: &str) -> Option<&'static str> {
+    if found.starts_with('#') {
+        Some("comments start with `//`")
+    } else if found.starts_with('\'') {
+        Some("strings are written in double quotes")
+    } else if found == "&&" || found == "||" || found == "!" {
+        Some("write `and`, `or` and `not` as words")
+    } else if found == "=" || found == "==" || found == "!=" {
+        Some("compare quantities with `<`, `<=`, `>` or `>=`; test list membership with `has`")
+    } else {
+        None
+    }
+}
+
+/// The word, number or symbol that starts at `at`.
+fn token_at(text: &str, at: usize) -> &str {
+    let rest = text.get(at..).unwrap_or("");
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == '/' || c == 'µ';
+    let end = match rest.chars().next() {
+        None => 0,
+        Some(c) if is_word(c) => rest.find(|c: char| !is_word(c)).unwrap_or(rest.len()),
+        Some(_) => rest
+            .find(|c: char| c.is_alphanumeric() || c.is_whitespace() || c == '"')
+            .filter(|&end| end > 0)
+            .unwrap_or_else(|| rest.chars().next().map_or(0, char::len_utf8)),
+    };
+    rest.get(..end).unwrap_or("")
+}
+
+const ITEM_KEYWORDS: [Rule; 10] = [
+    Rule::KW_TITLE,
+    Rule::KW_VERSION,
+    Rule::KW_REVIEWED,
+    Rule::KW_INPUT,
+    Rule::KW_GROUP,
+    Rule::KW_DERIVE,
+    Rule::KW_RECOMMEND,
+    Rule::KW_TEST,
+    Rule::KW_WARN,
+    Rule::KW_LIMIT,
+];
+
+const CLAUSE_KEYWORDS: [Rule; 11] = [
+    Rule::KW_WHEN,
+    Rule::KW_UNLESS,
+    Rule::KW_FORM,
+    Rule::KW_DOSE,
+    Rule::KW_TIMING,
+    Rule::KW_TAKE_WITH,
+    Rule::KW_SEPARATE_FROM,
+    Rule::KW_STRENGTH,
+    Rule::KW_CITE,
+    Rule::KW_CAVEAT,
+    Rule::KW_DAILY,
+];
+
+/// "a clause (`when`, `cite`, …), a new item or the end of the file".
+fn describe_expected(positives: &[Rule]) -> String {
+    let has_all = |family: &[Rule]| family.iter().all(|r| positives.contains(r));
+    let mut phrases: Vec<String> = Vec::new();
+    let mut covered: Vec<Rule> = Vec::new();
+    if has_all(&CLAUSE_KEYWORDS) {
+        phrases.push(String::from(
+            "a clause (`when`, `unless`, `cite`, `caveat`, ...)",
+        ));
+        covered.extend(CLAUSE_KEYWORDS);
+    }
+    if has_all(&ITEM_KEYWORDS) {
+        phrases.push(String::from(
+            "a new item (`input`, `derive`, `recommend`, `test`, `warn`, `limit`, ...)",
+        ));
+        covered.extend(ITEM_KEYWORDS);
+    }
+    for rule in positives {
+        if covered.contains(rule) {
+            continue;
+        }
+        let phrase = describe(*rule).to_string();
+        if !phrases.contains(&phrase) {
+            phrases.push(phrase);
+        }
+    }
+    match phrases.as_slice() {
+        [] => String::from("something else"),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The keyword a keyword rule matches, for did-you-mean.
+fn keyword_of(rule: Rule) -> Option<&'static str> {
+    let phrase = describe(rule);
+    phrase
+        .strip_prefix('`')
+        .and_then(|p| p.strip_suffix('`'))
+        .filter(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+}
+
+/// A grammar rule in words.
+fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "the end of the file",
+        Rule::ident | Rule::fact => "a name",
+        Rule::ident_list => "a list of names",
+        Rule::string | Rule::string_inner | Rule::label => "a quoted string",
+        Rule::number => "a number",
+        Rule::unit => "a unit such as `ng/mL`",
+        Rule::quantity | Rule::eof_quantity => "a quantity such as `75 ng/mL`",
+        Rule::comparator => "a comparison (`<`, `<=`, `>` or `>=`)",
+        Rule::date => "a date such as `2026-01-31`",
+        Rule::condition | Rule::conjunction | Rule::negation | Rule::eof_condition => "a condition",
+        Rule::comparison => "a comparison such as `ferritin <= 75 ng/mL`",
+        Rule::membership => "a membership test such as `medications has ssri`",
+        Rule::strength => "`strong` or `conditional`",
+        Rule::stance => "`supports`, `refutes` or `mixed`",
+        Rule::citation => "an evidence id and its stance",
+        Rule::outcome_kind => "`recommend`, `test`, `warn` or `limit`",
+        Rule::flag_type | Rule::list_type | Rule::lab_type => {
+            "an input type (`flag`, `list`, or a dimension and a unit)"
+        }
+        Rule::KW_TITLE => "`title`",
+        Rule::KW_VERSION => "`version`",
+        Rule::KW_REVIEWED => "`reviewed`",
+        Rule::KW_INPUT => "`input`",
+        Rule::KW_FLAG => "`flag`",
+        Rule::KW_LIST => "`list`",
+        Rule::KW_LOINC => "`loinc`",
+        Rule::KW_MOLAR_MASS => "`molar_mass`",
+        Rule::KW_GROUP => "`group`",
+        Rule::KW_DERIVE => "`derive`",
+        Rule::KW_RECOMMEND => "`recommend`",
+        Rule::KW_TEST => "`test`",
+        Rule::KW_WARN => "`warn`",
+        Rule::KW_LIMIT => "`limit`",
+        Rule::KW_WHEN => "`when`",
+        Rule::KW_UNLESS => "`unless`",
+        Rule::KW_FORM => "`form`",
+        Rule::KW_DOSE => "`dose`",
+        Rule::KW_TO => "`to`",
+        Rule::KW_DAILY => "`daily`",
+        Rule::KW_TIMING => "`timing`",
+        Rule::KW_TAKE_WITH => "`take_with`",
+        Rule::KW_SEPARATE_FROM => "`separate_from`",
+        Rule::KW_BY => "`by`",
+        Rule::KW_STRENGTH => "`strength`",
+        Rule::KW_STRONG => "`strong`",
+        Rule::KW_CONDITIONAL => "`conditional`",
+        Rule::KW_CITE => "`cite`",
+        Rule::KW_SUPPORTS => "`supports`",
+        Rule::KW_REFUTES => "`refutes`",
+        Rule::KW_MIXED => "`mixed`",
+        Rule::KW_CAVEAT => "`caveat`",
+        Rule::KW_AND => "`and`",
+        Rule::KW_OR => "`or`",
+        Rule::KW_NOT | Rule::not_op => "`not`",
+        Rule::KW_KNOWN | Rule::known_test => "`known`",
+        Rule::KW_UNKNOWN | Rule::unknown_test => "`unknown`",
+        Rule::KW_HAS => "`has`",
+        Rule::loinc => "`loinc \"...\"`",
+        Rule::molar_mass => "`molar_mass ... g/mol`",
+        _ => "something else",
+    }
+}

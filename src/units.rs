@@ -1,0 +1,300 @@
+//! Units of measure: which units exist, their dimensions, and conversion
+//! between them, including mass ↔ molar concentration through a molar mass.
+//!
+//! Every unit is an exact power of ten of its dimension's base unit, so a
+//! conversion within a dimension multiplies or divides by an exact power of
+//! ten and `75 µg/L` compares equal to `75 ng/mL`.
+
+use serde::Serialize;
+
+/// What a quantity measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// Mass per volume; base g/L.
+    MassConcentration,
+    /// Amount of substance per volume; base mol/L.
+    MolarConcentration,
+    /// A part of a whole; base 1 (percent is 10⁻²).
+    Fraction,
+    /// Mass, e.g. a supplement dose; base g.
+    Mass,
+    /// Time, e.g. a gap between doses; base h.
+    Time,
+}
+
+impl Dimension {
+    /// The dimension's name as written in rule files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::MassConcentration => "mass_concentration",
+            Dimension::MolarConcentration => "molar_concentration",
+            Dimension::Fraction => "fraction",
+            Dimension::Mass => "mass",
+            Dimension::Time => "time",
+        }
+    }
+
+    /// The dimension in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Dimension::MassConcentration => "mass concentration",
+            Dimension::MolarConcentration => "molar concentration",
+            Dimension::Fraction => "fraction",
+            Dimension::Mass => "mass",
+            Dimension::Time => "time",
+        }
+    }
+
+    pub const ALL: [Dimension; 5] = [
+        Dimension::MassConcentration,
+        Dimension::MolarConcentration,
+        Dimension::Fraction,
+        Dimension::Mass,
+        Dimension::Time,
+    ];
+
+    pub fn from_name(name: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+/// A known unit: its canonical spelling, dimension and power of ten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Unit {
+    pub symbol: &'static str,
+    pub dimension: Dimension,
+    /// The unit is `10^exponent` base units.
+    exponent: i32,
+}
+
+const fn unit(symbol: &'static str, dimension: Dimension, exponent: i32) -> Unit {
+    Unit {
+        symbol,
+        dimension,
+        exponent,
+    }
+}
+
+use Dimension::{Fraction, Mass, MassConcentration, MolarConcentration, Time};
+
+/// Every unit Warrant knows, canonical spelling first within a dimension.
+const UNITS: &[Unit] = &[
+    unit("ng/mL", MassConcentration, -6),
+    unit("µg/L", MassConcentration, -6),
+    unit("pg/mL", MassConcentration, -9),
+    unit("ng/L", MassConcentration, -9),
+    unit("ng/dL", MassConcentration, -8),
+    unit("µg/dL", MassConcentration, -5),
+    unit("µg/mL", MassConcentration, -3),
+    unit("mg/L", MassConcentration, -3),
+    unit("mg/dL", MassConcentration, -2),
+    unit("g/dL", MassConcentration, 1),
+    unit("g/L", MassConcentration, 0),
+    unit("pmol/L", MolarConcentration, -12),
+    unit("nmol/L", MolarConcentration, -9),
+    unit("µmol/L", MolarConcentration, -6),
+    unit("mmol/L", MolarConcentration, -3),
+    unit("mol/L", MolarConcentration, 0),
+    unit("%", Fraction, -2),
+    unit("mg", Mass, -3),
+    unit("µg", Mass, -6),
+    unit("g", Mass, 0),
+    unit("h", Time, 0),
+];
+
+/// Spellings accepted besides the canonical ones: `u`, `mc` and Greek mu for µ.
+fn normalise(symbol: &str) -> String {
+    let symbol = symbol.replace('μ', "µ");
+    let symbol = match symbol.strip_prefix("mcg") {
+        Some(rest) => format!("µg{rest}"),
+        None => symbol,
+    };
+    match symbol.strip_prefix('u') {
+        Some(rest) if !rest.is_empty() => format!("µ{rest}"),
+        _ => symbol,
+    }
+}
+
+impl Unit {
+    pub const MILLIGRAM: Unit = unit("mg", Mass, -3);
+    pub const HOUR: Unit = unit("h", Time, 0);
+
+    /// Looks a unit up by any accepted spelling. Letter case must match,
+    /// except that `ml`, `dl` and `l` are taken for `mL`, `dL` and `L`.
+    pub fn parse(symbol: &str) -> Option<Unit> {
+        let wanted = normalise(symbol);
+        UNITS
+            .iter()
+            .find(|u| u.symbol == wanted)
+            .or_else(|| {
+                UNITS
+                    .iter()
+                    .find(|u| u.symbol.contains('/') && u.symbol.eq_ignore_ascii_case(&wanted))
+            })
+            .copied()
+    }
+
+    /// All canonical symbols of one dimension, for help messages.
+    pub fn symbols_of(dimension: Dimension) -> Vec<&'static str> {
+        UNITS
+            .iter()
+            .filter(|u| u.dimension == dimension)
+            .map(|u| u.symbol)
+            .collect()
+    }
+
+    /// All canonical symbols, for did-you-mean.
+    pub fn all_symbols() -> impl Iterator<Item = &'static str> {
+        UNITS.iter().map(|u| u.symbol)
+    }
+}
+
+/// Why a value cannot be converted to a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversionError {
+    /// The dimensions differ and no molar mass bridges them.
+    Incompatible { from: Dimension, to: Dimension },
+    /// Mass ↔ molar conversion needs the analyte's molar mass.
+    NeedsMolarMass,
+}
+
+/// Converts `value` in `from` to `to`. `molar_mass` (g/mol) bridges mass
+/// and molar concentrations.
+pub fn convert(
+    value: f64,
+    from: Unit,
+    to: Unit,
+    molar_mass: Option<f64>,
+) -> Result<f64, ConversionError> {
+    if from.dimension == to.dimension {
+        return Ok(scale(value, from.exponent - to.exponent));
+    }
+    let molar_bridge = (from.dimension, to.dimension);
+    match (molar_bridge, molar_mass) {
+        ((MassConcentration, MolarConcentration), Some(grams_per_mole)) => {
+            // g/L ÷ g/mol = mol/L
+            let grams_per_litre = scale(value, from.exponent);
+            Ok(scale(grams_per_litre / grams_per_mole, -to.exponent))
+        }
+        ((MolarConcentration, MassConcentration), Some(grams_per_mole)) => {
+            let moles_per_litre = scale(value, from.exponent);
+            Ok(scale(moles_per_litre * grams_per_mole, -to.exponent))
+        }
+        (
+            (MassConcentration, MolarConcentration) | (MolarConcentration, MassConcentration),
+            None,
+        ) => Err(ConversionError::NeedsMolarMass),
+        _ => Err(ConversionError::Incompatible {
+            from: from.dimension,
+            to: to.dimension,
+        }),
+    }
+}
+
+/// Whether a value in `from` can be converted to `to`.
+pub fn convertible(from: Unit, to: Unit, molar_mass: Option<f64>) -> Result<(), ConversionError> {
+    convert(1.0, from, to, molar_mass).map(|_| ())
+}
+
+/// `value × 10^exponent`, dividing for negative exponents so that exact
+/// decimal values stay exact (10^k is exact in f64 for k ≤ 22).
+fn scale(value: f64, exponent: i32) -> f64 {
+    let factor = 10f64.powi(exponent.abs());
+    if exponent >= 0 {
+        value * factor
+    } else {
+        value / factor
+    }
+}
+
+/// Formats a number for reports: at most two decimals, no trailing zeros.
+pub fn format_number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        String::from("0")
+    } else {
+        text.to_string()
+    }
+}
+
+/// `32 ng/mL`, `20 %` → `20%`.
+pub fn format_quantity(value: f64, unit: Unit) -> String {
+    if unit.symbol == "%" {
+        format!("{}%", format_number(value))
+    } else {
+        format!("{} {}", format_number(value), unit.symbol)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(symbol: &str) -> Unit {
+        Unit::parse(symbol).unwrap()
+    }
+
+    #[test]
+    fn same_dimension_conversions_are_exact_at_thresholds() {
+        assert_eq!(convert(75.0, u("µg/L"), u("ng/mL"), None), Ok(75.0));
+        assert_eq!(convert(0.075, u("mg/L"), u("ng/mL"), None), Ok(75.0));
+        assert_eq!(convert(2.1, u("mg/dL"), u("mg/L"), None), Ok(21.0));
+    }
+
+    #[test]
+    fn spellings_of_micro_are_accepted() {
+        for spelling in ["µg/L", "μg/L", "ug/L", "mcg/L"] {
+            assert_eq!(u(spelling).symbol, "µg/L", "{spelling}");
+        }
+        assert_eq!(u("ng/ml").symbol, "ng/mL");
+        assert!(Unit::parse("MG").is_none());
+    }
+
+    #[test]
+    fn molar_conversions_use_the_molar_mass() {
+        // B12: 1355.37 g/mol; 100 pmol/L = 135.537 pg/mL
+        let pg = convert(100.0, u("pmol/L"), u("pg/mL"), Some(1355.37)).unwrap();
+        assert!((pg - 135.537).abs() < 1e-9, "{pg}");
+        // Magnesium: 24.305 g/mol; 1 mmol/L = 2.4305 mg/dL
+        let mg = convert(1.0, u("mmol/L"), u("mg/dL"), Some(24.305)).unwrap();
+        assert!((mg - 2.4305).abs() < 1e-9, "{mg}");
+        // 25-OH vitamin D: 400.64 g/mol; 30 ng/mL ≈ 74.88 nmol/L
+        let nmol = convert(30.0, u("ng/mL"), u("nmol/L"), Some(400.64)).unwrap();
+        assert!((nmol - 74.880_191_693).abs() < 1e-6, "{nmol}");
+        // Folate: 441.4 g/mol; 10 nmol/L ≈ 4.414 ng/mL
+        let ng = convert(10.0, u("nmol/L"), u("ng/mL"), Some(441.4)).unwrap();
+        assert!((ng - 4.414).abs() < 1e-9, "{ng}");
+    }
+
+    #[test]
+    fn round_trips_through_molar_units() {
+        let there = convert(243.97, u("pg/mL"), u("pmol/L"), Some(1355.37)).unwrap();
+        let back = convert(there, u("pmol/L"), u("pg/mL"), Some(1355.37)).unwrap();
+        assert!((back - 243.97).abs() < 1e-9);
+    }
+
+    #[test]
+    fn incompatible_units_are_refused() {
+        assert_eq!(
+            convert(1.0, u("%"), u("ng/mL"), None),
+            Err(ConversionError::Incompatible {
+                from: Dimension::Fraction,
+                to: Dimension::MassConcentration
+            })
+        );
+        assert_eq!(
+            convert(1.0, u("nmol/L"), u("ng/mL"), None),
+            Err(ConversionError::NeedsMolarMass)
+        );
+    }
+
+    #[test]
+    fn numbers_print_without_noise() {
+        assert_eq!(format_number(75.0), "75");
+        assert_eq!(format_number(243.9666), "243.97");
+        assert_eq!(format_number(0.5), "0.5");
+        assert_eq!(format_quantity(20.0, u("%")), "20%");
+    }
+}
