@@ -537,7 +537,7 @@ impl Checker<'_> {
                             units::format_number(quantity.value.node)
                         ),
                     )
-                    .primary(quantity.span, "which unit?")
+                    .primary(quantity.value.span, "which unit?")
                     .help("write the unit after the number, e.g. `75 ng/mL` or `20 %`"),
                 );
                 None

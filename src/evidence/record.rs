@@ -41,8 +41,15 @@ pub struct EvidenceRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_cited: Option<AsCited>,
     pub verification: Verification,
+    /// What differs between the article's citation and the source: shown
+    /// beside the citation in every report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Anything else a reviewer should know (how certainty was rated, where
+    /// an identifier came from, what could not be confirmed). Listed by
+    /// `warrant evidence`, not repeated in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
 }
 
 /// Study design, from strongest to weakest in the usual hierarchy.

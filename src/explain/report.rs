@@ -384,12 +384,17 @@ impl Builder<'_> {
                 // Expand derived facts into their own reasons; outcomes are
                 // explained where they are reported.
                 match (&fact.when, fact.kind) {
-                    (Some(when), RuleKind::Derive) => Reason {
-                        truth,
-                        condition,
-                        value: None,
-                        parts: vec![self.reason(when)],
-                    },
+                    (Some(when), RuleKind::Derive) => {
+                        let inner = self.reason(when);
+                        // "label (name), any of:" over the parts, or the one
+                        // condition on the fact's own line.
+                        Reason {
+                            truth,
+                            condition: format!("{condition}: {}", inner.condition),
+                            value: inner.value,
+                            parts: inner.parts,
+                        }
+                    }
                     _ => leaf(condition, None),
                 }
             }
@@ -482,21 +487,19 @@ fn evidence_view(number: usize, stance: Stance, record: &EvidenceRecord) -> Evid
 /// `Trenkwalder C et al. (2017). Title. Movement Disorders.`
 pub fn citation_line(record: &EvidenceRecord) -> String {
     let authors = match record.authors.as_slice() {
-        [] => String::new(),
-        [one] => format!("{one} "),
-        [first, second] => format!("{first}, {second} "),
-        [first, ..] => format!("{first} et al. "),
+        [] => None,
+        [one] => Some(one.clone()),
+        [first, second] => Some(format!("{first}, {second}")),
+        [first, ..] => Some(format!("{first} et al.")),
     };
-    let journal = record
-        .journal
-        .as_ref()
-        .map(|j| format!(" {j}."))
-        .unwrap_or_default();
+    let journal = record.journal.as_ref().map(|j| format!(" {j}.")).unwrap_or_default();
     let year = record.year.map_or(String::from("n.d."), |y| y.to_string());
-    format!(
-        "{authors}({year}). {}.{journal}",
-        record.title.trim_end_matches('.')
-    )
+    let title = record.title.trim_end_matches('.');
+    match authors {
+        Some(authors) => format!("{authors} ({year}). {title}.{journal}"),
+        // Without authors the title leads, as in most citation styles.
+        None => format!("{title} ({year}).{journal}"),
+    }
 }
 
 /// What the article's citation got wrong, in one sentence.

@@ -238,13 +238,17 @@ fn cycle_diagnostic(
     path: &[NodeIndex],
 ) -> Diagnostic {
     let rule_name = |rule: RuleId| program.rule(rule).map_or("?", |r| r.name.as_str());
-    let rules: Vec<RuleId> = path
+    let mut rules: Vec<RuleId> = path
         .iter()
         .filter_map(|&n| match graph.node_weight(n) {
             Some(Node::Rule(rule)) => Some(*rule),
             _ => None,
         })
         .collect();
+    // The path follows data flow (a fact feeds what reads it); the message
+    // reads the other way, each fact followed by the one it depends on.
+    rules.reverse();
+    rules.rotate_right(1);
     // References: the conditions on the path, each naming the next rule.
     let references: Vec<Span> = path
         .iter()

@@ -92,14 +92,17 @@ pub(super) fn syntax_error(
     };
     let help =
         did_you_mean(found, keywords.iter().copied()).or_else(|| hint_for(found).map(String::from));
+    let label = if expected.len() <= 40 { format!("expected {expected}") } else { String::from("not expected here") };
     Diagnostic::error("E0101", format!("expected {expected}, found {found_words}"))
-        .primary(span, format!("expected {expected}"))
+        .primary(span, label)
         .maybe_help(help)
 }
 
 /// A hint for common slips that the expected-token list does not explain.
 fn hint_for(found: &str) -> Option<&'static str> {
-    if found.starts_with('#') {
+    if found == "\"" {
+        Some("a string must end with `\"` on the same line")
+    } else if found.starts_with('#') {
         Some("comments start with `//`")
     } else if found.starts_with('\'') {
         Some("strings are written in double quotes")
@@ -154,28 +157,80 @@ const CLAUSE_KEYWORDS: [Rule; 11] = [
     Rule::KW_DAILY,
 ];
 
-/// "a clause (`when`, `cite`, …), a new item or the end of the file".
+/// The keyword rules a rule starts with, so that a failed item or clause
+/// is described by its keyword and families of them can be recognised.
+fn leading_keywords(rule: Rule) -> &'static [Rule] {
+    match rule {
+        Rule::title_decl => &[Rule::KW_TITLE],
+        Rule::version_decl => &[Rule::KW_VERSION],
+        Rule::reviewed_decl => &[Rule::KW_REVIEWED],
+        Rule::input_decl => &[Rule::KW_INPUT],
+        Rule::group_decl => &[Rule::KW_GROUP],
+        Rule::derive_decl => &[Rule::KW_DERIVE],
+        Rule::outcome_decl | Rule::outcome_kind => &[Rule::KW_RECOMMEND, Rule::KW_TEST, Rule::KW_WARN, Rule::KW_LIMIT],
+        Rule::when_clause => &[Rule::KW_WHEN],
+        Rule::unless_clause => &[Rule::KW_UNLESS],
+        Rule::form_clause => &[Rule::KW_FORM],
+        Rule::dose_clause => &[Rule::KW_DOSE],
+        Rule::timing_clause => &[Rule::KW_TIMING],
+        Rule::take_with_clause => &[Rule::KW_TAKE_WITH],
+        Rule::separate_clause => &[Rule::KW_SEPARATE_FROM],
+        Rule::strength_clause => &[Rule::KW_STRENGTH],
+        Rule::cite_clause => &[Rule::KW_CITE],
+        Rule::caveat_clause => &[Rule::KW_CAVEAT],
+        Rule::daily_clause => &[Rule::KW_DAILY],
+        // At the very start pest reports the whole file: any item or the end.
+        Rule::file => &[
+            Rule::KW_TITLE,
+            Rule::KW_VERSION,
+            Rule::KW_REVIEWED,
+            Rule::KW_INPUT,
+            Rule::KW_GROUP,
+            Rule::KW_DERIVE,
+            Rule::KW_RECOMMEND,
+            Rule::KW_TEST,
+            Rule::KW_WARN,
+            Rule::KW_LIMIT,
+            Rule::EOI,
+        ],
+        _ => &[],
+    }
+}
+
+/// The rules pest expected, with items and clauses replaced by their keywords.
+fn expected_rules(positives: &[Rule]) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for &rule in positives {
+        let keywords = leading_keywords(rule);
+        let replaced: &[Rule] = if keywords.is_empty() { std::slice::from_ref(&rule) } else { keywords };
+        for &r in replaced {
+            if !rules.contains(&r) {
+                rules.push(r);
+            }
+        }
+    }
+    rules
+}
+
+/// "a clause (`when`, `cite`, ...), a new item (...) or the end of the file".
 fn describe_expected(positives: &[Rule]) -> String {
-    let has_all = |family: &[Rule]| family.iter().all(|r| positives.contains(r));
+    let expected = expected_rules(positives);
+    let has_all = |family: &[Rule]| family.iter().all(|r| expected.contains(r));
     let mut phrases: Vec<String> = Vec::new();
     let mut covered: Vec<Rule> = Vec::new();
     if has_all(&CLAUSE_KEYWORDS) {
-        phrases.push(String::from(
-            "a clause (`when`, `unless`, `cite`, `caveat`, ...)",
-        ));
+        phrases.push(String::from("a clause (`when`, `unless`, `cite`, `caveat`, ...)"));
         covered.extend(CLAUSE_KEYWORDS);
     }
     if has_all(&ITEM_KEYWORDS) {
-        phrases.push(String::from(
-            "a new item (`input`, `derive`, `recommend`, `test`, `warn`, `limit`, ...)",
-        ));
+        phrases.push(String::from("a new item (`input`, `derive`, `recommend`, ...)"));
         covered.extend(ITEM_KEYWORDS);
     }
-    for rule in positives {
-        if covered.contains(rule) {
+    for rule in expected {
+        if covered.contains(&rule) {
             continue;
         }
-        let phrase = describe(*rule).to_string();
+        let phrase = describe(rule).to_string();
         if !phrases.contains(&phrase) {
             phrases.push(phrase);
         }

@@ -1,0 +1,55 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::Path;
+
+use warrant::diagnostic::{self, Diagnostic};
+use warrant::explain::{self, Format};
+use warrant::knowledge_base::{self, Files, KnowledgeBase};
+use warrant::profile;
+use warrant::span::{SourceFile, SourceMap};
+
+/// The bundled knowledge base, compiled; it must be free of errors.
+pub fn bundled() -> KnowledgeBase {
+    match knowledge_base::compile(Files::bundled()) {
+        (_, Ok(kb)) => kb,
+        (sources, Err(diagnostics)) => {
+            panic!("{}", diagnostic::render(&sources, &diagnostics, false))
+        }
+    }
+}
+
+/// The fixture's file name, used as its name in diagnostics so snapshots do
+/// not depend on where the repository is checked out.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// Compiles one rule file against the bundled evidence.
+pub fn check_rules(name: &str, text: &str) -> (SourceMap, Vec<Diagnostic>) {
+    let files = Files {
+        rules: vec![SourceFile::new(name, text)],
+        evidence: Files::bundled().evidence,
+    };
+    match knowledge_base::compile(files) {
+        (sources, Ok(_)) => (sources, Vec::new()),
+        (sources, Err(diagnostics)) => (sources, diagnostics),
+    }
+}
+
+/// Explains a profile with the bundled knowledge base.
+pub fn explain(kb: &KnowledgeBase, name: &str, text: &str, format: Format) -> Result<String, String> {
+    let profile_format = profile::Format::from_path(name).expect("fixture has a known extension");
+    let mut sources = kb.sources.clone();
+    let source = SourceFile::new(name, text);
+    let file = sources.add(source.clone());
+    warrant::explain_profile(kb, file, &source, profile_format)
+        .map(|report| explain::render(&report, format, false))
+        .map_err(|diagnostics| diagnostic::render(&sources, &diagnostics, false))
+}
+
+/// The codes of the diagnostics, in order.
+pub fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {
+    diagnostics.iter().map(|d| d.code).collect()
+}
