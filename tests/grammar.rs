@@ -1,0 +1,177 @@
+//! The grammar's tricky corners: quantities with units, keyword boundaries,
+//! precedence and comments. Conditions are printed as S-expressions so each
+//! test states the tree it expects.
+
+use warrant::span::{FileId, SourceFile};
+use warrant::syntax::ast::{Clause, Condition, Item};
+use warrant::syntax::{parse, parse_condition};
+
+fn sexpr(condition: &Condition) -> String {
+    let join = |op: &str, parts: &[Condition]| {
+        let inner: Vec<String> = parts.iter().map(sexpr).collect();
+        format!("({op} {})", inner.join(" "))
+    };
+    match condition {
+        Condition::And(parts, _) => join("and", parts),
+        Condition::Or(parts, _) => join("or", parts),
+        Condition::Not(inner, _) => format!("(not {})", sexpr(inner)),
+        Condition::Compare {
+            subject,
+            comparator,
+            threshold,
+            ..
+        } => {
+            let unit = threshold.unit.as_ref().map_or("<no unit>", |u| u.node.as_str());
+            format!("({} {} {} {unit})", comparator.node.symbol(), subject.node, threshold.value.node)
+        }
+        Condition::Known(name, _) => format!("(known {})", name.node),
+        Condition::Unknown(name, _) => format!("(unknown {})", name.node),
+        Condition::Has { list, item, .. } => format!("(has {} {})", list.node, item.node),
+        Condition::Fact(name) => name.node.clone(),
+    }
+}
+
+fn condition(text: &str) -> String {
+    match parse_condition(FileId(0), text) {
+        Ok(condition) => sexpr(&condition),
+        Err(diagnostic) => format!("error {}: {}", diagnostic.code, diagnostic.message),
+    }
+}
+
+#[test]
+fn quantities_carry_their_units() {
+    assert_eq!(condition("ferritin <= 75 ng/mL"), "(<= ferritin 75 ng/mL)");
+    assert_eq!(condition("ferritin<=75ng/mL"), "(<= ferritin 75 ng/mL)");
+    assert_eq!(condition("tsat < 20 %"), "(< tsat 20 %)");
+    assert_eq!(condition("tsat < 20%"), "(< tsat 20 %)");
+    assert_eq!(condition("b12 > 1.5 µg/L"), "(> b12 1.5 µg/L)");
+    assert_eq!(condition("b12 >= 150 pmol/L"), "(>= b12 150 pmol/L)");
+}
+
+#[test]
+fn a_missing_unit_parses_and_is_left_to_check() {
+    assert_eq!(condition("ferritin <= 75"), "(<= ferritin 75 <no unit>)");
+    // A keyword after the number is not taken for a unit.
+    assert_eq!(condition("ferritin < 75 and low"), "(and (< ferritin 75 <no unit>) low)");
+}
+
+#[test]
+fn keywords_need_a_word_boundary() {
+    assert_eq!(condition("notable"), "notable");
+    assert_eq!(condition("not able"), "(not able)");
+    assert_eq!(condition("known_risk or unknown ferritin"), "(or known_risk (unknown ferritin))");
+    assert_eq!(condition("android and oracle"), "(and android oracle)");
+    assert_eq!(condition("medications has hashish"), "(has medications hashish)");
+}
+
+#[test]
+fn and_binds_tighter_than_or_and_parentheses_override() {
+    assert_eq!(condition("a or b and c"), "(or a (and b c))");
+    assert_eq!(condition("(a or b) and c"), "(and (or a b) c)");
+    assert_eq!(condition("not a and b"), "(and (not a) b)");
+    assert_eq!(condition("not (a and b)"), "(not (and a b))");
+    assert_eq!(condition("not not a"), "(not (not a))");
+}
+
+#[test]
+fn malformed_conditions_are_syntax_errors() {
+    assert!(condition("ferritin <= ").starts_with("error E0101"));
+    assert!(condition("a and").starts_with("error E0101"));
+    assert!(condition("(a or b").starts_with("error E0101"));
+    assert!(condition("a && b").starts_with("error E0101"));
+    assert!(condition("ferritin = 75 ng/mL").starts_with("error E0101"));
+}
+
+fn parse_file(text: &str) -> warrant::syntax::ast::RuleFile {
+    let source = SourceFile::new("test.warrant", text);
+    parse(FileId(0), &source).unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+#[test]
+fn comments_run_to_the_end_of_the_line_but_not_inside_strings() {
+    let file = parse_file(
+        "// leading comment\n\
+         input a: flag \"A\" // trailing comment\n\
+         derive d \"See https://example.org // not a comment\"\n\
+           when a // comment inside a condition\n\
+             and a\n\
+         // comment at the end without a newline",
+    );
+    assert_eq!(file.items.len(), 2);
+    let Item::Rule(rule) = &file.items[1] else { panic!("expected a rule") };
+    assert_eq!(rule.label.node, "See https://example.org // not a comment");
+    let Clause::When(when) = &rule.clauses[0] else { panic!("expected when") };
+    assert_eq!(sexpr(when), "(and a a)");
+}
+
+#[test]
+fn strings_keep_their_escapes() {
+    let file = parse_file(r#"title "A \"quoted\" word and a \\ backslash""#);
+    assert_eq!(file.title.unwrap().node, r#"A "quoted" word and a \ backslash"#);
+}
+
+/// The tree's debug form with every span (`file@start..end`) blanked, so
+/// trees parsed from differently laid-out text can be compared.
+fn without_spans(tree: &impl std::fmt::Debug) -> String {
+    let debug = format!("{tree:?}");
+    let mut out = String::new();
+    let mut rest = debug.as_str();
+    while let Some(at) = rest.find('@') {
+        let (before, after) = rest.split_at(at);
+        let file_digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let range_len = after[1..].find(|c: char| !(c.is_ascii_digit() || c == '.')).map_or(after.len(), |n| n + 1);
+        out.push_str(&before[..before.len() - file_digits]);
+        out.push('_');
+        rest = &after[range_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn layout_does_not_change_the_tree() {
+    let compact = parse_file("input a: flag \"A\" derive d \"D\" when a cite x supports");
+    let spread = parse_file("input a:\n  flag\n  \"A\"\n\nderive d \"D\"\n    when\n      a\n    cite x supports\n");
+    assert_ne!(format!("{compact:?}"), format!("{spread:?}"), "the spans differ");
+    assert_eq!(without_spans(&compact), without_spans(&spread));
+}
+
+#[test]
+fn metadata_and_every_clause_parse() {
+    let file = parse_file(
+        r#"title "T" version "1.0" reviewed 2026-01-31
+input ferritin: mass_concentration ng/mL "Ferritin" loinc "2276-4" molar_mass 1.5 g/mol
+group g "G" = a, b
+recommend r "R"
+  when ferritin <= 75 ng/mL
+  unless ferritin > 300 ng/mL
+  form "tablet"
+  dose 10 to 50 mg daily
+  timing morning, empty_stomach
+  take_with vitamin_c
+  separate_from calcium, dairy by 2 h
+  strength conditional
+  cite x supports, y refutes, z mixed
+  caveat "c"
+limit l "L" daily g <= 100 mg cite x supports
+"#,
+    );
+    assert_eq!(file.version.unwrap().node, "1.0");
+    assert_eq!(file.reviewed.unwrap().node.to_string(), "2026-01-31");
+    let keywords: Vec<&str> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Rule(rule) => Some(rule.clauses.iter().map(Clause::keyword)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        keywords,
+        [
+            "when", "unless", "form", "dose", "timing", "take_with", "separate_from", "strength", "cite", "caveat",
+            "daily", "cite"
+        ]
+    );
+}

@@ -1,0 +1,85 @@
+//! Three-valued logic through the whole pipeline: for every pair of
+//! true / false / unknown facts, `and`, `or` and `not` in a rule file give
+//! Kleene's truth tables, and a missing lab value is unknown, never false.
+
+use warrant::infer::{self, Truth};
+use warrant::knowledge_base::{self, Files, KnowledgeBase};
+use warrant::profile::{self, Format};
+use warrant::span::{FileId, SourceFile};
+
+const RULES: &str = r#"
+input a: mass_concentration g/L "A"
+input b: mass_concentration g/L "B"
+derive pa "a is low" when a < 1 g/L
+derive pb "b is low" when b < 1 g/L
+warn both "both" when pa and pb cite wang_2009_oral_iron supports
+warn either "either" when pa or pb cite wang_2009_oral_iron supports
+warn neither "not a" when not pa cite wang_2009_oral_iron supports
+warn knows "known a" when known a cite wang_2009_oral_iron supports
+"#;
+
+fn knowledge_base() -> KnowledgeBase {
+    let files = Files {
+        rules: vec![SourceFile::new("logic.warrant", RULES)],
+        evidence: Files::bundled().evidence,
+    };
+    knowledge_base::compile(files).1.expect("the logic rules check clean")
+}
+
+/// A lab line that makes the fact true (0 g/L), false (2 g/L) or unknown (absent).
+fn lab(name: &str, truth: Truth) -> String {
+    match truth {
+        Truth::True => format!("  {name}: {{ value: 0, unit: g/L }}\n"),
+        Truth::False => format!("  {name}: {{ value: 2, unit: g/L }}\n"),
+        Truth::Unknown => String::new(),
+    }
+}
+
+fn verdicts(kb: &KnowledgeBase, a: Truth, b: Truth) -> [Truth; 4] {
+    let text = format!("labs:\n{}{}", lab("a", a), lab("b", b));
+    let source = SourceFile::new("p.yaml", text);
+    let parsed = profile::parse(FileId(99), &source, Format::Yaml).unwrap();
+    let facts = profile::bind(&parsed, &kb.graph.program, FileId(99), &source).unwrap();
+    let evaluation = infer::evaluate(&kb.graph, facts);
+    let verdict = |name: &str| evaluation.verdict(kb.graph.program.find_rule(name).unwrap());
+    [verdict("both"), verdict("either"), verdict("neither"), verdict("knows")]
+}
+
+#[test]
+fn kleene_truth_tables_hold_end_to_end() {
+    let kb = knowledge_base();
+    let all = [Truth::False, Truth::Unknown, Truth::True];
+    for a in all {
+        for b in all {
+            let [both, either, neither, knows] = verdicts(&kb, a, b);
+            assert_eq!(both, a.and(b), "{a:?} and {b:?}");
+            assert_eq!(either, a.or(b), "{a:?} or {b:?}");
+            assert_eq!(neither, a.not(), "not {a:?}");
+            assert_eq!(knows, Truth::from(a != Truth::Unknown), "known a when a is {a:?}");
+        }
+    }
+}
+
+#[test]
+fn the_tables_are_the_standard_kleene_ones() {
+    use Truth::{False as F, True as T, Unknown as U};
+    assert_eq!([F.and(U), U.and(U), T.and(U)], [F, U, U]);
+    assert_eq!([F.or(U), U.or(U), T.or(U)], [U, U, T]);
+}
+
+#[test]
+fn a_missing_value_is_unknown_and_named_as_missing() {
+    let kb = knowledge_base();
+    let source = SourceFile::new("p.yaml", "labs:\n  b: { value: 2, unit: g/L }\n");
+    let parsed = profile::parse(FileId(99), &source, Format::Yaml).unwrap();
+    let facts = profile::bind(&parsed, &kb.graph.program, FileId(99), &source).unwrap();
+    let evaluation = infer::evaluate(&kb.graph, facts);
+    let either = kb.graph.program.find_rule("either").unwrap();
+    assert_eq!(evaluation.verdict(either), Truth::Unknown);
+    let missing: Vec<&str> = evaluation
+        .missing_inputs(either)
+        .into_iter()
+        .map(|input| kb.graph.program.input(input).unwrap().name.as_str())
+        .collect();
+    assert_eq!(missing, ["a"], "b is known, so only a is missing");
+}
