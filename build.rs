@@ -8,21 +8,16 @@ use std::{env, fs};
 fn main() {
     let root = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| String::from("."));
     let mut code = String::new();
-    for (constant, dir, extensions) in [
-        ("RULES", "rules", &["warrant"][..]),
-        ("EVIDENCE", "evidence", &["yaml", "yml"][..]),
-    ] {
+    for (constant, dir, extensions) in
+        [("RULES", "rules", &["warrant"][..]), ("EVIDENCE", "evidence", &["yaml", "yml"][..])]
+    {
         println!("cargo:rerun-if-changed={dir}");
         let mut names: Vec<String> = fs::read_dir(Path::new(&root).join(dir))
             .map(|entries| {
                 entries
                     .filter_map(Result::ok)
                     .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|name| {
-                        extensions
-                            .iter()
-                            .any(|ext| name.ends_with(&format!(".{ext}")))
-                    })
+                    .filter(|name| extensions.iter().any(|ext| name.ends_with(&format!(".{ext}"))))
                     .collect()
             })
             .unwrap_or_default();

@@ -55,19 +55,12 @@ impl Diagnostic {
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     /// Marks the offending text.
     pub fn primary(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label {
-            span,
-            message: message.into(),
-            primary: true,
-        });
+        self.labels.push(Label { span, message: message.into(), primary: true });
         self
     }
 
@@ -81,11 +74,7 @@ impl Diagnostic {
 
     /// Points at related text, such as the first of two duplicates.
     pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label {
-            span,
-            message: message.into(),
-            primary: false,
-        });
+        self.labels.push(Label { span, message: message.into(), primary: false });
         self
     }
 
@@ -121,10 +110,7 @@ impl Diagnostic {
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| d.primary_span().map(|s| (s.file, s.start, s.end));
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.code.cmp(b.code))
-            .then_with(|| a.message.cmp(&b.message))
+        key(a).cmp(&key(b)).then_with(|| a.code.cmp(b.code)).then_with(|| a.message.cmp(&b.message))
     });
 }
 
@@ -133,14 +119,9 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], colour: bool) -> String {
     let config = term::Config::default();
     let files = Sources(sources);
-    let mut buffer = if colour {
-        termcolor::Buffer::ansi()
-    } else {
-        termcolor::Buffer::no_color()
-    };
+    let mut buffer = if colour { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
     for diagnostic in diagnostics {
-        let rendered =
-            term::emit_to_write_style(&mut buffer, &config, &files, &to_codespan(diagnostic));
+        let rendered = term::emit_to_write_style(&mut buffer, &config, &files, &to_codespan(diagnostic));
         if rendered.is_err() {
             // A label outside its file is our bug; still say what went wrong.
             let plain = format!(
@@ -167,11 +148,7 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
-        "{}, {}",
-        plural(errors, "error"),
-        plural(warnings, "warning")
-    )
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
 }
 
 fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<FileId> {
@@ -183,11 +160,7 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<FileId> {
         .labels
         .iter()
         .map(|label| {
-            let style = if label.primary {
-                cs::LabelStyle::Primary
-            } else {
-                cs::LabelStyle::Secondary
-            };
+            let style = if label.primary { cs::LabelStyle::Primary } else { cs::LabelStyle::Secondary };
             cs::Label::new(style, label.span.file, label.span.range()).with_message(&label.message)
         })
         .collect();
@@ -213,17 +186,11 @@ impl<'a> Files<'a> for Sources<'a> {
     type Source = &'a str;
 
     fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        self.0
-            .get(id)
-            .map(|f| f.name.as_str())
-            .ok_or(FilesError::FileMissing)
+        self.0.get(id).map(|f| f.name.as_str()).ok_or(FilesError::FileMissing)
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        self.0
-            .get(id)
-            .map(|f| f.text.as_str())
-            .ok_or(FilesError::FileMissing)
+        self.0.get(id).map(|f| f.text.as_str()).ok_or(FilesError::FileMissing)
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
@@ -231,11 +198,7 @@ impl<'a> Files<'a> for Sources<'a> {
         Ok(file.line_col(byte_index).0 - 1)
     }
 
-    fn line_range(
-        &'a self,
-        id: FileId,
-        line_index: usize,
-    ) -> Result<std::ops::Range<usize>, FilesError> {
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {
         let file = self.0.get(id).ok_or(FilesError::FileMissing)?;
         let start = file.offset_of(line_index + 1, 1);
         let next = file.offset_of(line_index + 2, 1);

@@ -31,16 +31,9 @@ pub struct Files {
 impl Files {
     /// The knowledge base embedded in the binary at build time.
     pub fn bundled() -> Files {
-        let load = |files: &[(&str, &str)]| {
-            files
-                .iter()
-                .map(|(name, text)| SourceFile::new(*name, *text))
-                .collect()
-        };
-        Files {
-            rules: load(bundled::RULES),
-            evidence: load(bundled::EVIDENCE),
-        }
+        let load =
+            |files: &[(&str, &str)]| files.iter().map(|(name, text)| SourceFile::new(*name, *text)).collect();
+        Files { rules: load(bundled::RULES), evidence: load(bundled::EVIDENCE) }
     }
 
     /// Bundled files, with either half replaced by a directory's files.
@@ -69,34 +62,20 @@ fn read_dir(dir: &Path, extensions: &[&str]) -> Result<Vec<SourceFile>, Diagnost
         .map_err(cannot)?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| {
-            path.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| extensions.contains(&e))
-        })
+        .filter(|path| path.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e)))
         .collect();
     paths.sort();
     if paths.is_empty() {
-        let wanted = extensions
-            .iter()
-            .map(|e| format!("`*.{e}`"))
-            .collect::<Vec<_>>()
-            .join(" or ");
-        return Err(Diagnostic::error(
-            "E0702",
-            format!("`{}` holds no {wanted} files", dir.display()),
-        )
-        .help("point at the directory that holds the files"));
+        let wanted = extensions.iter().map(|e| format!("`*.{e}`")).collect::<Vec<_>>().join(" or ");
+        return Err(Diagnostic::error("E0702", format!("`{}` holds no {wanted} files", dir.display()))
+            .help("point at the directory that holds the files"));
     }
     paths
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).map_err(|error| {
-                Diagnostic::error(
-                    "E0701",
-                    format!("cannot read `{}`: {error}", path.display()),
-                )
-                .help("check that the file exists, can be read and is UTF-8 text")
+                Diagnostic::error("E0701", format!("cannot read `{}`: {error}", path.display()))
+                    .help("check that the file exists, can be read and is UTF-8 text")
             })?;
             Ok(SourceFile::new(path.display().to_string(), text))
         })
@@ -126,11 +105,9 @@ pub fn compile(files: Files) -> (SourceMap, Result<KnowledgeBase, Vec<Diagnostic
     diagnostics.extend(check_diagnostics);
     let graph = graph::build(program);
     let result = match graph {
-        Ok(graph) if diagnostics.iter().all(|d| !d.is_error()) => Ok(KnowledgeBase {
-            sources: sources.clone(),
-            graph,
-            evidence,
-        }),
+        Ok(graph) if diagnostics.iter().all(|d| !d.is_error()) => {
+            Ok(KnowledgeBase { sources: sources.clone(), graph, evidence })
+        }
         Ok(_) => Err(diagnostics),
         Err(cycles) => {
             diagnostics.extend(cycles);

@@ -19,11 +19,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, range: Range<usize>) -> Self {
-        Span {
-            file,
-            start: range.start,
-            end: range.end,
-        }
+        Span { file, start: range.start, end: range.end }
     }
 
     pub fn range(self) -> Range<usize> {
@@ -32,11 +28,7 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -83,43 +75,24 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(at, _)| at + 1))
-            .collect();
-        SourceFile {
-            name: name.into(),
-            text,
-            line_starts,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
+        SourceFile { name: name.into(), text, line_starts }
     }
 
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let line = self.line_starts.partition_point(|&start| start <= offset);
-        let line_start = self
-            .line_starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(0);
-        let column = self
-            .text
-            .get(line_start..offset.min(self.text.len()))
-            .map_or(0, |prefix| prefix.chars().count());
+        let line_start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let column =
+            self.text.get(line_start..offset.min(self.text.len())).map_or(0, |prefix| prefix.chars().count());
         (line.max(1), column + 1)
     }
 
     /// Byte offset of a one-based line and column, clamped to the text.
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
-        let line_start = self
-            .line_starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(self.text.len());
+        let line_start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len());
         let rest = self.text.get(line_start..).unwrap_or("");
-        let in_line = rest
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(rest.len(), |(at, _)| at);
+        let in_line = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(at, _)| at);
         line_start + in_line
     }
 }
@@ -150,9 +123,7 @@ impl SourceMap {
 
     /// The text a span covers, or "" when the span is out of range.
     pub fn snippet(&self, span: Span) -> &str {
-        self.get(span.file)
-            .and_then(|f| f.text.get(span.range()))
-            .unwrap_or("")
+        self.get(span.file).and_then(|f| f.text.get(span.range())).unwrap_or("")
     }
 
     /// `file:line:col` of a span's start.

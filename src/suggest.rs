@@ -1,10 +1,7 @@
 //! "Did you mean" suggestions for misspelled names.
 
 /// The closest candidate to `word`, phrased as help, when one is close enough.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 

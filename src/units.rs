@@ -69,11 +69,7 @@ pub struct Unit {
 }
 
 const fn unit(symbol: &'static str, dimension: Dimension, exponent: i32) -> Unit {
-    Unit {
-        symbol,
-        dimension,
-        exponent,
-    }
+    Unit { symbol, dimension, exponent }
 }
 
 use Dimension::{Fraction, Mass, MassConcentration, MolarConcentration, Time};
@@ -128,20 +124,14 @@ impl Unit {
             .iter()
             .find(|u| u.symbol == wanted)
             .or_else(|| {
-                UNITS
-                    .iter()
-                    .find(|u| u.symbol.contains('/') && u.symbol.eq_ignore_ascii_case(&wanted))
+                UNITS.iter().find(|u| u.symbol.contains('/') && u.symbol.eq_ignore_ascii_case(&wanted))
             })
             .copied()
     }
 
     /// All canonical symbols of one dimension, for help messages.
     pub fn symbols_of(dimension: Dimension) -> Vec<&'static str> {
-        UNITS
-            .iter()
-            .filter(|u| u.dimension == dimension)
-            .map(|u| u.symbol)
-            .collect()
+        UNITS.iter().filter(|u| u.dimension == dimension).map(|u| u.symbol).collect()
     }
 
     /// All canonical symbols, for did-you-mean.
@@ -161,12 +151,7 @@ pub enum ConversionError {
 
 /// Converts `value` in `from` to `to`. `molar_mass` (g/mol) bridges mass
 /// and molar concentrations.
-pub fn convert(
-    value: f64,
-    from: Unit,
-    to: Unit,
-    molar_mass: Option<f64>,
-) -> Result<f64, ConversionError> {
+pub fn convert(value: f64, from: Unit, to: Unit, molar_mass: Option<f64>) -> Result<f64, ConversionError> {
     if from.dimension == to.dimension {
         return Ok(scale(value, from.exponent - to.exponent));
     }
@@ -181,14 +166,10 @@ pub fn convert(
             let moles_per_litre = scale(value, from.exponent);
             Ok(scale(moles_per_litre * grams_per_mole, -to.exponent))
         }
-        (
-            (MassConcentration, MolarConcentration) | (MolarConcentration, MassConcentration),
-            None,
-        ) => Err(ConversionError::NeedsMolarMass),
-        _ => Err(ConversionError::Incompatible {
-            from: from.dimension,
-            to: to.dimension,
-        }),
+        ((MassConcentration, MolarConcentration) | (MolarConcentration, MassConcentration), None) => {
+            Err(ConversionError::NeedsMolarMass)
+        }
+        _ => Err(ConversionError::Incompatible { from: from.dimension, to: to.dimension }),
     }
 }
 
@@ -201,22 +182,14 @@ pub fn convertible(from: Unit, to: Unit, molar_mass: Option<f64>) -> Result<(), 
 /// decimal values stay exact (10^k is exact in f64 for k ≤ 22).
 fn scale(value: f64, exponent: i32) -> f64 {
     let factor = 10f64.powi(exponent.abs());
-    if exponent >= 0 {
-        value * factor
-    } else {
-        value / factor
-    }
+    if exponent >= 0 { value * factor } else { value / factor }
 }
 
 /// Formats a number for reports: at most two decimals, no trailing zeros.
 pub fn format_number(value: f64) -> String {
     let text = format!("{value:.2}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        String::from("0")
-    } else {
-        text.to_string()
-    }
+    if text == "-0" { String::from("0") } else { text.to_string() }
 }
 
 /// `32 ng/mL`, `20 %` → `20%`.
@@ -284,10 +257,7 @@ mod tests {
                 to: Dimension::MassConcentration
             })
         );
-        assert_eq!(
-            convert(1.0, u("nmol/L"), u("ng/mL"), None),
-            Err(ConversionError::NeedsMolarMass)
-        );
+        assert_eq!(convert(1.0, u("nmol/L"), u("ng/mL"), None), Err(ConversionError::NeedsMolarMass));
     }
 
     #[test]

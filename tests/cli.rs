@@ -1,6 +1,14 @@
 //! The `warrant` binary: exit statuses, streams, colour, and that no invalid
 //! input of any kind makes it panic.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
 use std::fs;
 use std::path::Path;
 
@@ -58,10 +66,7 @@ fn explain_with_explicit_directories_matches_the_bundled_default() {
 fn colour_only_when_asked_or_on_a_terminal() {
     let escape = predicate::str::contains("\u{1b}[");
     warrant().args(["explain", LOW_FERRITIN]).assert().stdout(escape.clone().not());
-    warrant()
-        .args(["--color", "always", "explain", LOW_FERRITIN])
-        .assert()
-        .stdout(escape);
+    warrant().args(["--color", "always", "explain", LOW_FERRITIN]).assert().stdout(escape);
 }
 
 #[test]
@@ -100,11 +105,7 @@ fn usage_errors_exit_two() {
 
 #[test]
 fn check_passes_on_the_bundled_knowledge_base() {
-    warrant()
-        .arg("check")
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("no problems"));
+    warrant().arg("check").assert().success().stderr(predicate::str::contains("no problems"));
 }
 
 #[test]

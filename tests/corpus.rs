@@ -1,5 +1,13 @@
 //! The bundled knowledge base checks clean, and what it cites exists.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
 mod common;
 
 use warrant::knowledge_base::Files;

@@ -2,6 +2,14 @@
 //! diagnostics are snapshotted, and each fixture yields at least one error
 //! with a stable code.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
 mod common;
 
 use std::fs;
@@ -25,10 +33,7 @@ fn invalid_rule_files() {
         let (sources, diagnostics) = common::check_rules(&name, &text);
         assert!(!diagnostics.is_empty(), "{name} should not check clean");
         assert!(diagnostics.iter().all(|d| d.code.starts_with('E')), "{name}");
-        assert!(
-            diagnostics.iter().all(|d| d.code != "E0901"),
-            "{name} hit an internal error"
-        );
+        assert!(diagnostics.iter().all(|d| d.code != "E0901"), "{name} hit an internal error");
         snapshot("rules", &text, &diagnostic::render(&sources, &diagnostics, false));
     });
 }
@@ -53,8 +58,8 @@ fn invalid_profiles() {
     insta::glob!("fixtures/profiles_invalid/*.{yaml,json}", |path| {
         let name = common::file_name(path);
         let text = fs::read_to_string(path).unwrap();
-        let rendered = common::explain(&kb, &name, &text, Format::Text)
-            .expect_err("an invalid profile must be refused");
+        let rendered =
+            common::explain(&kb, &name, &text, Format::Text).expect_err("an invalid profile must be refused");
         assert!(rendered.contains("error[E06"), "{name}: {rendered}");
         snapshot("profile", &text, &rendered);
     });
@@ -84,7 +89,8 @@ fn errors_point_at_the_offending_text() {
     for (fixture, code, underlined) in cases {
         let text = fs::read_to_string(format!("tests/fixtures/rules_invalid/{fixture}")).unwrap();
         let (sources, diagnostics) = common::check_rules(fixture, &text);
-        let diagnostic = diagnostics.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("{fixture}: no {code}"));
+        let diagnostic =
+            diagnostics.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("{fixture}: no {code}"));
         let span = diagnostic.primary_span().unwrap();
         assert_eq!(sources.snippet(span), underlined, "{fixture}");
     }

@@ -1,6 +1,14 @@
 //! `explain` on every profile in `fixtures/profiles/`: the text and JSON
 //! reports are snapshotted, and determinism and unit equivalence are checked.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
 mod common;
 
 use std::fs;
@@ -13,7 +21,8 @@ fn explain_snapshots() {
     insta::glob!("fixtures/profiles/*.{yaml,json}", |path| {
         let name = common::file_name(path);
         let text = fs::read_to_string(path).unwrap();
-        let report = common::explain(&kb, &name, &text, Format::Text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report =
+            common::explain(&kb, &name, &text, Format::Text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let json = common::explain(&kb, &name, &text, Format::Json).unwrap();
         insta::with_settings!({ description => text.clone(), omit_expression => true }, {
             insta::assert_snapshot!("text", report);

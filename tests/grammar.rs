@@ -2,6 +2,14 @@
 //! precedence and comments. Conditions are printed as S-expressions so each
 //! test states the tree it expects.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
 use warrant::span::{FileId, SourceFile};
 use warrant::syntax::ast::{Clause, Condition, Item};
 use warrant::syntax::{parse, parse_condition};
@@ -15,12 +23,7 @@ fn sexpr(condition: &Condition) -> String {
         Condition::And(parts, _) => join("and", parts),
         Condition::Or(parts, _) => join("or", parts),
         Condition::Not(inner, _) => format!("(not {})", sexpr(inner)),
-        Condition::Compare {
-            subject,
-            comparator,
-            threshold,
-            ..
-        } => {
+        Condition::Compare { subject, comparator, threshold, .. } => {
             let unit = threshold.unit.as_ref().map_or("<no unit>", |u| u.node.as_str());
             format!("({} {} {} {unit})", comparator.node.symbol(), subject.node, threshold.value.node)
         }
@@ -84,7 +87,7 @@ fn malformed_conditions_are_syntax_errors() {
 
 fn parse_file(text: &str) -> warrant::syntax::ast::RuleFile {
     let source = SourceFile::new("test.warrant", text);
-    parse(FileId(0), &source).unwrap_or_else(|d| panic!("{d:?}"))
+    parse(FileId(0), &source).map_err(|d| format!("{d:?}")).expect("the test input parses")
 }
 
 #[test]
@@ -119,7 +122,8 @@ fn without_spans(tree: &impl std::fmt::Debug) -> String {
     while let Some(at) = rest.find('@') {
         let (before, after) = rest.split_at(at);
         let file_digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        let range_len = after[1..].find(|c: char| !(c.is_ascii_digit() || c == '.')).map_or(after.len(), |n| n + 1);
+        let range_len =
+            after[1..].find(|c: char| !(c.is_ascii_digit() || c == '.')).map_or(after.len(), |n| n + 1);
         out.push_str(&before[..before.len() - file_digits]);
         out.push('_');
         rest = &after[range_len..];
@@ -131,7 +135,8 @@ fn without_spans(tree: &impl std::fmt::Debug) -> String {
 #[test]
 fn layout_does_not_change_the_tree() {
     let compact = parse_file("input a: flag \"A\" derive d \"D\" when a cite x supports");
-    let spread = parse_file("input a:\n  flag\n  \"A\"\n\nderive d \"D\"\n    when\n      a\n    cite x supports\n");
+    let spread =
+        parse_file("input a:\n  flag\n  \"A\"\n\nderive d \"D\"\n    when\n      a\n    cite x supports\n");
     assert_ne!(format!("{compact:?}"), format!("{spread:?}"), "the spans differ");
     assert_eq!(without_spans(&compact), without_spans(&spread));
 }
@@ -170,8 +175,18 @@ limit l "L" daily g <= 100 mg cite x supports
     assert_eq!(
         keywords,
         [
-            "when", "unless", "form", "dose", "timing", "take_with", "separate_from", "strength", "cite", "caveat",
-            "daily", "cite"
+            "when",
+            "unless",
+            "form",
+            "dose",
+            "timing",
+            "take_with",
+            "separate_from",
+            "strength",
+            "cite",
+            "caveat",
+            "daily",
+            "cite"
         ]
     );
 }

@@ -2,6 +2,14 @@
 //! true / false / unknown facts, `and`, `or` and `not` in a rule file give
 //! Kleene's truth tables, and a missing lab value is unknown, never false.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
 use warrant::infer::{self, Truth};
 use warrant::knowledge_base::{self, Files, KnowledgeBase};
 use warrant::profile::{self, Format};
@@ -19,10 +27,8 @@ warn knows "known a" when known a cite wang_2009_oral_iron supports
 "#;
 
 fn knowledge_base() -> KnowledgeBase {
-    let files = Files {
-        rules: vec![SourceFile::new("logic.warrant", RULES)],
-        evidence: Files::bundled().evidence,
-    };
+    let files =
+        Files { rules: vec![SourceFile::new("logic.warrant", RULES)], evidence: Files::bundled().evidence };
     knowledge_base::compile(files).1.expect("the logic rules check clean")
 }
 

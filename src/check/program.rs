@@ -89,12 +89,8 @@ pub enum ProfileList {
 }
 
 impl ProfileList {
-    pub const ALL: [ProfileList; 4] = [
-        ProfileList::Conditions,
-        ProfileList::Medications,
-        ProfileList::Supplements,
-        ProfileList::Diet,
-    ];
+    pub const ALL: [ProfileList; 4] =
+        [ProfileList::Conditions, ProfileList::Medications, ProfileList::Supplements, ProfileList::Diet];
 
     pub fn name(self) -> &'static str {
         match self {

@@ -11,13 +11,7 @@ use crate::syntax::ast::{self, Clause, Comparator, Condition, Item, RuleKind, St
 use crate::units::{self, ConversionError, Dimension, Unit};
 
 /// The timing words a recommendation may use.
-pub const TIMINGS: [&str; 5] = [
-    "morning",
-    "evening",
-    "bedtime",
-    "empty_stomach",
-    "with_food",
-];
+pub const TIMINGS: [&str; 5] = ["morning", "evening", "bedtime", "empty_stomach", "with_food"];
 
 /// Checks parsed rule files against the evidence base. Always returns the
 /// program it could build, with every diagnostic found; the program is fit
@@ -38,10 +32,7 @@ pub fn check(
     for (file, rule_file) in files {
         checker.program.files.push(FileMeta {
             file: *file,
-            name: sources
-                .get(*file)
-                .map(|f| f.name.clone())
-                .unwrap_or_default(),
+            name: sources.get(*file).map(|f| f.name.clone()).unwrap_or_default(),
             title: rule_file.title.as_ref().map(|t| t.node.clone()),
             version: rule_file.version.as_ref().map(|v| v.node.clone()),
             reviewed: rule_file.reviewed.as_ref().map(|d| d.node),
@@ -127,8 +118,7 @@ impl Checker<'_> {
             Item::Group(group) => {
                 if self.claim(&group.name, Declared::Group) {
                     let members = group.members.iter().map(|m| m.node.clone()).collect();
-                    self.groups
-                        .insert(group.name.node.clone(), Group { members });
+                    self.groups.insert(group.name.node.clone(), Group { members });
                 }
             }
             Item::Rule(rule) => {
@@ -145,15 +135,18 @@ impl Checker<'_> {
         match &input.kind {
             ast::InputKind::Flag => Some(InputKind::Flag),
             ast::InputKind::List => {
-                let list = ProfileList::ALL
-                    .into_iter()
-                    .find(|l| l.name() == input.name.node);
+                let list = ProfileList::ALL.into_iter().find(|l| l.name() == input.name.node);
                 if list.is_none() {
                     self.report(
-                        Diagnostic::error("E0208", format!("`{}` is not a list in a profile", input.name.node))
-                            .primary(input.name.span, "no such profile list")
-                            .maybe_help(did_you_mean(&input.name.node, ProfileList::ALL.map(ProfileList::name)))
-                            .note("profiles have the lists `conditions`, `medications`, `supplements` and `diet`"),
+                        Diagnostic::error(
+                            "E0208",
+                            format!("`{}` is not a list in a profile", input.name.node),
+                        )
+                        .primary(input.name.span, "no such profile list")
+                        .maybe_help(did_you_mean(&input.name.node, ProfileList::ALL.map(ProfileList::name)))
+                        .note(
+                            "profiles have the lists `conditions`, `medications`, `supplements` and `diet`",
+                        ),
                     );
                 }
                 list.map(InputKind::List)
@@ -161,19 +154,13 @@ impl Checker<'_> {
             ast::InputKind::Lab { dimension, unit } => {
                 let Some(dim) = Dimension::from_name(&dimension.node) else {
                     self.report(
-                        Diagnostic::error(
-                            "E0304",
-                            format!("unknown dimension `{}`", dimension.node),
-                        )
-                        .primary(dimension.span, "not a dimension")
-                        .maybe_help(did_you_mean(
-                            &dimension.node,
-                            Dimension::ALL.map(Dimension::name),
-                        ))
-                        .note(format!(
-                            "the dimensions are {}",
-                            Dimension::ALL.map(|d| format!("`{}`", d.name())).join(", ")
-                        )),
+                        Diagnostic::error("E0304", format!("unknown dimension `{}`", dimension.node))
+                            .primary(dimension.span, "not a dimension")
+                            .maybe_help(did_you_mean(&dimension.node, Dimension::ALL.map(Dimension::name)))
+                            .note(format!(
+                                "the dimensions are {}",
+                                Dimension::ALL.map(|d| format!("`{}`", d.name())).join(", ")
+                            )),
                     );
                     return None;
                 };
@@ -199,17 +186,15 @@ impl Checker<'_> {
                         self.report(
                             Diagnostic::error("E0305", "a molar mass must be greater than zero")
                                 .primary(mass.span, "not a molar mass")
-                                .help("give the analyte's molar mass in g/mol, e.g. `molar_mass 1355.37 g/mol`"),
+                                .help(
+                                    "give the analyte's molar mass in g/mol, e.g. `molar_mass 1355.37 g/mol`",
+                                ),
                         );
                     }
                 }
                 Some(InputKind::Lab {
                     unit: canonical,
-                    molar_mass: input
-                        .molar_mass
-                        .as_ref()
-                        .map(|m| m.node)
-                        .filter(|m| *m > 0.0),
+                    molar_mass: input.molar_mass.as_ref().map(|m| m.node).filter(|m| *m > 0.0),
                 })
             }
         }
@@ -247,28 +232,20 @@ impl Checker<'_> {
             if !self.clause_allowed(rule, clause, span) {
                 continue;
             }
-            let repeatable = matches!(
-                clause,
-                Clause::Caveat(_) | Clause::Cite(_) | Clause::SeparateFrom { .. }
-            );
+            let repeatable =
+                matches!(clause, Clause::Caveat(_) | Clause::Cite(_) | Clause::SeparateFrom { .. });
             if !repeatable {
                 if let Some(first) = seen.get(clause.keyword()) {
                     let first = *first;
                     self.report(
                         Diagnostic::error(
                             "E0207",
-                            format!(
-                                "`{}` is given twice in `{}`",
-                                clause.keyword(),
-                                rule.name.node
-                            ),
+                            format!("`{}` is given twice in `{}`", clause.keyword(), rule.name.node),
                         )
                         .primary(span, "second one here")
                         .secondary(first, "first one here")
                         .help(match clause {
-                            Clause::When(_) | Clause::Unless(_) => {
-                                "join the conditions with `and` or `or`"
-                            }
+                            Clause::When(_) | Clause::Unless(_) => "join the conditions with `and` or `or`",
                             _ => "keep one of them",
                         }),
                     );
@@ -285,10 +262,7 @@ impl Checker<'_> {
                 Clause::TakeWith(items) => checked.advice.take_with = names_of(items),
                 Clause::SeparateFrom { items, gap } => {
                     if let Some(hours) = self.check_gap(gap) {
-                        checked.advice.separate_from.push(Separation {
-                            items: names_of(items),
-                            hours,
-                        });
+                        checked.advice.separate_from.push(Separation { items: names_of(items), hours });
                     }
                 }
                 Clause::Strength(strength) => checked.strength = Some(strength.node),
@@ -332,19 +306,13 @@ impl Checker<'_> {
         if !allowed {
             let only = match clause {
                 Clause::Daily(_) => "only a `limit` has a daily bound",
-                Clause::Unless(_) => {
-                    "a derived fact has no contraindications; put the condition in `when`"
-                }
+                Clause::Unless(_) => "a derived fact has no contraindications; put the condition in `when`",
                 _ => "only a `recommend` says what to take and how firmly",
             };
             self.report(
                 Diagnostic::error(
                     "E0207",
-                    format!(
-                        "a `{}` cannot have a `{}` clause",
-                        rule.kind.keyword(),
-                        clause.keyword()
-                    ),
+                    format!("a `{}` cannot have a `{}` clause", rule.kind.keyword(), clause.keyword()),
                 )
                 .primary(span, "not allowed here")
                 .help(only),
@@ -363,32 +331,23 @@ impl Checker<'_> {
         let needs_when = rule.kind != RuleKind::Limit && !seen.contains_key("when");
         if needs_when {
             self.report(
-                Diagnostic::error(
-                    "E0205",
-                    format!("`{}` has no `when` clause", rule.name.node),
-                )
-                .primary(head, "says nothing about when it applies")
-                .help("add `when <condition>`, e.g. `when ferritin <= 75 ng/mL`"),
+                Diagnostic::error("E0205", format!("`{}` has no `when` clause", rule.name.node))
+                    .primary(head, "says nothing about when it applies")
+                    .help("add `when <condition>`, e.g. `when ferritin <= 75 ng/mL`"),
             );
         }
         if rule.kind == RuleKind::Limit && !seen.contains_key("daily") {
             self.report(
-                Diagnostic::error(
-                    "E0205",
-                    format!("limit `{}` has no `daily` bound", rule.name.node),
-                )
-                .primary(head, "no bound to check")
-                .help("add e.g. `daily vitamin_b6 <= 100 mg`"),
+                Diagnostic::error("E0205", format!("limit `{}` has no `daily` bound", rule.name.node))
+                    .primary(head, "no bound to check")
+                    .help("add e.g. `daily vitamin_b6 <= 100 mg`"),
             );
         }
         if rule.kind == RuleKind::Recommend && !seen.contains_key("strength") {
             self.report(
-                Diagnostic::error(
-                    "E0205",
-                    format!("recommendation `{}` has no `strength`", rule.name.node),
-                )
-                .primary(head, "how firm is this recommendation?")
-                .help("add `strength strong` or `strength conditional`"),
+                Diagnostic::error("E0205", format!("recommendation `{}` has no `strength`", rule.name.node))
+                    .primary(head, "how firm is this recommendation?")
+                    .help("add `strength strong` or `strength conditional`"),
             );
         }
         let cited = rule.clauses.iter().any(|c| matches!(c, Clause::Cite(_)));
@@ -400,12 +359,8 @@ impl Checker<'_> {
             );
         }
         let strong = checked.strength == Some(Strength::Strong);
-        let best = checked
-            .citations
-            .iter()
-            .filter(|c| c.stance == ast::Stance::Supports)
-            .map(|c| c.certainty)
-            .max();
+        let best =
+            checked.citations.iter().filter(|c| c.stance == ast::Stance::Supports).map(|c| c.certainty).max();
         if strong && best.is_some_and(|b| b <= Certainty::Low) {
             self.report(
                 Diagnostic::error(
@@ -460,10 +415,7 @@ impl Checker<'_> {
                     ),
                 )
                 .primary(dose.unit.span, "not a mass")
-                .help(format!(
-                    "use one of {}",
-                    quote_list(&Unit::symbols_of(Dimension::Mass))
-                )),
+                .help(format!("use one of {}", quote_list(&Unit::symbols_of(Dimension::Mass)))),
             );
             return None;
         }
@@ -478,11 +430,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(DoseRange {
-            low: dose.low.node,
-            high: dose.high.node,
-            unit,
-        })
+        Some(DoseRange { low: dose.low.node, high: dose.high.node, unit })
     }
 
     fn check_timing(&mut self, words: &[Spanned<String>]) -> Vec<String> {
@@ -532,10 +480,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::error(
                         "E0303",
-                        format!(
-                            "`{}` has no unit",
-                            units::format_number(quantity.value.node)
-                        ),
+                        format!("`{}` has no unit", units::format_number(quantity.value.node)),
                     )
                     .primary(quantity.value.span, "which unit?")
                     .help("write the unit after the number, e.g. `75 ng/mL` or `20 %`"),
@@ -560,10 +505,7 @@ impl Checker<'_> {
                     ),
                 )
                 .primary(bound.bound.span, "not a mass")
-                .help(format!(
-                    "use one of {}",
-                    quote_list(&Unit::symbols_of(Dimension::Mass))
-                )),
+                .help(format!("use one of {}", quote_list(&Unit::symbols_of(Dimension::Mass)))),
             );
             return None;
         }
@@ -572,20 +514,14 @@ impl Checker<'_> {
             name: bound.supplement.node.clone(),
             members,
             bound: bound.comparator.node,
-            limit: Written {
-                value: bound.bound.value.node,
-                unit,
-            },
+            limit: Written { value: bound.bound.value.node, unit },
             span: bound.span,
         })
     }
 
     fn supplements_input(&mut self, span: Span) -> Option<InputId> {
-        let found = self
-            .program
-            .inputs
-            .iter()
-            .position(|i| i.kind == InputKind::List(ProfileList::Supplements));
+        let found =
+            self.program.inputs.iter().position(|i| i.kind == InputKind::List(ProfileList::Supplements));
         if found.is_none() {
             self.report(
                 Diagnostic::error(
@@ -602,31 +538,21 @@ impl Checker<'_> {
     /// A group's members, or the name alone when it is not a group.
     fn members_of(&self, name: &str) -> Vec<String> {
         match self.groups.get(name) {
-            Some(group) => std::iter::once(name.to_string())
-                .chain(group.members.iter().cloned())
-                .collect(),
+            Some(group) => std::iter::once(name.to_string()).chain(group.members.iter().cloned()).collect(),
             None => vec![name.to_string()],
         }
     }
 
     fn check_condition(&mut self, condition: &Condition) -> Expr {
         match condition {
-            Condition::And(parts, _) => {
-                Expr::And(parts.iter().map(|p| self.check_condition(p)).collect())
-            }
-            Condition::Or(parts, _) => {
-                Expr::Or(parts.iter().map(|p| self.check_condition(p)).collect())
-            }
+            Condition::And(parts, _) => Expr::And(parts.iter().map(|p| self.check_condition(p)).collect()),
+            Condition::Or(parts, _) => Expr::Or(parts.iter().map(|p| self.check_condition(p)).collect()),
             Condition::Not(inner, _) => Expr::Not(Box::new(self.check_condition(inner))),
-            Condition::Compare {
-                subject,
-                comparator,
-                threshold,
-                span,
-            } => self.check_comparison(subject, comparator.node, threshold, *span),
+            Condition::Compare { subject, comparator, threshold, span } => {
+                self.check_comparison(subject, comparator.node, threshold, *span)
+            }
             Condition::Known(name, span) | Condition::Unknown(name, span) => {
-                let Some(input) = self.expect_input(name, "`known` and `unknown` test inputs")
-                else {
+                let Some(input) = self.expect_input(name, "`known` and `unknown` test inputs") else {
                     return Expr::Invalid(*span);
                 };
                 if matches!(condition, Condition::Known(..)) {
@@ -639,10 +565,7 @@ impl Checker<'_> {
                 let Some(input) = self.expect_input(list, "`has` tests a list") else {
                     return Expr::Invalid(*span);
                 };
-                if !matches!(
-                    self.program.input(input).map(|i| i.kind),
-                    Some(InputKind::List(_))
-                ) {
+                if !matches!(self.program.input(input).map(|i| i.kind), Some(InputKind::List(_))) {
                     self.report(
                         Diagnostic::error("E0204", format!("`{}` is not a list", list.node))
                             .primary(list.span, "`has` needs a list here")
@@ -682,27 +605,18 @@ impl Checker<'_> {
                 }
                 _ => {
                     self.report(
-                        Diagnostic::error(
-                            "E0204",
-                            format!("`{}` is a list, not a yes/no fact", name.node),
-                        )
-                        .primary(name.span, "needs `has`")
-                        .help(format!("test membership, e.g. `{} has <item>`", name.node)),
+                        Diagnostic::error("E0204", format!("`{}` is a list, not a yes/no fact", name.node))
+                            .primary(name.span, "needs `has`")
+                            .help(format!("test membership, e.g. `{} has <item>`", name.node)),
                     );
                     Expr::Invalid(name.span)
                 }
             },
             Some(Declared::Group) => {
                 self.report(
-                    Diagnostic::error(
-                        "E0204",
-                        format!("`{}` is a group, not a yes/no fact", name.node),
-                    )
-                    .primary(name.span, "a group of list items")
-                    .help(format!(
-                        "test a list for it, e.g. `medications has {}`",
-                        name.node
-                    )),
+                    Diagnostic::error("E0204", format!("`{}` is a group, not a yes/no fact", name.node))
+                        .primary(name.span, "a group of list items")
+                        .help(format!("test a list for it, e.g. `medications has {}`", name.node)),
                 );
                 Expr::Invalid(name.span)
             }
@@ -723,18 +637,12 @@ impl Checker<'_> {
         let Some(input) = self.expect_input(subject, "comparisons test lab values") else {
             return Expr::Invalid(span);
         };
-        let Some(InputKind::Lab {
-            unit: canonical,
-            molar_mass,
-        }) = self.program.input(input).map(|i| i.kind)
+        let Some(InputKind::Lab { unit: canonical, molar_mass }) = self.program.input(input).map(|i| i.kind)
         else {
             self.report(
                 Diagnostic::error(
                     "E0204",
-                    format!(
-                        "`{}` is not a lab value and cannot be compared with a quantity",
-                        subject.node
-                    ),
+                    format!("`{}` is not a lab value and cannot be compared with a quantity", subject.node),
                 )
                 .primary(subject.span, "not a lab value")
                 .help("compare only inputs declared with a dimension and unit"),
@@ -749,10 +657,7 @@ impl Checker<'_> {
                 input,
                 comparator,
                 threshold: value,
-                written: Written {
-                    value: threshold.value.node,
-                    unit,
-                },
+                written: Written { value: threshold.value.node, unit },
                 span,
             },
             Err(error) => {
@@ -801,9 +706,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::error("E0204", format!("`{}` is not an input", name.node))
                         .primary(name.span, "an input is needed here")
-                        .help(format!(
-                            "{why}; refer to a derived fact or outcome by name alone"
-                        )),
+                        .help(format!("{why}; refer to a derived fact or outcome by name alone")),
                 );
                 None
             }
@@ -821,10 +724,7 @@ impl Checker<'_> {
             Diagnostic::error("E0201", format!("unknown name `{}`", name.node))
                 .primary(name.span, format!("expected {wanted}"))
                 .maybe_help(help.or_else(|| {
-                    Some(format!(
-                        "declare it with `input {}: ...` or `derive {} ...`",
-                        name.node, name.node
-                    ))
+                    Some(format!("declare it with `input {}: ...` or `derive {} ...`", name.node, name.node))
                 })),
         );
     }
@@ -838,21 +738,15 @@ fn clause_span(clause: &Clause) -> Span {
         Clause::Timing(names) | Clause::TakeWith(names) => span_of_names(names),
         Clause::SeparateFrom { items, gap } => span_of_names(items).to(gap.span),
         Clause::Strength(s) => s.span,
-        Clause::Cite(citations) => citations
-            .iter()
-            .map(|c| c.evidence.span)
-            .reduce(Span::to)
-            .unwrap_or_default(),
+        Clause::Cite(citations) => {
+            citations.iter().map(|c| c.evidence.span).reduce(Span::to).unwrap_or_default()
+        }
         Clause::Daily(d) => d.span,
     }
 }
 
 fn span_of_names(names: &[Spanned<String>]) -> Span {
-    names
-        .iter()
-        .map(|n| n.span)
-        .reduce(Span::to)
-        .unwrap_or_default()
+    names.iter().map(|n| n.span).reduce(Span::to).unwrap_or_default()
 }
 
 fn names_of(names: &[Spanned<String>]) -> Vec<String> {
@@ -860,9 +754,5 @@ fn names_of(names: &[Spanned<String>]) -> Vec<String> {
 }
 
 fn quote_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|i| format!("`{i}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }

@@ -33,10 +33,7 @@ pub fn run(args: &CheckArgs, output: &Output) -> ExitStatus {
         }
         Err(diagnostics) => {
             output.diagnostics(&sources, &diagnostics);
-            output.eprint(&format!(
-                "check failed: {}\n",
-                diagnostic::summary(&diagnostics)
-            ));
+            output.eprint(&format!("check failed: {}\n", diagnostic::summary(&diagnostics)));
             ExitStatus::InputError
         }
     }

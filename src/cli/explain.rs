@@ -40,11 +40,8 @@ pub fn run(args: &ExplainArgs, output: &Output) -> ExitStatus {
     };
     let path = args.profile.display().to_string();
     let Some(format) = profile::Format::from_path(&path) else {
-        let error = Diagnostic::error(
-            "E0605",
-            format!("cannot tell the format of profile `{path}`"),
-        )
-        .help("name the file `.yaml`, `.yml` or `.json`, or pass `-` to read standard input");
+        let error = Diagnostic::error("E0605", format!("cannot tell the format of profile `{path}`"))
+            .help("name the file `.yaml`, `.yml` or `.json`, or pass `-` to read standard input");
         return fail(output, &sources, &[error]);
     };
     let source = match read_profile(&path) {
@@ -55,11 +52,7 @@ pub fn run(args: &ExplainArgs, output: &Output) -> ExitStatus {
     let file = sources.add(source.clone());
     match crate::explain_profile(&kb, file, &source, format) {
         Ok(report) => {
-            output.print(&explain::render(
-                &report,
-                args.format,
-                output.stdout_colour(),
-            ));
+            output.print(&explain::render(&report, args.format, output.stdout_colour()));
             ExitStatus::Success
         }
         Err(diagnostics) => fail(output, &sources, &diagnostics),

@@ -61,9 +61,7 @@ impl ColourChoice {
         match self {
             ColourChoice::Always => true,
             ColourChoice::Never => false,
-            ColourChoice::Auto => {
-                terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            ColourChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
     }
 }
@@ -106,9 +104,7 @@ impl Output {
     /// Writes all of `text` to stdout at once; a closed pipe is not an error.
     pub fn print(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
-        let _ = stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush());
+        let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
     }
 
     /// Renders diagnostics to stderr.

@@ -61,10 +61,7 @@ impl EvidenceBase {
 /// Loads every evidence file already added to `sources`. Returns every
 /// record that could be read, with all problems in all files.
 pub fn load(sources: &SourceMap, files: &[FileId]) -> (EvidenceBase, Vec<Diagnostic>) {
-    let mut base = EvidenceBase {
-        records: BTreeMap::new(),
-        complete: true,
-    };
+    let mut base = EvidenceBase { records: BTreeMap::new(), complete: true };
     let mut diagnostics = Vec::new();
     for &file in files {
         let Some(source) = sources.get(file) else {
@@ -87,8 +84,7 @@ pub fn load(sources: &SourceMap, files: &[FileId]) -> (EvidenceBase, Vec<Diagnos
                         );
                         continue;
                     }
-                    base.records
-                        .insert(record.id.clone(), LocatedRecord { record, span });
+                    base.records.insert(record.id.clone(), LocatedRecord { record, span });
                 }
             }
             Err(error) => {
@@ -101,11 +97,7 @@ pub fn load(sources: &SourceMap, files: &[FileId]) -> (EvidenceBase, Vec<Diagnos
 }
 
 /// A serde_yaml error, pointed at its line and column when it has one.
-pub(crate) fn yaml_error(
-    file: FileId,
-    source: &SourceFile,
-    error: &serde_yaml::Error,
-) -> Diagnostic {
+pub(crate) fn yaml_error(file: FileId, source: &SourceFile, error: &serde_yaml::Error) -> Diagnostic {
     let message = error.to_string();
     // serde_yaml appends " at line L column C" to the message; the label shows it.
     let message = match message.find(" at line ") {
@@ -116,10 +108,7 @@ pub(crate) fn yaml_error(
         Some(location) => {
             let at = location.index().min(source.text.len());
             let end = source.text.get(at..).map_or(at, |rest| {
-                at + rest
-                    .find(['\n', ':', ','])
-                    .filter(|&n| n > 0)
-                    .unwrap_or(rest.len().min(1))
+                at + rest.find(['\n', ':', ',']).filter(|&n| n > 0).unwrap_or(rest.len().min(1))
             });
             Span::new(file, at..end)
         }
@@ -134,9 +123,7 @@ pub(crate) fn yaml_error(
     } else {
         "check the YAML syntax here"
     };
-    Diagnostic::error("E0501", format!("invalid evidence file: {message}"))
-        .primary(span, "here")
-        .help(help)
+    Diagnostic::error("E0501", format!("invalid evidence file: {message}")).primary(span, "here").help(help)
 }
 
 /// The `id: ...` line of a record, so diagnostics can point at it.
@@ -158,21 +145,11 @@ fn locate_id(file: FileId, source: &SourceFile, id: &str) -> Span {
 fn validate(record: &EvidenceRecord, span: Span) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let mut bad = |message: String, help: &str| {
-        problems.push(
-            Diagnostic::error("E0503", message)
-                .primary(span, "in this record")
-                .help(help.to_string()),
-        );
+        problems
+            .push(Diagnostic::error("E0503", message).primary(span, "in this record").help(help.to_string()));
     };
-    let id_ok = record
-        .id
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase())
-        && record
-            .id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let id_ok = record.id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && record.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !id_ok {
         bad(
             format!("evidence id `{}` is not a valid name", record.id),
@@ -181,10 +158,7 @@ fn validate(record: &EvidenceRecord, span: Span) -> Vec<Diagnostic> {
     }
     if let Some(year) = record.year.filter(|y| !(1800..=2100).contains(y)) {
         bad(
-            format!(
-                "`year: {year}` of `{}` is not a plausible publication year",
-                record.id
-            ),
+            format!("`year: {year}` of `{}` is not a plausible publication year", record.id),
             "give the year of publication, e.g. `2017`",
         );
     }
@@ -214,15 +188,9 @@ fn validate(record: &EvidenceRecord, span: Span) -> Vec<Diagnostic> {
         }
     }
     if record.n == Some(0) {
-        bad(
-            format!("`n: 0` in `{}`", record.id),
-            "give the number of participants, or leave `n` out",
-        );
+        bad(format!("`n: 0` in `{}`", record.id), "give the number of participants, or leave `n` out");
     }
-    let needs_as_cited = matches!(
-        record.verification,
-        Verification::Discrepancy | Verification::NotFound
-    );
+    let needs_as_cited = matches!(record.verification, Verification::Discrepancy | Verification::NotFound);
     if needs_as_cited && record.as_cited.is_none() {
         bad(
             format!(

@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::report::{Finding, Reason, Report};
+use super::report::{Finding, Reason, Reference, Report};
+use crate::evidence::Verification;
 use crate::infer::Truth;
 use crate::units::format_number;
 
@@ -13,30 +14,12 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "> **Not medical advice.** {}\n", report.disclaimer);
     for file in &report.knowledge_base {
         let title = file.title.as_deref().unwrap_or(&file.file);
-        let version = file
-            .version
-            .as_ref()
-            .map(|v| format!(" {v}"))
-            .unwrap_or_default();
-        let reviewed = file
-            .reviewed
-            .as_ref()
-            .map(|r| format!(", reviewed {r}"))
-            .unwrap_or_default();
+        let version = file.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
+        let reviewed = file.reviewed.as_ref().map(|r| format!(", reviewed {r}")).unwrap_or_default();
         let _ = writeln!(out, "- Rules: {title}{version}{reviewed} (`{}`)", file.file);
     }
-    section(
-        &mut out,
-        "Suggestions",
-        &report.suggestions,
-        "No supplement is suggested for this profile.",
-    );
-    section(
-        &mut out,
-        "Tests to consider",
-        &report.tests,
-        "No test is called for by the data given.",
-    );
+    section(&mut out, "Suggestions", &report.suggestions, "No supplement is suggested for this profile.");
+    section(&mut out, "Tests to consider", &report.tests, "No test is called for by the data given.");
     let _ = writeln!(out, "\n## Test first\n");
     if report.test_first.is_empty() {
         let _ = writeln!(out, "Nothing is left undecided by missing data.");
@@ -56,19 +39,20 @@ pub fn render(report: &Report) -> String {
             missing.join("; ")
         );
     }
-    section(
-        &mut out,
-        "Cautions",
-        &report.cautions,
-        "No caution applies to the data given.",
-    );
-    if !report.not_suggested.is_empty() {
-        section(
-            &mut out,
-            "Not suggested (contraindicated)",
-            &report.not_suggested,
-            "",
-        );
+    section(&mut out, "Cautions", &report.cautions, "No caution applies to the data given.");
+    if !report.ruled_out.is_empty() {
+        let _ = writeln!(out, "\n## Ruled out\n");
+        for finding in &report.ruled_out {
+            let _ =
+                writeln!(out, "- **{}** ({} `{}`), ruled out by:", finding.label, finding.kind, finding.id);
+            render_reason(&mut out, 1, &finding.excluded_by);
+        }
+    }
+    if !report.references.is_empty() {
+        let _ = writeln!(out, "\n## References\n");
+        for reference in &report.references {
+            render_reference(&mut out, reference);
+        }
     }
     let _ = writeln!(out, "\n---\n\n*{}*", report.disclaimer);
     out
@@ -92,11 +76,8 @@ fn render_finding(out: &mut String, finding: &Finding) {
             crate::syntax::ast::Strength::Conditional => " — conditional recommendation",
         })
         .unwrap_or("");
-    let unsupported = if finding.verified_support {
-        ""
-    } else {
-        " — rests only on citations that could not be verified"
-    };
+    let unsupported =
+        if finding.verified_support { "" } else { " — rests only on citations that could not be verified" };
     let _ = writeln!(out, "### {}{strength}{unsupported}\n", finding.label);
     if let Some(advice) = &finding.advice {
         if let Some(form) = &advice.form {
@@ -106,18 +87,10 @@ fn render_finding(out: &mut String, finding: &Finding) {
             let _ = writeln!(out, "- **Dose:** {dose}");
         }
         if !advice.timing.is_empty() {
-            let _ = writeln!(
-                out,
-                "- **Timing:** {}",
-                advice.timing.join(", ").replace('_', " ")
-            );
+            let _ = writeln!(out, "- **Timing:** {}", advice.timing.join(", ").replace('_', " "));
         }
         if !advice.take_with.is_empty() {
-            let _ = writeln!(
-                out,
-                "- **Take with:** {}",
-                advice.take_with.join(", ").replace('_', " ")
-            );
+            let _ = writeln!(out, "- **Take with:** {}", advice.take_with.join(", ").replace('_', " "));
         }
         for separation in &advice.separate_from {
             let _ = writeln!(
@@ -141,37 +114,21 @@ fn render_finding(out: &mut String, finding: &Finding) {
     }
     if !finding.evidence.is_empty() {
         let _ = writeln!(out, "**Evidence**\n");
-        for e in &finding.evidence {
-            let n = e.n.map(|n| format!(", n = {n}")).unwrap_or_default();
-            let duration = e
-                .duration
-                .as_ref()
-                .map(|d| format!(", {d}"))
-                .unwrap_or_default();
+        for c in &finding.evidence {
+            let n = c.n.map(|n| format!(", n = {n}")).unwrap_or_default();
+            let checked = match c.verification {
+                Verification::Verified => String::new(),
+                other => format!("; article's citation: {}", other.describe()),
+            };
             let _ = writeln!(
                 out,
-                "{}. {} *{}{n}{duration}; certainty {}; {}.* {}",
-                e.number,
-                e.citation,
-                e.design,
-                e.certainty,
-                e.stance.keyword(),
-                e.finding
+                "- [{}] {}: {}{n}; certainty {}; {}{checked}",
+                c.reference,
+                c.short,
+                c.design,
+                c.certainty,
+                c.stance.keyword()
             );
-            if !e.limitations.is_empty() {
-                let _ = writeln!(out, "   - Limitations: {}.", e.limitations.join("; "));
-            }
-            match &e.citation_check {
-                Some(check) => {
-                    let _ = writeln!(out, "   - Citation {}: {check}", e.verification.describe());
-                }
-                None => {
-                    let _ = writeln!(out, "   - Citation: {}.", e.verification.describe());
-                }
-            }
-            if !e.identifiers.is_empty() {
-                let _ = writeln!(out, "   - {}", e.identifiers.join(", "));
-            }
         }
         out.push('\n');
     }
@@ -182,11 +139,7 @@ fn render_finding(out: &mut String, finding: &Finding) {
         }
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "<sub>Rule `{}` at `{}`</sub>\n",
-        finding.id, finding.source
-    );
+    let _ = writeln!(out, "<sub>Rule `{}` at `{}`</sub>\n", finding.id, finding.source);
 }
 
 fn render_reason(out: &mut String, depth: usize, reason: &Reason) {
@@ -195,18 +148,34 @@ fn render_reason(out: &mut String, depth: usize, reason: &Reason) {
         Truth::False => "no",
         Truth::Unknown => "unknown",
     };
-    let value = reason
-        .value
-        .as_ref()
-        .map(|v| format!(": {v}"))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "{}- [{mark}] `{}`{value}",
-        "  ".repeat(depth),
-        reason.condition
-    );
+    let value = reason.value.as_ref().map(|v| format!(": {v}")).unwrap_or_default();
+    let _ = writeln!(out, "{}- [{mark}] {}{value}", "  ".repeat(depth), super::text::describe_reason(reason));
     for part in &reason.parts {
         render_reason(out, depth + 1, part);
+    }
+}
+
+fn render_reference(out: &mut String, r: &Reference) {
+    let n = r.n.map(|n| format!(", n = {n}")).unwrap_or_default();
+    let duration = r.duration.as_ref().map(|d| format!(", {d}")).unwrap_or_default();
+    let _ =
+        writeln!(out, "{}. {} *{}{n}{duration}; certainty {}.*", r.number, r.citation, r.design, r.certainty);
+    if let Some(population) = &r.population {
+        let _ = writeln!(out, "   - Population: {population}");
+    }
+    let _ = writeln!(out, "   - Finding: {}", r.finding);
+    if !r.limitations.is_empty() {
+        let _ = writeln!(out, "   - Limitations: {}.", r.limitations.join("; "));
+    }
+    match &r.citation_check {
+        Some(check) => {
+            let _ = writeln!(out, "   - Article's citation {}: {check}", r.verification.describe());
+        }
+        None => {
+            let _ = writeln!(out, "   - Source {}.", r.verification.describe());
+        }
+    }
+    if !r.identifiers.is_empty() {
+        let _ = writeln!(out, "   - {}", r.identifiers.join(", "));
     }
 }

@@ -33,7 +33,9 @@ pub struct Report {
     /// Cautions and exceeded safety limits.
     pub cautions: Vec<Finding>,
     /// Recommendations whose conditions hold but which a contraindication blocks.
-    pub not_suggested: Vec<Finding>,
+    pub ruled_out: Vec<RuledOut>,
+    /// Every record cited above, numbered in order of first citation.
+    pub references: Vec<Reference>,
     pub disclaimer: &'static str,
 }
 
@@ -61,7 +63,7 @@ pub struct Finding {
     pub because: Option<Reason>,
     /// Contraindications checked, evaluated.
     pub contraindications: Option<Reason>,
-    pub evidence: Vec<EvidenceView>,
+    pub evidence: Vec<CitationView>,
     pub caveats: Vec<String>,
     /// `file:line:col` of the rule.
     pub source: String,
@@ -88,7 +90,10 @@ pub struct SeparationView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Reason {
     pub truth: Truth,
-    /// The condition in words, e.g. `ferritin <= 75 ng/mL`.
+    /// The derived fact or outcome this condition names, if it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fact: Option<FactRef>,
+    /// The condition in words, e.g. `ferritin <= 75 ng/mL` or `any of`.
     pub condition: String,
     /// What the profile says, e.g. `32 ng/mL (given as 32 µg/L)`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,11 +102,34 @@ pub struct Reason {
     pub parts: Vec<Reason>,
 }
 
+/// A rule named in a condition.
 #[derive(Debug, Clone, Serialize)]
-pub struct EvidenceView {
-    pub number: usize,
+pub struct FactRef {
+    pub id: String,
+    pub label: String,
+}
+
+/// A finding's citation of one record, pointing into [`Report::references`].
+#[derive(Debug, Clone, Serialize)]
+pub struct CitationView {
+    /// The record's number in the reference list.
+    pub reference: usize,
     pub id: String,
     pub stance: Stance,
+    /// `Trenkwalder et al. 2017`
+    pub short: String,
+    pub design: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<u32>,
+    pub certainty: &'static str,
+    pub verification: Verification,
+}
+
+/// One cited record in full.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reference {
+    pub number: usize,
+    pub id: String,
     pub citation: String,
     pub design: &'static str,
     pub certainty: &'static str,
@@ -109,6 +137,8 @@ pub struct EvidenceView {
     pub n: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population: Option<String>,
     pub finding: String,
     pub limitations: Vec<String>,
     pub verification: Verification,
@@ -116,6 +146,17 @@ pub struct EvidenceView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citation_check: Option<String>,
     pub identifiers: Vec<String>,
+}
+
+/// A recommendation whose conditions hold, blocked by a contraindication.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuledOut {
+    pub id: String,
+    pub kind: &'static str,
+    pub label: String,
+    /// The `unless` condition, evaluated: true here.
+    pub excluded_by: Reason,
+    pub source: String,
 }
 
 /// An outcome left unknown by missing data.
@@ -138,12 +179,7 @@ pub struct MissingInput {
 /// Builds the report for one evaluation.
 pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &SourceMap) -> Report {
     let program = &evaluation.graph.program;
-    let builder = Builder {
-        evaluation,
-        program,
-        evidence,
-        sources,
-    };
+    let mut builder = Builder { evaluation, program, evidence, sources, references: Vec::new() };
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         profile: evaluation.facts.name.clone(),
@@ -161,7 +197,8 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
         tests: Vec::new(),
         test_first: Vec::new(),
         cautions: Vec::new(),
-        not_suggested: Vec::new(),
+        ruled_out: Vec::new(),
+        references: Vec::new(),
         disclaimer: DISCLAIMER,
     };
     for (id, rule) in program.rule_ids().zip(&program.rules) {
@@ -180,18 +217,21 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
             }
             Truth::Unknown => report.test_first.push(builder.undecided(id, rule)),
             Truth::False => {
-                let applies = rule
-                    .when
-                    .as_ref()
-                    .map_or(Truth::True, |w| evaluation.truth(w));
-                let blocked =
-                    rule.unless.as_ref().map(|u| evaluation.truth(u)) == Some(Truth::True);
-                if rule.kind == RuleKind::Recommend && applies == Truth::True && blocked {
-                    report.not_suggested.push(builder.finding(rule));
+                let applies = rule.when.as_ref().map_or(Truth::True, |w| evaluation.truth(w));
+                let excluded_by = rule.unless.as_ref().filter(|u| evaluation.truth(u) == Truth::True);
+                if let (RuleKind::Recommend, Truth::True, Some(unless)) = (rule.kind, applies, excluded_by) {
+                    report.ruled_out.push(RuledOut {
+                        id: rule.name.clone(),
+                        kind: rule.kind.keyword(),
+                        label: rule.label.clone(),
+                        excluded_by: builder.reason(unless),
+                        source: sources.locate(rule.span),
+                    });
                 }
             }
         }
     }
+    report.references = builder.references;
     report
 }
 
@@ -200,21 +240,50 @@ struct Builder<'a> {
     program: &'a Program,
     evidence: &'a EvidenceBase,
     sources: &'a SourceMap,
+    references: Vec<Reference>,
 }
 
 impl Builder<'_> {
-    fn finding(&self, rule: &Rule) -> Finding {
-        let evidence: Vec<EvidenceView> = rule
-            .citations
-            .iter()
-            .filter_map(|c| {
-                self.evidence
-                    .get(&c.evidence)
-                    .map(|r| (c.stance, &r.record))
-            })
-            .enumerate()
-            .map(|(i, (stance, record))| evidence_view(i + 1, stance, record))
-            .collect();
+    /// The record's number in the reference list, adding it on first use.
+    fn reference(&mut self, record: &EvidenceRecord) -> usize {
+        if let Some(existing) = self.references.iter().find(|r| r.id == record.id) {
+            return existing.number;
+        }
+        let number = self.references.len() + 1;
+        self.references.push(Reference {
+            number,
+            id: record.id.clone(),
+            citation: citation_line(record),
+            design: record.kind.describe(),
+            certainty: record.certainty.describe(),
+            n: record.n,
+            duration: record.duration.clone(),
+            population: record.population.clone(),
+            finding: record.finding.clone(),
+            limitations: record.limitations.clone(),
+            verification: record.verification,
+            citation_check: citation_check(record),
+            identifiers: identifiers(record),
+        });
+        number
+    }
+
+    fn finding(&mut self, rule: &Rule) -> Finding {
+        let mut evidence = Vec::new();
+        for citation in &rule.citations {
+            let Some(located) = self.evidence.get(&citation.evidence) else { continue };
+            let record = &located.record;
+            evidence.push(CitationView {
+                reference: self.reference(record),
+                id: record.id.clone(),
+                stance: citation.stance,
+                short: short_citation(record),
+                design: record.kind.describe(),
+                n: record.n,
+                certainty: record.certainty.describe(),
+                verification: record.verification,
+            });
+        }
         let verified_support = evidence.iter().any(|e| !e.verification.is_unsupported());
         Finding {
             id: rule.name.clone(),
@@ -247,12 +316,7 @@ impl Builder<'_> {
                 },
             })
             .collect();
-        Undecided {
-            id: rule.name.clone(),
-            kind: rule.kind.keyword(),
-            label: rule.label.clone(),
-            missing,
-        }
+        Undecided { id: rule.name.clone(), kind: rule.kind.keyword(), label: rule.label.clone(), missing }
     }
 
     /// Explains a condition: its truth, its words, the profile's value.
@@ -260,81 +324,51 @@ impl Builder<'_> {
         let truth = self.evaluation.truth(expr);
         let leaf = |condition: String, value: Option<String>| Reason {
             truth,
+            fact: None,
             condition,
             value,
             parts: Vec::new(),
         };
         match expr {
             Expr::And(parts) | Expr::Or(parts) => Reason {
-                truth,
-                condition: String::from(if matches!(expr, Expr::And(_)) {
-                    "all of"
-                } else {
-                    "any of"
-                }),
-                value: None,
                 parts: parts.iter().map(|p| self.reason(p)).collect(),
+                ..leaf(String::from(if matches!(expr, Expr::And(_)) { "all of" } else { "any of" }), None)
             },
             Expr::Not(inner) => {
                 let inner = self.reason(inner);
-                if inner.parts.is_empty() {
-                    Reason {
-                        truth,
-                        condition: format!("not {}", inner.condition),
-                        value: inner.value,
-                        parts: Vec::new(),
-                    }
+                if inner.parts.is_empty() && inner.fact.is_none() {
+                    leaf(format!("not {}", inner.condition), inner.value)
                 } else {
-                    Reason {
-                        truth,
-                        condition: String::from("not"),
-                        value: None,
-                        parts: vec![inner],
-                    }
+                    Reason { parts: vec![inner], ..leaf(String::from("not"), None) }
                 }
             }
-            Expr::Compare {
-                input,
-                comparator,
-                written,
-                ..
-            } => {
+            Expr::Compare { input, comparator, written, .. } => {
                 let name = self.input_name(*input);
                 let condition = format!(
                     "{name} {} {}",
                     comparator.symbol(),
                     format_quantity(written.value, written.unit)
                 );
-                let value = match (
-                    self.evaluation.facts.value(*input),
-                    self.program.input(*input).map(|i| i.kind),
-                ) {
-                    (
-                        Some(Value::Quantity {
-                            canonical,
-                            given,
-                            given_unit,
-                        }),
-                        Some(InputKind::Lab { unit, .. }),
-                    ) => {
-                        let shown = format_quantity(*canonical, unit);
-                        let written = format_quantity(*given, *given_unit);
-                        Some(if *given_unit == unit {
-                            shown
-                        } else {
-                            format!("{shown} (given as {written})")
-                        })
-                    }
-                    _ => Some(String::from("not in profile")),
-                };
+                let value =
+                    match (self.evaluation.facts.value(*input), self.program.input(*input).map(|i| i.kind)) {
+                        (
+                            Some(Value::Quantity { canonical, given, given_unit }),
+                            Some(InputKind::Lab { unit, .. }),
+                        ) => {
+                            let shown = format_quantity(*canonical, unit);
+                            let written = format_quantity(*given, *given_unit);
+                            Some(if *given_unit == unit {
+                                shown
+                            } else {
+                                format!("{shown} (given as {written})")
+                            })
+                        }
+                        _ => Some(String::from("not in profile")),
+                    };
                 leaf(condition, value)
             }
             Expr::Known(input, _) | Expr::Unknown(input, _) => {
-                let word = if matches!(expr, Expr::Known(..)) {
-                    "known"
-                } else {
-                    "unknown"
-                };
+                let word = if matches!(expr, Expr::Known(..)) { "known" } else { "unknown" };
                 let name = self.input_name(*input);
                 let value = if self.evaluation.facts.value(*input).is_some() {
                     "in profile"
@@ -343,20 +377,12 @@ impl Builder<'_> {
                 };
                 leaf(format!("{word} {name}"), Some(value.to_string()))
             }
-            Expr::Has {
-                input,
-                item,
-                members,
-                ..
-            } => {
+            Expr::Has { input, item, members, .. } => {
                 let name = self.input_name(*input);
                 let value = match self.evaluation.facts.value(*input) {
                     Some(Value::List(items)) => {
-                        let matched: Vec<&str> = items
-                            .iter()
-                            .filter(|i| members.contains(i))
-                            .map(String::as_str)
-                            .collect();
+                        let matched: Vec<&str> =
+                            items.iter().filter(|i| members.contains(i)).map(String::as_str).collect();
                         if matched.is_empty() {
                             String::from("none listed")
                         } else {
@@ -380,47 +406,24 @@ impl Builder<'_> {
                 let Some(fact) = self.program.rule(*rule) else {
                     return leaf(String::from("?"), None);
                 };
-                let condition = format!("{} ({})", fact.label, fact.name);
-                // Expand derived facts into their own reasons; outcomes are
-                // explained where they are reported.
+                let fact_ref = Some(FactRef { id: fact.name.clone(), label: fact.label.clone() });
+                // Derived facts are expanded into their own reasons; outcomes
+                // are explained where they are reported.
                 match (&fact.when, fact.kind) {
-                    (Some(when), RuleKind::Derive) => {
-                        let inner = self.reason(when);
-                        // "label (name), any of:" over the parts, or the one
-                        // condition on the fact's own line.
-                        Reason {
-                            truth,
-                            condition: format!("{condition}: {}", inner.condition),
-                            value: inner.value,
-                            parts: inner.parts,
-                        }
-                    }
-                    _ => leaf(condition, None),
+                    (Some(when), RuleKind::Derive) => Reason { fact: fact_ref, ..self.reason(when) },
+                    _ => Reason { fact: fact_ref, ..leaf(String::from("applies"), None) },
                 }
             }
-            Expr::DailyIntake {
-                name,
-                members,
-                bound,
-                limit,
-                ..
-            } => {
-                let condition = format!(
-                    "daily {name} {} {}",
-                    bound.symbol(),
-                    format_quantity(limit.value, limit.unit)
-                );
-                let value = match (
-                    self.evaluation.daily_milligrams(members),
-                    &self.evaluation.facts.intakes,
-                ) {
+            Expr::DailyIntake { name, members, bound, limit, .. } => {
+                let condition =
+                    format!("daily {name} {} {}", bound.symbol(), format_quantity(limit.value, limit.unit));
+                let value = match (self.evaluation.daily_milligrams(members), &self.evaluation.facts.intakes)
+                {
                     (Some(total), Some(intakes)) => {
                         let sources: Vec<String> = intakes
                             .iter()
                             .filter(|i| members.contains(&i.name))
-                            .map(|i| {
-                                format!("{} {}", i.name, format_quantity(i.given, i.given_unit))
-                            })
+                            .map(|i| format!("{} {}", i.name, format_quantity(i.given, i.given_unit)))
                             .collect();
                         if sources.is_empty() {
                             String::from("none taken")
@@ -446,41 +449,30 @@ fn advice_view(rule: &Rule) -> AdviceView {
     AdviceView {
         form: advice.form.clone(),
         dose: advice.dose.as_ref().map(|d| {
-            format!(
-                "{} to {} {} a day",
-                format_number(d.low),
-                format_number(d.high),
-                d.unit.symbol
-            )
+            format!("{} to {} {} a day", format_number(d.low), format_number(d.high), d.unit.symbol)
         }),
         timing: advice.timing.clone(),
         take_with: advice.take_with.clone(),
         separate_from: advice
             .separate_from
             .iter()
-            .map(|s| SeparationView {
-                items: s.items.clone(),
-                hours: s.hours,
-            })
+            .map(|s| SeparationView { items: s.items.clone(), hours: s.hours })
             .collect(),
     }
 }
 
-fn evidence_view(number: usize, stance: Stance, record: &EvidenceRecord) -> EvidenceView {
-    EvidenceView {
-        number,
-        id: record.id.clone(),
-        stance,
-        citation: citation_line(record),
-        design: record.kind.describe(),
-        certainty: record.certainty.describe(),
-        n: record.n,
-        duration: record.duration.clone(),
-        finding: record.finding.clone(),
-        limitations: record.limitations.clone(),
-        verification: record.verification,
-        citation_check: citation_check(record),
-        identifiers: identifiers(record),
+/// `Trenkwalder et al. 2017`, or the title's start when there are no authors.
+pub fn short_citation(record: &EvidenceRecord) -> String {
+    let surname = |author: &String| author.split_whitespace().next().unwrap_or(author).to_string();
+    let who = match record.authors.as_slice() {
+        [] => record.journal.clone().unwrap_or_else(|| record.title.clone()),
+        [one] => surname(one),
+        [first, second] => format!("{} & {}", surname(first), surname(second)),
+        [first, ..] => format!("{} et al.", surname(first)),
+    };
+    match record.year {
+        Some(year) => format!("{who} {year}"),
+        None => who,
     }
 }
 
@@ -505,10 +497,7 @@ pub fn citation_line(record: &EvidenceRecord) -> String {
 /// What the article's citation got wrong, in one sentence.
 pub fn citation_check(record: &EvidenceRecord) -> Option<String> {
     let cited = record.as_cited.as_ref()?;
-    let first_author = record
-        .authors
-        .first()
-        .map(|a| a.split_whitespace().next().unwrap_or(a));
+    let first_author = record.authors.first().map(|a| a.split_whitespace().next().unwrap_or(a));
     let year = record.year.map(|y| format!(" {y}")).unwrap_or_default();
     let source = match (first_author, &record.journal) {
         (Some(author), Some(journal)) => format!("{author} et al., {journal}{year}"),
@@ -516,27 +505,16 @@ pub fn citation_check(record: &EvidenceRecord) -> Option<String> {
         (Some(author), None) => format!("{author} et al.{year}"),
         (None, None) => format!("an unnamed source{year}"),
     };
-    let note = record
-        .note
-        .as_ref()
-        .map(|n| format!(" {n}"))
-        .unwrap_or_default();
+    let note = record.note.as_ref().map(|n| format!(" {n}")).unwrap_or_default();
     Some(match record.verification {
-        Verification::Verified => format!(
-            "cited as \"{}\"; the citation checks out.{note}",
-            cited.text
-        ),
+        Verification::Verified => format!("cited as \"{}\"; the citation checks out.{note}", cited.text),
         Verification::Discrepancy => {
             format!("cited as \"{}\"; the source is {source}.{note}", cited.text)
         }
-        Verification::NotFound => format!(
-            "cited as \"{}\"; no such source was found.{note}",
-            cited.text
-        ),
-        Verification::Unverified => format!(
-            "cited as \"{}\"; not checked against public records.{note}",
-            cited.text
-        ),
+        Verification::NotFound => format!("cited as \"{}\"; no such source was found.{note}", cited.text),
+        Verification::Unverified => {
+            format!("cited as \"{}\"; not checked against public records.{note}", cited.text)
+        }
     })
 }
 

@@ -4,52 +4,28 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use super::report::{AdviceView, EvidenceView, Finding, Reason, Report};
+use super::report::{AdviceView, CitationView, Finding, Reason, Reference, Report, RuledOut};
+use crate::evidence::Verification;
 use crate::infer::Truth;
 
 const WIDTH: usize = 88;
 
 /// Renders the report; `colour` adds ANSI styles.
 pub fn render(report: &Report, colour: bool) -> String {
-    let mut out = Out {
-        text: String::new(),
-        colour,
-    };
+    let mut out = Out { text: String::new(), colour };
     let profile = report.profile.as_deref().unwrap_or("unnamed profile");
     out.heading(&format!("Warrant report: {profile}"));
     for file in &report.knowledge_base {
         let title = file.title.as_deref().unwrap_or(&file.file);
-        let version = file
-            .version
-            .as_ref()
-            .map(|v| format!(" {v}"))
-            .unwrap_or_default();
-        let reviewed = file
-            .reviewed
-            .as_ref()
-            .map(|r| format!(", reviewed {r}"))
-            .unwrap_or_default();
+        let version = file.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
+        let reviewed = file.reviewed.as_ref().map(|r| format!(", reviewed {r}")).unwrap_or_default();
         out.line(0, &format!("Rules: {title}{version}{reviewed}"));
     }
     out.blank();
-    out.wrapped(
-        0,
-        "",
-        "Not medical advice: read the note at the end before acting on anything here.",
-    );
+    out.wrapped(0, "", "Not medical advice: read the note at the end before acting on anything here.");
 
-    section(
-        &mut out,
-        "Suggestions",
-        &report.suggestions,
-        "No supplement is suggested for this profile.",
-    );
-    section(
-        &mut out,
-        "Tests to consider",
-        &report.tests,
-        "No test is called for by the data given.",
-    );
+    section(&mut out, "Suggestions", &report.suggestions, "No supplement is suggested for this profile.");
+    section(&mut out, "Tests to consider", &report.tests, "No test is called for by the data given.");
     out.blank();
     out.heading("Test first");
     if report.test_first.is_empty() {
@@ -64,26 +40,24 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.wrapped(
             2,
             "- ",
-            &format!(
-                "{} [{} `{}`] cannot be decided yet.",
-                undecided.label, undecided.kind, undecided.id
-            ),
+            &format!("{} [{} `{}`] cannot be decided yet.", undecided.label, undecided.kind, undecided.id),
         );
         out.wrapped(4, "", &format!("Missing: {}.", missing.join("; ")));
     }
-    section(
-        &mut out,
-        "Cautions",
-        &report.cautions,
-        "No caution applies to the data given.",
-    );
-    if !report.not_suggested.is_empty() {
-        section(
-            &mut out,
-            "Not suggested (contraindicated)",
-            &report.not_suggested,
-            "",
-        );
+    section(&mut out, "Cautions", &report.cautions, "No caution applies to the data given.");
+    if !report.ruled_out.is_empty() {
+        out.blank();
+        out.heading("Ruled out");
+        for finding in &report.ruled_out {
+            render_ruled_out(&mut out, finding);
+        }
+    }
+    if !report.references.is_empty() {
+        out.blank();
+        out.heading("References");
+        for reference in &report.references {
+            render_reference(&mut out, reference);
+        }
     }
     out.blank();
     out.heading("Not medical advice");
@@ -113,11 +87,8 @@ fn render_finding(out: &mut Out, number: usize, finding: &Finding) {
             crate::syntax::ast::Strength::Conditional => " [conditional recommendation]",
         })
         .unwrap_or("");
-    let unsupported = if finding.verified_support {
-        ""
-    } else {
-        " [rests only on citations that could not be verified]"
-    };
+    let unsupported =
+        if finding.verified_support { "" } else { " [rests only on citations that could not be verified]" };
     let heading = format!("{number}. {}{strength}{unsupported}", finding.label);
     let styled = out.paint(&heading, Style::new().bold());
     out.text.push_str(&format!("  {styled}\n"));
@@ -139,8 +110,8 @@ fn render_finding(out: &mut Out, number: usize, finding: &Finding) {
     }
     if !finding.evidence.is_empty() {
         out.line(4, "Evidence:");
-        for evidence in &finding.evidence {
-            render_evidence(out, evidence);
+        for citation in &finding.evidence {
+            render_citation(out, citation);
         }
     }
     if !finding.caveats.is_empty() {
@@ -165,11 +136,7 @@ fn render_advice(out: &mut Out, advice: &AdviceView) {
         out.wrapped(6, "", &format!("Timing: {}", words.join(", ")));
     }
     if !advice.take_with.is_empty() {
-        out.wrapped(
-            6,
-            "",
-            &format!("Take with: {}", human_list(&advice.take_with)),
-        );
+        out.wrapped(6, "", &format!("Take with: {}", human_list(&advice.take_with)));
     }
     for separation in &advice.separate_from {
         out.wrapped(
@@ -185,75 +152,76 @@ fn render_advice(out: &mut Out, advice: &AdviceView) {
 }
 
 fn human_list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|i| i.replace('_', " "))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|i| i.replace('_', " ")).collect::<Vec<_>>().join(", ")
 }
 
 fn render_reason(out: &mut Out, indent: usize, reason: &Reason) {
     let mark = match reason.truth {
-        Truth::True => out.paint(
-            "[yes]",
-            Style::new().fg_color(Some(AnsiColor::Green.into())),
-        ),
+        Truth::True => out.paint("[yes]", Style::new().fg_color(Some(AnsiColor::Green.into()))),
         Truth::False => out.paint("[no]", Style::new().fg_color(Some(AnsiColor::Red.into()))),
-        Truth::Unknown => out.paint(
-            "[unknown]",
-            Style::new().fg_color(Some(AnsiColor::Yellow.into())),
-        ),
+        Truth::Unknown => out.paint("[unknown]", Style::new().fg_color(Some(AnsiColor::Yellow.into()))),
     };
-    let value = reason
-        .value
-        .as_ref()
-        .map(|v| format!(": {v}"))
-        .unwrap_or_default();
-    out.text.push_str(&format!(
-        "{}{mark} {}{value}\n",
-        " ".repeat(indent),
-        reason.condition
-    ));
+    let value = reason.value.as_ref().map(|v| format!(": {v}")).unwrap_or_default();
+    out.text.push_str(&format!("{}{mark} {}{value}\n", " ".repeat(indent), describe_reason(reason)));
     for part in &reason.parts {
         render_reason(out, indent + 2, part);
     }
 }
 
-fn render_evidence(out: &mut Out, evidence: &EvidenceView) {
-    let prefix = format!("[{}] ", evidence.number);
-    out.wrapped(6, &prefix, &evidence.citation);
-    let indent = 6 + prefix.len();
-    let mut design = evidence.design.to_string();
-    if let Some(n) = evidence.n {
-        let _ = write!(design, ", n = {n}");
-    }
-    if let Some(duration) = &evidence.duration {
-        let _ = write!(design, ", {duration}");
-    }
+/// `[2] Trotti & Becker 2019: systematic review and meta-analysis, n = 428; certainty moderate; supports`
+fn render_citation(out: &mut Out, citation: &CitationView) {
+    let n = citation.n.map(|n| format!(", n = {n}")).unwrap_or_default();
+    let checked = match citation.verification {
+        Verification::Verified => String::new(),
+        other => format!("; article's citation: {}", other.describe()),
+    };
     out.wrapped(
-        indent,
-        "",
+        6,
+        &format!("[{}] ", citation.reference),
         &format!(
-            "{design}; certainty {}; {}.",
-            evidence.certainty,
-            evidence.stance.keyword()
+            "{}: {}{n}; certainty {}; {}{checked}",
+            citation.short,
+            citation.design,
+            citation.certainty,
+            citation.stance.keyword()
         ),
     );
-    out.wrapped(indent, "", &format!("Finding: {}", evidence.finding));
-    if !evidence.limitations.is_empty() {
-        out.wrapped(
-            indent,
-            "",
-            &format!("Limitations: {}.", evidence.limitations.join("; ")),
-        );
+}
+
+/// A recommendation whose conditions hold but which an exclusion blocks.
+fn render_ruled_out(out: &mut Out, finding: &RuledOut) {
+    out.wrapped(2, "- ", &format!("{} [{} `{}`]", finding.label, finding.kind, finding.id));
+    out.line(4, "Ruled out by:");
+    render_reason(out, 6, &finding.excluded_by);
+    out.line(4, &format!("Rule: {}", finding.source));
+}
+
+fn render_reference(out: &mut Out, reference: &Reference) {
+    let prefix = format!("[{}] ", reference.number);
+    out.wrapped(2, &prefix, &reference.citation);
+    let indent = 2 + prefix.len();
+    let mut design = reference.design.to_string();
+    if let Some(n) = reference.n {
+        let _ = write!(design, ", n = {n}");
     }
-    let check = match &evidence.citation_check {
-        Some(check) => format!("Citation {}: {check}", evidence.verification.describe()),
-        None => format!("Citation: {}.", evidence.verification.describe()),
+    if let Some(duration) = &reference.duration {
+        let _ = write!(design, ", {duration}");
+    }
+    out.wrapped(indent, "", &format!("{design}; certainty {}.", reference.certainty));
+    if let Some(population) = &reference.population {
+        out.wrapped(indent, "", &format!("Population: {population}"));
+    }
+    out.wrapped(indent, "", &format!("Finding: {}", reference.finding));
+    if !reference.limitations.is_empty() {
+        out.wrapped(indent, "", &format!("Limitations: {}.", reference.limitations.join("; ")));
+    }
+    let check = match &reference.citation_check {
+        Some(check) => format!("Article's citation {}: {check}", reference.verification.describe()),
+        None => format!("Source {}.", reference.verification.describe()),
     };
     out.wrapped(indent, "", &check);
-    if !evidence.identifiers.is_empty() {
-        out.wrapped(indent, "", &evidence.identifiers.join(", "));
+    if !reference.identifiers.is_empty() {
+        out.wrapped(indent, "", &reference.identifiers.join(", "));
     }
 }
 
@@ -265,11 +233,7 @@ struct Out {
 
 impl Out {
     fn paint(&self, text: &str, style: Style) -> String {
-        if self.colour {
-            format!("{style}{text}{style:#}")
-        } else {
-            text.to_string()
-        }
+        if self.colour { format!("{style}{text}{style:#}") } else { text.to_string() }
     }
 
     fn heading(&mut self, text: &str) {
@@ -309,5 +273,14 @@ impl Out {
         }
         self.text.push_str(line.trim_end());
         self.text.push('\n');
+    }
+}
+
+/// `Label (id): any of`, `Label (id) applies`, or the bare condition.
+pub(super) fn describe_reason(reason: &Reason) -> String {
+    match &reason.fact {
+        Some(fact) if reason.condition == "applies" => format!("{} ({}) applies", fact.label, fact.id),
+        Some(fact) => format!("{} ({}): {}", fact.label, fact.id, reason.condition),
+        None => reason.condition.clone(),
     }
 }

@@ -83,11 +83,7 @@ pub fn build(program: Program) -> Result<KnowledgeGraph, Vec<Diagnostic>> {
             )]);
         }
     };
-    Ok(KnowledgeGraph {
-        program,
-        graph,
-        order,
-    })
+    Ok(KnowledgeGraph { program, graph, order })
 }
 
 #[derive(Default)]
@@ -119,8 +115,7 @@ impl Builder {
             }
             for citation in &rule.citations {
                 let evidence = self.evidence_node(&citation.evidence);
-                self.graph
-                    .add_edge(evidence, target, Edge::Cites(citation.stance));
+                self.graph.add_edge(evidence, target, Edge::Cites(citation.stance));
             }
         }
         std::mem::take(&mut self.graph)
@@ -150,11 +145,7 @@ impl Builder {
             | Expr::Unknown(input, span)
             | Expr::Has { input, span, .. }
             | Expr::Flag(input, span)
-            | Expr::DailyIntake {
-                supplements: input,
-                span,
-                ..
-            } => (self.inputs.get(input).copied(), *span),
+            | Expr::DailyIntake { supplements: input, span, .. } => (self.inputs.get(input).copied(), *span),
             Expr::Fact(fact, span) => (self.rules.get(fact).copied(), *span),
         };
         let condition = self.graph.add_node(Node::Condition { rule, role, span });
@@ -174,8 +165,7 @@ fn find_cycles(program: &Program, graph: &DiGraph<Node, Edge>) -> Vec<Diagnostic
     let mut diagnostics = Vec::new();
     for component in tarjan_scc(graph) {
         let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
-        let self_loop =
-            component.len() == 1 && component.iter().any(|&n| graph.contains_edge(n, n));
+        let self_loop = component.len() == 1 && component.iter().any(|&n| graph.contains_edge(n, n));
         if component.len() < 2 && !self_loop {
             continue;
         }
@@ -206,11 +196,8 @@ fn cycle_through(
     let mut parent: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(node) = queue.pop_front() {
-        let mut next: Vec<NodeIndex> = graph
-            .edges(node)
-            .map(|e| e.target())
-            .filter(|t| members.contains(t))
-            .collect();
+        let mut next: Vec<NodeIndex> =
+            graph.edges(node).map(|e| e.target()).filter(|t| members.contains(t)).collect();
         next.sort();
         for target in next {
             if target == start {
@@ -232,11 +219,7 @@ fn cycle_through(
     vec![start]
 }
 
-fn cycle_diagnostic(
-    program: &Program,
-    graph: &DiGraph<Node, Edge>,
-    path: &[NodeIndex],
-) -> Diagnostic {
+fn cycle_diagnostic(program: &Program, graph: &DiGraph<Node, Edge>, path: &[NodeIndex]) -> Diagnostic {
     let rule_name = |rule: RuleId| program.rule(rule).map_or("?", |r| r.name.as_str());
     let mut rules: Vec<RuleId> = path
         .iter()
@@ -264,14 +247,12 @@ fn cycle_diagnostic(
             if let Some(first) = names.first().copied() {
                 names.push(first);
             }
-            format!(
-                "facts depend on each other in a cycle: {}",
-                names.join(" -> ")
-            )
+            format!("facts depend on each other in a cycle: {}", names.join(" -> "))
         }
     };
-    let mut diagnostic = Diagnostic::error("E0401", message)
-        .help("a fact cannot depend on itself, even through other facts: break the cycle by removing one reference");
+    let mut diagnostic = Diagnostic::error("E0401", message).help(
+        "a fact cannot depend on itself, even through other facts: break the cycle by removing one reference",
+    );
     if let Some((closing, others)) = references.split_last() {
         diagnostic = diagnostic.primary(*closing, "this reference closes the cycle");
         for reference in others {

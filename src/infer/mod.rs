@@ -22,11 +22,8 @@ pub struct Evaluation<'g> {
 
 /// Evaluates every rule for one profile.
 pub fn evaluate(graph: &KnowledgeGraph, facts: Facts) -> Evaluation<'_> {
-    let mut evaluation = Evaluation {
-        graph,
-        facts,
-        verdicts: vec![Truth::Unknown; graph.program.rules.len()],
-    };
+    let mut evaluation =
+        Evaluation { graph, facts, verdicts: vec![Truth::Unknown; graph.program.rules.len()] };
     for &id in &graph.order {
         let Some(rule) = graph.program.rule(id) else {
             continue;
@@ -47,36 +44,19 @@ impl Evaluation<'_> {
 
     /// `when` holds and no contraindication (`unless`) does.
     fn verdict_of(&self, rule: &Rule) -> Truth {
-        let applies = rule
-            .when
-            .as_ref()
-            .map_or(Truth::True, |when| self.truth(when));
-        let blocked = rule
-            .unless
-            .as_ref()
-            .map_or(Truth::False, |unless| self.truth(unless));
+        let applies = rule.when.as_ref().map_or(Truth::True, |when| self.truth(when));
+        let blocked = rule.unless.as_ref().map_or(Truth::False, |unless| self.truth(unless));
         applies.and(blocked.not())
     }
 
     /// The truth of one condition, given settled verdicts for the facts it reads.
     pub fn truth(&self, expr: &Expr) -> Truth {
         match expr {
-            Expr::And(parts) => parts
-                .iter()
-                .fold(Truth::True, |acc, p| acc.and(self.truth(p))),
-            Expr::Or(parts) => parts
-                .iter()
-                .fold(Truth::False, |acc, p| acc.or(self.truth(p))),
+            Expr::And(parts) => parts.iter().fold(Truth::True, |acc, p| acc.and(self.truth(p))),
+            Expr::Or(parts) => parts.iter().fold(Truth::False, |acc, p| acc.or(self.truth(p))),
             Expr::Not(inner) => self.truth(inner).not(),
-            Expr::Compare {
-                input,
-                comparator,
-                threshold,
-                ..
-            } => match self.facts.value(*input) {
-                Some(Value::Quantity { canonical, .. }) => {
-                    comparator.holds(*canonical, *threshold).into()
-                }
+            Expr::Compare { input, comparator, threshold, .. } => match self.facts.value(*input) {
+                Some(Value::Quantity { canonical, .. }) => comparator.holds(*canonical, *threshold).into(),
                 _ => Truth::Unknown,
             },
             Expr::Known(input, _) => self.facts.value(*input).is_some().into(),
@@ -90,19 +70,10 @@ impl Evaluation<'_> {
                 _ => Truth::Unknown,
             },
             Expr::Fact(rule, _) => self.verdict(*rule),
-            Expr::DailyIntake {
-                members,
-                bound,
-                limit,
-                ..
-            } => match self.daily_milligrams(members) {
+            Expr::DailyIntake { members, bound, limit, .. } => match self.daily_milligrams(members) {
                 Some(total) => {
-                    let limit_mg = crate::units::convert(
-                        limit.value,
-                        limit.unit,
-                        crate::units::Unit::MILLIGRAM,
-                        None,
-                    );
+                    let limit_mg =
+                        crate::units::convert(limit.value, limit.unit, crate::units::Unit::MILLIGRAM, None);
                     match limit_mg {
                         Ok(limit_mg) => (!bound.holds(total, limit_mg)).into(),
                         Err(_) => Truth::Unknown,
@@ -118,13 +89,7 @@ impl Evaluation<'_> {
     /// lists its supplements at all.
     pub fn daily_milligrams(&self, members: &[String]) -> Option<f64> {
         let intakes = self.facts.intakes.as_ref()?;
-        Some(
-            intakes
-                .iter()
-                .filter(|i| members.contains(&i.name))
-                .map(|i| i.milligrams)
-                .sum(),
-        )
+        Some(intakes.iter().filter(|i| members.contains(&i.name)).map(|i| i.milligrams).sum())
     }
 
     /// The inputs whose absence leaves a rule unknown, in declaration order.
@@ -139,12 +104,7 @@ impl Evaluation<'_> {
         missing
     }
 
-    fn collect_missing_for_rule(
-        &self,
-        id: RuleId,
-        missing: &mut Vec<InputId>,
-        visited: &mut Vec<RuleId>,
-    ) {
+    fn collect_missing_for_rule(&self, id: RuleId, missing: &mut Vec<InputId>, visited: &mut Vec<RuleId>) {
         if visited.contains(&id) {
             return;
         }
@@ -171,9 +131,7 @@ impl Evaluation<'_> {
             Expr::Compare { input, .. }
             | Expr::Has { input, .. }
             | Expr::Flag(input, _)
-            | Expr::DailyIntake {
-                supplements: input, ..
-            } => missing.push(*input),
+            | Expr::DailyIntake { supplements: input, .. } => missing.push(*input),
             Expr::Known(..) | Expr::Unknown(..) | Expr::Invalid(_) => {}
             Expr::Fact(rule, _) => self.collect_missing_for_rule(*rule, missing, visited),
         }

@@ -23,10 +23,7 @@ impl Truth {
     }
 
     /// Unknown stays unknown.
-    #[expect(
-        clippy::should_implement_trait,
-        reason = "reads as logic, not as an operator"
-    )]
+    #[expect(clippy::should_implement_trait, reason = "reads as logic, not as an operator")]
     pub fn not(self) -> Truth {
         match self {
             Truth::True => Truth::False,
@@ -73,11 +70,7 @@ mod tests {
 
     #[test]
     fn or_truth_table() {
-        let expected = [
-            [False, Unknown, True],
-            [Unknown, Unknown, True],
-            [True, True, True],
-        ];
+        let expected = [[False, Unknown, True], [Unknown, Unknown, True], [True, True, True]];
         for (a, row) in ALL.iter().zip(expected) {
             for (b, want) in ALL.iter().zip(row) {
                 assert_eq!(a.or(*b), want, "{a:?} or {b:?}");

@@ -80,10 +80,7 @@ impl Format {
         if path == "-" {
             return Some(Format::Yaml);
         }
-        let extension = std::path::Path::new(path)
-            .extension()?
-            .to_str()?
-            .to_ascii_lowercase();
+        let extension = std::path::Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
         match extension.as_str() {
             "yaml" | "yml" => Some(Format::Yaml),
             "json" => Some(Format::Json),
@@ -133,10 +130,7 @@ fn strip_location(message: &str) -> String {
 fn span_from(file: FileId, source: &SourceFile, at: usize) -> Span {
     let at = at.min(source.text.len());
     let rest = source.text.get(at..).unwrap_or("");
-    let len = rest
-        .find(['\n', ',', '}'])
-        .filter(|&n| n > 0)
-        .unwrap_or(rest.len().min(1));
+    let len = rest.find(['\n', ',', '}']).filter(|&n| n > 0).unwrap_or(rest.len().min(1));
     Span::new(file, at..at + len)
 }
 
@@ -181,11 +175,7 @@ impl Facts {
 
 /// Lower-case, with spaces and hyphens as `_`: "Vitamin B6" → `vitamin_b6`.
 pub fn normalise_name(name: &str) -> String {
-    name.trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
-        .collect()
+    name.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect()
 }
 
 /// Binds a profile to a program's inputs, reporting every problem.
@@ -225,23 +215,14 @@ pub fn bind(
                 .map(|i| i.name.as_str());
             let known: Vec<&str> = lab_names.collect();
             problems.push(
-                Diagnostic::error(
-                    "E0602",
-                    format!("`{field}`: no rule uses a lab called `{name}`"),
-                )
-                .maybe_primary(at_key(name), "unknown lab")
-                .help(
-                    did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
+                Diagnostic::error("E0602", format!("`{field}`: no rule uses a lab called `{name}`"))
+                    .maybe_primary(at_key(name), "unknown lab")
+                    .help(did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
                         format!(
                             "the labs are {}",
-                            known
-                                .iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
                         )
-                    }),
-                ),
+                    })),
             );
             continue;
         };
@@ -249,10 +230,7 @@ pub fn bind(
             problems.push(
                 Diagnostic::error(
                     "E0604",
-                    format!(
-                        "`{field}.value` is {}, which cannot be a lab result",
-                        lab.value
-                    ),
+                    format!("`{field}.value` is {}, which cannot be a lab result", lab.value),
                 )
                 .maybe_primary(at_key(name), "here")
                 .help("give the measured value: a finite number of zero or more"),
@@ -262,23 +240,16 @@ pub fn bind(
         let accepted = accepted_units(canonical.dimension, molar_mass);
         let Some(unit) = Unit::parse(&lab.unit) else {
             problems.push(
-                Diagnostic::error(
-                    "E0603",
-                    format!("`{field}.unit`: unknown unit `{}`", lab.unit),
-                )
-                .maybe_primary(at_key(name), "here")
-                .help(format!("{} accepts {accepted}", name)),
+                Diagnostic::error("E0603", format!("`{field}.unit`: unknown unit `{}`", lab.unit))
+                    .maybe_primary(at_key(name), "here")
+                    .help(format!("{} accepts {accepted}", name)),
             );
             continue;
         };
         match units::convert(lab.value, unit, canonical, molar_mass) {
             Ok(value) => {
                 if let Some(slot) = values.get_mut(id.0) {
-                    *slot = Some(Value::Quantity {
-                        canonical: value,
-                        given: lab.value,
-                        given_unit: unit,
-                    });
+                    *slot = Some(Value::Quantity { canonical: value, given: lab.value, given_unit: unit });
                 }
             }
             Err(error) => {
@@ -323,14 +294,11 @@ pub fn bind(
                         format!("`{field}.unit`: `{}` is not a unit of mass", entry.unit),
                     )
                     .maybe_primary(at_key(&entry.name), "here")
-                    .help(format!(
-                        "write the dose in {}",
-                        Unit::symbols_of(Dimension::Mass).join(", ")
-                    )),
+                    .help(format!("write the dose in {}", Unit::symbols_of(Dimension::Mass).join(", "))),
                 ),
                 Some(unit) => {
-                    let milligrams = units::convert(entry.dose, unit, Unit::MILLIGRAM, None)
-                        .unwrap_or(entry.dose);
+                    let milligrams =
+                        units::convert(entry.dose, unit, Unit::MILLIGRAM, None).unwrap_or(entry.dose);
                     intakes.push(Intake {
                         name: normalise_name(&entry.name),
                         milligrams,
@@ -345,24 +313,10 @@ pub fn bind(
     });
 
     let lists: BTreeMap<ProfileList, Option<Vec<String>>> = [
-        (
-            ProfileList::Conditions,
-            profile.conditions.as_ref().map(|l| normalise_all(l)),
-        ),
-        (
-            ProfileList::Medications,
-            profile.medications.as_ref().map(|l| normalise_all(l)),
-        ),
-        (
-            ProfileList::Diet,
-            profile.diet.as_ref().map(|l| normalise_all(l)),
-        ),
-        (
-            ProfileList::Supplements,
-            intakes
-                .as_ref()
-                .map(|i| i.iter().map(|s| s.name.clone()).collect()),
-        ),
+        (ProfileList::Conditions, profile.conditions.as_ref().map(|l| normalise_all(l))),
+        (ProfileList::Medications, profile.medications.as_ref().map(|l| normalise_all(l))),
+        (ProfileList::Diet, profile.diet.as_ref().map(|l| normalise_all(l))),
+        (ProfileList::Supplements, intakes.as_ref().map(|i| i.iter().map(|s| s.name.clone()).collect())),
     ]
     .into_iter()
     .collect();
@@ -382,11 +336,7 @@ pub fn bind(
     }
 
     if problems.is_empty() {
-        Ok(Facts {
-            name: profile.name.clone(),
-            values,
-            intakes,
-        })
+        Ok(Facts { name: profile.name.clone(), values, intakes })
     } else {
         Err(problems)
     }
@@ -418,11 +368,7 @@ fn locate_key(file: FileId, source: &SourceFile, key: &str) -> Option<Span> {
         let start = from + found;
         let end = start + key.len();
         let before = text.get(..start).and_then(|b| b.chars().next_back());
-        let after = text
-            .get(end..)
-            .unwrap_or("")
-            .trim_start_matches(['"', '\''])
-            .trim_start();
+        let after = text.get(end..).unwrap_or("").trim_start_matches(['"', '\'']).trim_start();
         let boundary = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
         if boundary && after.starts_with(':') {
             return Some(Span::new(file, start..end));

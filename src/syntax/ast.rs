@@ -50,10 +50,7 @@ pub struct InputDecl {
 pub enum InputKind {
     Flag,
     List,
-    Lab {
-        dimension: Name,
-        unit: Spanned<String>,
-    },
+    Lab { dimension: Name, unit: Spanned<String> },
 }
 
 /// `group ssri "SSRI antidepressants" = sertraline, fluoxetine`

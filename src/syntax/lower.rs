@@ -23,11 +23,7 @@ struct Children<'i> {
 impl<'i> Children<'i> {
     fn of(pair: Pair<'i, Rule>, file: FileId) -> Self {
         let span = span_of(&pair, file);
-        Children {
-            parent: pair.as_rule(),
-            span,
-            pairs: pair.into_inner().peekable(),
-        }
+        Children { parent: pair.as_rule(), span, pairs: pair.into_inner().peekable() }
     }
 
     /// The next child, which the grammar guarantees is a `rule`.
@@ -36,11 +32,7 @@ impl<'i> Children<'i> {
             Some(pair) if pair.as_rule() == rule => Ok(pair),
             other => Err(internal(
                 self.span,
-                format!(
-                    "in {:?}, expected {rule:?} but found {:?}",
-                    self.parent,
-                    other.map(|p| p.as_rule())
-                ),
+                format!("in {:?}, expected {rule:?} but found {:?}", self.parent, other.map(|p| p.as_rule())),
             )),
         }
     }
@@ -52,34 +44,27 @@ impl<'i> Children<'i> {
 
     /// The next child, whatever it is.
     fn presume_any(&mut self) -> Lowered<Pair<'i, Rule>> {
-        self.pairs.next().ok_or_else(|| {
-            internal(
-                self.span,
-                format!("in {:?}, a child is missing", self.parent),
-            )
-        })
+        self.pairs
+            .next()
+            .ok_or_else(|| internal(self.span, format!("in {:?}, a child is missing", self.parent)))
     }
 
     /// Asserts that every child was consumed.
     fn finish(mut self) -> Lowered<()> {
         match self.pairs.next() {
             None => Ok(()),
-            Some(extra) => Err(internal(
-                self.span,
-                format!("in {:?}, {:?} was left over", self.parent, extra.as_rule()),
-            )),
+            Some(extra) => {
+                Err(internal(self.span, format!("in {:?}, {:?} was left over", self.parent, extra.as_rule())))
+            }
         }
     }
 }
 
 fn internal(span: Span, detail: String) -> Diagnostic {
-    Diagnostic::error(
-        "E0901",
-        "internal error: the grammar and the syntax tree disagree",
-    )
-    .primary(span, "while reading this")
-    .note(detail)
-    .help("this is a bug in Warrant; please report it with the file that triggered it")
+    Diagnostic::error("E0901", "internal error: the grammar and the syntax tree disagree")
+        .primary(span, "while reading this")
+        .note(detail)
+        .help("this is a bug in Warrant; please report it with the file that triggered it")
 }
 
 fn span_of(pair: &Pair<'_, Rule>, file: FileId) -> Span {
@@ -90,10 +75,7 @@ fn span_of(pair: &Pair<'_, Rule>, file: FileId) -> Span {
 /// Lowers a whole file. Semantic slips found here (a bad date, a repeated
 /// `title`) are collected; the file is still returned.
 pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<Diagnostic>) {
-    let mut lowering = Lowering {
-        file,
-        diagnostics: Vec::new(),
-    };
+    let mut lowering = Lowering { file, diagnostics: Vec::new() };
     let mut rule_file = RuleFile::default();
     for child in pair.into_inner() {
         let rule = child.as_rule();
@@ -102,19 +84,12 @@ pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<D
             Rule::title_decl => lowering.lower_metadata(child, &mut rule_file.title, "title"),
             Rule::version_decl => lowering.lower_metadata(child, &mut rule_file.version, "version"),
             Rule::reviewed_decl => lowering.lower_reviewed(child, &mut rule_file.reviewed),
-            Rule::input_decl => lowering
-                .lower_input(child)
-                .map(|i| rule_file.items.push(Item::Input(i))),
-            Rule::group_decl => lowering
-                .lower_group(child)
-                .map(|g| rule_file.items.push(Item::Group(g))),
-            Rule::derive_decl | Rule::outcome_decl => lowering
-                .lower_rule(child)
-                .map(|r| rule_file.items.push(Item::Rule(r))),
-            _ => Err(internal(
-                span_of(&child, file),
-                format!("unexpected {rule:?} at top level"),
-            )),
+            Rule::input_decl => lowering.lower_input(child).map(|i| rule_file.items.push(Item::Input(i))),
+            Rule::group_decl => lowering.lower_group(child).map(|g| rule_file.items.push(Item::Group(g))),
+            Rule::derive_decl | Rule::outcome_decl => {
+                lowering.lower_rule(child).map(|r| rule_file.items.push(Item::Rule(r)))
+            }
+            _ => Err(internal(span_of(&child, file), format!("unexpected {rule:?} at top level"))),
         };
         if let Err(diagnostic) = result {
             lowering.diagnostics.push(diagnostic);
@@ -152,11 +127,7 @@ impl Lowering {
         Ok(())
     }
 
-    fn lower_reviewed(
-        &mut self,
-        pair: Pair<'_, Rule>,
-        slot: &mut Option<Spanned<Date>>,
-    ) -> Lowered<()> {
+    fn lower_reviewed(&mut self, pair: Pair<'_, Rule>, slot: &mut Option<Spanned<Date>>) -> Lowered<()> {
         let span = self.span(&pair);
         let mut children = self.children(pair);
         children.presume(Rule::KW_REVIEWED)?;
@@ -166,25 +137,16 @@ impl Lowering {
         match parse_date(date_pair.as_str()) {
             Some(date) => self.set_once(slot, Spanned::new(date, date_span), "reviewed", span),
             None => self.diagnostics.push(
-                Diagnostic::error(
-                    "E0103",
-                    format!("`{}` is not a calendar date", date_pair.as_str()),
-                )
-                .primary(date_span, "no such date")
-                .help("write the date as YYYY-MM-DD, e.g. `2026-01-31`"),
+                Diagnostic::error("E0103", format!("`{}` is not a calendar date", date_pair.as_str()))
+                    .primary(date_span, "no such date")
+                    .help("write the date as YYYY-MM-DD, e.g. `2026-01-31`"),
             ),
         }
         Ok(())
     }
 
     /// Stores a metadata value, reporting a second one.
-    fn set_once<T>(
-        &mut self,
-        slot: &mut Option<Spanned<T>>,
-        value: Spanned<T>,
-        keyword: &str,
-        span: Span,
-    ) {
+    fn set_once<T>(&mut self, slot: &mut Option<Spanned<T>>, value: Spanned<T>, keyword: &str, span: Span) {
         match slot {
             Some(first) => self.diagnostics.push(
                 Diagnostic::error("E0105", format!("`{keyword}` is given twice"))
@@ -235,21 +197,11 @@ impl Lowering {
                     self.set_once(&mut molar_mass, grams, "molar_mass", option_span);
                 }
                 other => {
-                    return Err(internal(
-                        option_span,
-                        format!("unexpected input option {other:?}"),
-                    ));
+                    return Err(internal(option_span, format!("unexpected input option {other:?}")));
                 }
             }
         }
-        Ok(InputDecl {
-            name,
-            kind,
-            label,
-            loinc,
-            molar_mass,
-            span,
-        })
+        Ok(InputDecl { name, kind, label, loinc, molar_mass, span })
     }
 
     fn lower_group(&mut self, pair: Pair<'_, Rule>) -> Lowered<GroupDecl> {
@@ -260,12 +212,7 @@ impl Lowering {
         let label = self.lower_label(children.presume(Rule::label)?)?;
         let members = self.lower_ident_list(children.presume(Rule::ident_list)?)?;
         children.finish()?;
-        Ok(GroupDecl {
-            name,
-            label,
-            members,
-            span,
-        })
+        Ok(GroupDecl { name, label, members, span })
     }
 
     fn lower_rule(&mut self, pair: Pair<'_, Rule>) -> Lowered<RuleDecl> {
@@ -283,10 +230,7 @@ impl Lowering {
                     Rule::KW_WARN => RuleKind::Warn,
                     Rule::KW_LIMIT => RuleKind::Limit,
                     other => {
-                        return Err(internal(
-                            span,
-                            format!("unexpected outcome keyword {other:?}"),
-                        ));
+                        return Err(internal(span, format!("unexpected outcome keyword {other:?}")));
                     }
                 };
                 inner.finish()?;
@@ -300,13 +244,7 @@ impl Lowering {
         for clause in children.pairs.by_ref() {
             clauses.push(self.lower_clause(clause)?);
         }
-        Ok(RuleDecl {
-            kind,
-            name,
-            label,
-            clauses,
-            span,
-        })
+        Ok(RuleDecl { kind, name, label, clauses, span })
     }
 
     fn lower_clause(&mut self, pair: Pair<'_, Rule>) -> Lowered<Clause> {
@@ -315,12 +253,8 @@ impl Lowering {
         let mut children = self.children(pair);
         children.presume_any()?; // the clause keyword
         let clause = match rule {
-            Rule::when_clause => {
-                Clause::When(self.lower_condition(children.presume(Rule::condition)?)?)
-            }
-            Rule::unless_clause => {
-                Clause::Unless(self.lower_condition(children.presume(Rule::condition)?)?)
-            }
+            Rule::when_clause => Clause::When(self.lower_condition(children.presume(Rule::condition)?)?),
+            Rule::unless_clause => Clause::Unless(self.lower_condition(children.presume(Rule::condition)?)?),
             Rule::form_clause => Clause::Form(self.lower_string(children.presume(Rule::string)?)?),
             Rule::dose_clause => {
                 let low = self.lower_number(children.presume(Rule::number)?)?;
@@ -328,12 +262,7 @@ impl Lowering {
                 let high = self.lower_number(children.presume(Rule::number)?)?;
                 let unit = self.lower_ident(children.presume(Rule::unit)?);
                 children.presume(Rule::KW_DAILY)?;
-                Clause::Dose(Dose {
-                    low,
-                    high,
-                    unit,
-                    span,
-                })
+                Clause::Dose(Dose { low, high, unit, span })
             }
             Rule::timing_clause => {
                 Clause::Timing(self.lower_ident_list(children.presume(Rule::ident_list)?)?)
@@ -365,19 +294,12 @@ impl Lowering {
                 }
                 Clause::Cite(citations)
             }
-            Rule::caveat_clause => {
-                Clause::Caveat(self.lower_string(children.presume(Rule::string)?)?)
-            }
+            Rule::caveat_clause => Clause::Caveat(self.lower_string(children.presume(Rule::string)?)?),
             Rule::daily_clause => {
                 let supplement = self.lower_ident(children.presume(Rule::ident)?);
                 let comparator = self.lower_comparator(children.presume(Rule::comparator)?)?;
                 let bound = self.lower_quantity(children.presume(Rule::quantity)?)?;
-                Clause::Daily(DailyBound {
-                    supplement,
-                    comparator,
-                    bound,
-                    span,
-                })
+                Clause::Daily(DailyBound { supplement, comparator, bound, span })
             }
             other => return Err(internal(span, format!("unexpected clause {other:?}"))),
         };
@@ -408,10 +330,7 @@ impl Lowering {
                 Rule::conjunction => operands.push(self.lower_conjunction(child)?),
                 Rule::KW_OR => {}
                 other => {
-                    return Err(internal(
-                        span,
-                        format!("unexpected {other:?} in a condition"),
-                    ));
+                    return Err(internal(span, format!("unexpected {other:?} in a condition")));
                 }
             }
         }
@@ -426,10 +345,7 @@ impl Lowering {
                 Rule::negation => operands.push(self.lower_negation(child)?),
                 Rule::KW_AND => {}
                 other => {
-                    return Err(internal(
-                        span,
-                        format!("unexpected {other:?} in a conjunction"),
-                    ));
+                    return Err(internal(span, format!("unexpected {other:?} in a conjunction")));
                 }
             }
         }
@@ -474,12 +390,7 @@ impl Lowering {
                 let subject = self.lower_ident(children.presume(Rule::ident)?);
                 let comparator = self.lower_comparator(children.presume(Rule::comparator)?)?;
                 let threshold = self.lower_quantity(children.presume(Rule::quantity)?)?;
-                Condition::Compare {
-                    subject,
-                    comparator,
-                    threshold,
-                    span,
-                }
+                Condition::Compare { subject, comparator, threshold, span }
             }
             Rule::membership => {
                 let list = self.lower_ident(children.presume(Rule::ident)?);
@@ -489,10 +400,7 @@ impl Lowering {
             }
             Rule::fact => Condition::Fact(self.lower_ident(children.presume(Rule::ident)?)),
             other => {
-                return Err(internal(
-                    span,
-                    format!("unexpected condition term {other:?}"),
-                ));
+                return Err(internal(span, format!("unexpected condition term {other:?}")));
             }
         };
         children.finish()?;
@@ -524,12 +432,9 @@ impl Lowering {
         let span = self.span(&pair);
         match pair.as_str().parse::<f64>() {
             Ok(value) if value.is_finite() => Ok(Spanned::new(value, span)),
-            _ => Err(Diagnostic::error(
-                "E0104",
-                format!("the number `{}` is too large", pair.as_str()),
-            )
-            .primary(span, "too large")
-            .help("numbers must fit in a 64-bit float")),
+            _ => Err(Diagnostic::error("E0104", format!("the number `{}` is too large", pair.as_str()))
+                .primary(span, "too large")
+                .help("numbers must fit in a 64-bit float")),
         }
     }
 
@@ -591,17 +496,12 @@ fn parse_date(text: &str) -> Option<Date> {
         2 => 28,
         _ => return None,
     };
-    (1..=days_in_month)
-        .contains(&day)
-        .then_some(Date { year, month, day })
+    (1..=days_in_month).contains(&day).then_some(Date { year, month, day })
 }
 
 /// Lowers a pair produced by one of the `eof_*` test entry rules.
 pub(super) fn lower_eof_condition(pair: Pair<'_, Rule>, file: FileId) -> Lowered<Condition> {
-    let mut lowering = Lowering {
-        file,
-        diagnostics: Vec::new(),
-    };
+    let mut lowering = Lowering { file, diagnostics: Vec::new() };
     let mut children = Children::of(pair, file);
     let condition = lowering.lower_condition(children.presume(Rule::condition)?)?;
     children.presume(Rule::EOI)?;

@@ -23,17 +23,10 @@ pub fn parse(file: FileId, source: &SourceFile) -> Result<ast::RuleFile, Vec<Dia
     let mut pairs = WarrantParser::parse(Rule::file, &source.text)
         .map_err(|error| vec![parser::syntax_error(file, &source.text, &error)])?;
     let Some(root) = pairs.next() else {
-        return Err(vec![Diagnostic::error(
-            "E0901",
-            "internal error: the parser returned nothing",
-        )]);
+        return Err(vec![Diagnostic::error("E0901", "internal error: the parser returned nothing")]);
     };
     let (rule_file, diagnostics) = lower::lower_file(root, file);
-    if diagnostics.is_empty() {
-        Ok(rule_file)
-    } else {
-        Err(diagnostics)
-    }
+    if diagnostics.is_empty() { Ok(rule_file) } else { Err(diagnostics) }
 }
 
 /// Parses a single condition, for tests of the condition grammar.

@@ -23,10 +23,7 @@ pub(super) fn check_bounds(file: FileId, text: &str) -> Result<(), Diagnostic> {
     if text.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
             "E0102",
-            format!(
-                "rule file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
-                text.len()
-            ),
+            format!("rule file is {} bytes, more than the limit of {MAX_FILE_BYTES}", text.len()),
         )
         .primary(Span::new(file, 0..0), "file starts here")
         .help("split the rules into several files"));
@@ -51,9 +48,7 @@ pub(super) fn check_bounds(file: FileId, text: &str) -> Result<(), Diagnostic> {
                         format!("conditions are nested more than {MAX_NESTING} parentheses deep"),
                     )
                     .primary(Span::new(file, at..at + 1), "too deep here")
-                    .help(
-                        "name inner parts of the condition with `derive` and refer to them by name",
-                    ));
+                    .help("name inner parts of the condition with `derive` and refer to them by name"));
                 }
             }
             ')' if !in_string => depth = depth.saturating_sub(1),
@@ -64,11 +59,7 @@ pub(super) fn check_bounds(file: FileId, text: &str) -> Result<(), Diagnostic> {
 }
 
 /// A pest error as a diagnostic: where, what was expected, what was found.
-pub(super) fn syntax_error(
-    file: FileId,
-    text: &str,
-    error: &pest::error::Error<Rule>,
-) -> Diagnostic {
+pub(super) fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
     let at = match error.location {
         InputLocation::Pos(at) => at,
         InputLocation::Span((start, _)) => start,
@@ -78,11 +69,8 @@ pub(super) fn syntax_error(
         ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    let found_words = if found.is_empty() {
-        String::from("the end of the file")
-    } else {
-        format!("`{found}`")
-    };
+    let found_words =
+        if found.is_empty() { String::from("the end of the file") } else { format!("`{found}`") };
     let span = Span::new(file, at..at + found.len());
     let keywords: Vec<&str> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => {
@@ -90,9 +78,9 @@ pub(super) fn syntax_error(
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let help =
-        did_you_mean(found, keywords.iter().copied()).or_else(|| hint_for(found).map(String::from));
-    let label = if expected.len() <= 40 { format!("expected {expected}") } else { String::from("not expected here") };
+    let help = did_you_mean(found, keywords.iter().copied()).or_else(|| hint_for(found).map(String::from));
+    let label =
+        if expected.len() <= 40 { format!("expected {expected}") } else { String::from("not expected here") };
     Diagnostic::error("E0101", format!("expected {expected}, found {found_words}"))
         .primary(span, label)
         .maybe_help(help)
@@ -167,7 +155,9 @@ fn leading_keywords(rule: Rule) -> &'static [Rule] {
         Rule::input_decl => &[Rule::KW_INPUT],
         Rule::group_decl => &[Rule::KW_GROUP],
         Rule::derive_decl => &[Rule::KW_DERIVE],
-        Rule::outcome_decl | Rule::outcome_kind => &[Rule::KW_RECOMMEND, Rule::KW_TEST, Rule::KW_WARN, Rule::KW_LIMIT],
+        Rule::outcome_decl | Rule::outcome_kind => {
+            &[Rule::KW_RECOMMEND, Rule::KW_TEST, Rule::KW_WARN, Rule::KW_LIMIT]
+        }
         Rule::when_clause => &[Rule::KW_WHEN],
         Rule::unless_clause => &[Rule::KW_UNLESS],
         Rule::form_clause => &[Rule::KW_FORM],

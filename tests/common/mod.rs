@@ -12,12 +12,10 @@ use warrant::span::{SourceFile, SourceMap};
 
 /// The bundled knowledge base, compiled; it must be free of errors.
 pub fn bundled() -> KnowledgeBase {
-    match knowledge_base::compile(Files::bundled()) {
-        (_, Ok(kb)) => kb,
-        (sources, Err(diagnostics)) => {
-            panic!("{}", diagnostic::render(&sources, &diagnostics, false))
-        }
-    }
+    let (sources, result) = knowledge_base::compile(Files::bundled());
+    result
+        .map_err(|diagnostics| diagnostic::render(&sources, &diagnostics, false))
+        .expect("the bundled knowledge base checks clean")
 }
 
 /// The fixture's file name, used as its name in diagnostics so snapshots do
@@ -28,10 +26,7 @@ pub fn file_name(path: &Path) -> String {
 
 /// Compiles one rule file against the bundled evidence.
 pub fn check_rules(name: &str, text: &str) -> (SourceMap, Vec<Diagnostic>) {
-    let files = Files {
-        rules: vec![SourceFile::new(name, text)],
-        evidence: Files::bundled().evidence,
-    };
+    let files = Files { rules: vec![SourceFile::new(name, text)], evidence: Files::bundled().evidence };
     match knowledge_base::compile(files) {
         (sources, Ok(_)) => (sources, Vec::new()),
         (sources, Err(diagnostics)) => (sources, diagnostics),
