@@ -69,8 +69,11 @@ pub fn load(sources: &SourceMap, files: &[FileId]) -> (EvidenceBase, Vec<Diagnos
         };
         match serde_yaml::from_str::<Vec<EvidenceRecord>>(&source.text) {
             Ok(records) => {
+                let mut seen: BTreeMap<String, usize> = BTreeMap::new();
                 for record in records {
-                    let span = locate_id(file, source, &record.id);
+                    let occurrence = seen.entry(record.id.clone()).or_insert(0);
+                    let span = locate_id(file, source, &record.id, *occurrence);
+                    *occurrence += 1;
                     diagnostics.extend(validate(&record, span));
                     if let Some(first) = base.records.get(&record.id) {
                         diagnostics.push(
@@ -126,13 +129,17 @@ pub(crate) fn yaml_error(file: FileId, source: &SourceFile, error: &serde_yaml::
     Diagnostic::error("E0501", format!("invalid evidence file: {message}")).primary(span, "here").help(help)
 }
 
-/// The `id: ...` line of a record, so diagnostics can point at it.
-fn locate_id(file: FileId, source: &SourceFile, id: &str) -> Span {
+/// The `id: ...` line of a record (its `occurrence`-th, counting from 0,
+/// when the id is written more than once), so diagnostics can point at it.
+fn locate_id(file: FileId, source: &SourceFile, id: &str, occurrence: usize) -> Span {
     let mut offset = 0;
+    let mut found = 0;
     for line in source.text.split_inclusive('\n') {
         let trimmed = line.trim_start().trim_start_matches('-').trim_start();
         if let Some(value) = trimmed.strip_prefix("id:") {
-            if value.trim().trim_matches(['"', '\'']) == id {
+            if value.trim().trim_matches(['"', '\'']) == id && found < occurrence {
+                found += 1;
+            } else if value.trim().trim_matches(['"', '\'']) == id {
                 let start = offset + line.find(id).unwrap_or(0);
                 return Span::new(file, start..start + id.len());
             }

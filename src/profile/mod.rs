@@ -259,7 +259,7 @@ pub fn bind(
                         unit.symbol
                     ),
                     ConversionError::Incompatible { .. } => format!(
-                        "`{}` measures {}, but `{name}` is a {}",
+                        "`{}` is a {}, but `{name}` is a {}",
                         unit.symbol,
                         unit.dimension.describe(),
                         canonical.dimension.describe()
@@ -285,7 +285,7 @@ pub fn bind(
                         "E0604",
                         format!("`{field}.dose` is {}, which is not a dose", entry.dose),
                     )
-                    .maybe_primary(at_key(&entry.name), "here")
+                    .maybe_primary(locate_text(file, source, &entry.name), "in this supplement")
                     .help("give the daily dose: a finite number of zero or more"),
                 ),
                 None => problems.push(
@@ -293,7 +293,7 @@ pub fn bind(
                         "E0603",
                         format!("`{field}.unit`: `{}` is not a unit of mass", entry.unit),
                     )
-                    .maybe_primary(at_key(&entry.name), "here")
+                    .maybe_primary(locate_text(file, source, &entry.unit), "not a unit of mass")
                     .help(format!("write the dose in {}", Unit::symbols_of(Dimension::Mass).join(", "))),
                 ),
                 Some(unit) => {
@@ -358,6 +358,12 @@ fn accepted_units(dimension: Dimension, molar_mass: Option<f64>) -> String {
         symbols.extend(Unit::symbols_of(other));
     }
     symbols.join(", ")
+}
+
+/// The first place `text` is written, for labelling a value.
+fn locate_text(file: FileId, source: &SourceFile, text: &str) -> Option<Span> {
+    let start = source.text.find(text).filter(|_| !text.is_empty())?;
+    Some(Span::new(file, start..start + text.len()))
 }
 
 /// The first place `key:` (or `"key":`) is written, for labelling a field.
