@@ -30,6 +30,7 @@ fn sexpr(condition: &Condition) -> String {
         Condition::Known(name, _) => format!("(known {})", name.node),
         Condition::Unknown(name, _) => format!("(unknown {})", name.node),
         Condition::Has { list, item, .. } => format!("(has {} {})", list.node, item.node),
+        Condition::OutsideRange { subject, side, .. } => format!("({} {} range)", subject.node, side.keyword()),
         Condition::Fact(name) => name.node.clone(),
     }
 }
@@ -49,6 +50,14 @@ fn quantities_carry_their_units() {
     assert_eq!(condition("tsat < 20%"), "(< tsat 20 %)");
     assert_eq!(condition("b12 > 1.5 µg/L"), "(> b12 1.5 µg/L)");
     assert_eq!(condition("b12 >= 150 pmol/L"), "(>= b12 150 pmol/L)");
+}
+
+#[test]
+fn range_tests_read_the_labs_own_reference_range() {
+    assert_eq!(condition("vitamin_b12 below range"), "(vitamin_b12 below range)");
+    assert_eq!(condition("not folate above range"), "(not (folate above range))");
+    assert_eq!(condition("ranger"), "ranger");
+    assert!(condition("folate below").starts_with("error E0101"));
 }
 
 #[test]

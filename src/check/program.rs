@@ -3,7 +3,7 @@
 
 use crate::evidence::Certainty;
 use crate::span::{FileId, Span};
-use crate::syntax::ast::{Comparator, Date, RuleKind, Stance, Strength};
+use crate::syntax::ast::{Comparator, Date, RangeSide, RuleKind, Stance, Strength};
 use crate::units::Unit;
 
 /// Index of an input in [`Program::inputs`].
@@ -188,6 +188,12 @@ pub enum Expr {
         span: Span,
     },
     Flag(InputId, Span),
+    /// A lab value outside the reference range the profile gives with it.
+    OutsideRange {
+        input: InputId,
+        side: RangeSide,
+        span: Span,
+    },
     Fact(RuleId, Span),
     /// Total daily intake of the named supplements, from the profile's
     /// `supplements`, breaks the bound.

@@ -328,7 +328,9 @@ impl Checker<'_> {
         seen: &BTreeMap<&'static str, Span>,
     ) {
         let head = rule.name.span;
-        let needs_when = rule.kind != RuleKind::Limit && !seen.contains_key("when");
+        // A limit is decided by its daily bound; background applies always.
+        let needs_when =
+            !matches!(rule.kind, RuleKind::Limit | RuleKind::Inform) && !seen.contains_key("when");
         if needs_when {
             self.report(
                 Diagnostic::error("E0205", format!("`{}` has no `when` clause", rule.name.node))
@@ -560,6 +562,23 @@ impl Checker<'_> {
                 } else {
                     Expr::Unknown(input, *span)
                 }
+            }
+            Condition::OutsideRange { subject, side, span } => {
+                let Some(input) = self.expect_input(subject, "range tests read lab values") else {
+                    return Expr::Invalid(*span);
+                };
+                if !matches!(self.program.input(input).map(|i| i.kind), Some(InputKind::Lab { .. })) {
+                    self.report(
+                        Diagnostic::error(
+                            "E0204",
+                            format!("`{}` is not a lab value and has no reference range", subject.node),
+                        )
+                        .primary(subject.span, "not a lab value")
+                        .help("range tests apply to inputs declared with a dimension and unit"),
+                    );
+                    return Expr::Invalid(*span);
+                }
+                Expr::OutsideRange { input, side: *side, span: *span }
             }
             Condition::Has { list, item, span } => {
                 let Some(input) = self.expect_input(list, "`has` tests a list") else {

@@ -18,6 +18,15 @@ pub fn render(report: &Report) -> String {
         let reviewed = file.reviewed.as_ref().map(|r| format!(", reviewed {r}")).unwrap_or_default();
         let _ = writeln!(out, "- Rules: {title}{version}{reviewed} (`{}`)", file.file);
     }
+    if !report.labs.is_empty() {
+        let _ = writeln!(out, "\n## Lab values read\n");
+        for lab in &report.labs {
+            let given = lab.given.as_ref().map(|g| format!(" (given as {g})")).unwrap_or_default();
+            let range = lab.range.as_ref().map(|r| format!("; reference range {r}")).unwrap_or_default();
+            let date = lab.date.as_ref().map(|d| format!("; {d}")).unwrap_or_default();
+            let _ = writeln!(out, "- `{}` ({}): {}{given}{range}{date}", lab.input, lab.label, lab.value);
+        }
+    }
     section(&mut out, "Suggestions", &report.suggestions, "No supplement is suggested for this profile.");
     section(&mut out, "Tests to consider", &report.tests, "No test is called for by the data given.");
     let _ = writeln!(out, "\n## Test first\n");
@@ -47,6 +56,9 @@ pub fn render(report: &Report) -> String {
                 writeln!(out, "- **{}** ({} `{}`), ruled out by:", finding.label, finding.kind, finding.id);
             render_reason(&mut out, 1, &finding.excluded_by);
         }
+    }
+    if !report.background.is_empty() {
+        section(&mut out, "Background", &report.background, "");
     }
     if !report.references.is_empty() {
         let _ = writeln!(out, "\n## References\n");

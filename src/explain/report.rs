@@ -4,8 +4,10 @@
 
 use serde::Serialize;
 
-use crate::check::{Expr, InputKind, Program, Rule, RuleId};
-use crate::evidence::{EvidenceBase, EvidenceRecord, Verification};
+use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId};
+use std::cmp::Reverse;
+
+use crate::evidence::{Certainty, EvidenceBase, EvidenceRecord, StudyKind, Verification};
 use crate::infer::{Evaluation, Truth};
 use crate::profile::Value;
 use crate::span::SourceMap;
@@ -24,6 +26,8 @@ pub struct Report {
     pub schema_version: u32,
     pub profile: Option<String>,
     pub knowledge_base: Vec<RuleFileInfo>,
+    /// The profile's lab values as the rules read them, in canonical units.
+    pub labs: Vec<LabReading>,
     /// Recommendations whose conditions hold.
     pub suggestions: Vec<Finding>,
     /// Tests whose conditions hold.
@@ -34,9 +38,30 @@ pub struct Report {
     pub cautions: Vec<Finding>,
     /// Recommendations whose conditions hold but which a contraindication blocks.
     pub ruled_out: Vec<RuledOut>,
+    /// Background statements (`inform`) with their evidence.
+    pub background: Vec<Finding>,
     /// Every record cited above, numbered in order of first citation.
     pub references: Vec<Reference>,
     pub disclaimer: &'static str,
+}
+
+/// One lab value from the profile, converted to its input's unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabReading {
+    pub input: String,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loinc: Option<String>,
+    /// `243.97 pg/mL`
+    pub value: String,
+    /// As written in the profile, when its unit differs: `180 pmol/L`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given: Option<String>,
+    /// `200-900 pg/mL`, when the profile gives a reference range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +80,9 @@ pub struct Finding {
     pub label: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strength: Option<Strength>,
-    /// False when every cited record is `not_found` or `unverified`.
+    /// False when no supporting record is `verified` or `discrepancy` (a
+    /// real source): the finding rests only on citations that could not be
+    /// checked.
     pub verified_support: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advice: Option<AdviceView>,
@@ -67,6 +94,9 @@ pub struct Finding {
     pub caveats: Vec<String>,
     /// `file:line:col` of the rule.
     pub source: String,
+    /// Orders findings within a section: best-supported first, then as declared.
+    #[serde(skip)]
+    rank: (Reverse<bool>, Reverse<Option<Certainty>>, RuleId),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -179,7 +209,7 @@ pub struct MissingInput {
 /// Builds the report for one evaluation.
 pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &SourceMap) -> Report {
     let program = &evaluation.graph.program;
-    let mut builder = Builder { evaluation, program, evidence, sources, references: Vec::new() };
+    let builder = Builder { evaluation, program, evidence, sources };
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         profile: evaluation.facts.name.clone(),
@@ -193,11 +223,13 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
                 reviewed: f.reviewed.map(|d| d.to_string()),
             })
             .collect(),
+        labs: lab_readings(evaluation),
         suggestions: Vec::new(),
         tests: Vec::new(),
         test_first: Vec::new(),
         cautions: Vec::new(),
         ruled_out: Vec::new(),
+        background: Vec::new(),
         references: Vec::new(),
         disclaimer: DISCLAIMER,
     };
@@ -207,14 +239,17 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
         }
         match evaluation.verdict(id) {
             Truth::True => {
-                let finding = builder.finding(rule);
+                let finding = builder.finding(id, rule);
                 match rule.kind {
                     RuleKind::Recommend => report.suggestions.push(finding),
                     RuleKind::Test => report.tests.push(finding),
                     RuleKind::Warn | RuleKind::Limit => report.cautions.push(finding),
+                    RuleKind::Inform => report.background.push(finding),
                     RuleKind::Derive => {}
                 }
             }
+            // Background is not advice: missing data for it calls for no test.
+            Truth::Unknown if rule.kind == RuleKind::Inform => {}
             Truth::Unknown => report.test_first.push(builder.undecided(id, rule)),
             Truth::False => {
                 let applies = rule.when.as_ref().map_or(Truth::True, |w| evaluation.truth(w));
@@ -231,7 +266,10 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
             }
         }
     }
-    report.references = builder.references;
+    report.suggestions.sort_by_key(|f| f.rank);
+    // Exceeded safety limits before other cautions.
+    report.cautions.sort_by_key(|f| (f.kind != RuleKind::Limit.keyword(), f.rank.2));
+    report.references = number_references(&mut report, evidence);
     report
 }
 
@@ -240,41 +278,17 @@ struct Builder<'a> {
     program: &'a Program,
     evidence: &'a EvidenceBase,
     sources: &'a SourceMap,
-    references: Vec<Reference>,
 }
 
 impl Builder<'_> {
-    /// The record's number in the reference list, adding it on first use.
-    fn reference(&mut self, record: &EvidenceRecord) -> usize {
-        if let Some(existing) = self.references.iter().find(|r| r.id == record.id) {
-            return existing.number;
-        }
-        let number = self.references.len() + 1;
-        self.references.push(Reference {
-            number,
-            id: record.id.clone(),
-            citation: citation_line(record),
-            design: record.kind.describe(),
-            certainty: record.certainty.describe(),
-            n: record.n,
-            duration: record.duration.clone(),
-            population: record.population.clone(),
-            finding: record.finding.clone(),
-            limitations: record.limitations.clone(),
-            verification: record.verification,
-            citation_check: citation_check(record),
-            identifiers: identifiers(record),
-        });
-        number
-    }
-
-    fn finding(&mut self, rule: &Rule) -> Finding {
+    fn finding(&self, id: RuleId, rule: &Rule) -> Finding {
         let mut evidence = Vec::new();
         for citation in &rule.citations {
             let Some(located) = self.evidence.get(&citation.evidence) else { continue };
             let record = &located.record;
             evidence.push(CitationView {
-                reference: self.reference(record),
+                // Numbered once every section is in its final order.
+                reference: 0,
                 id: record.id.clone(),
                 stance: citation.stance,
                 short: short_citation(record),
@@ -284,7 +298,15 @@ impl Builder<'_> {
                 verification: record.verification,
             });
         }
-        let verified_support = evidence.iter().any(|e| !e.verification.is_unsupported());
+        let real_support = || {
+            rule.citations
+                .iter()
+                .filter(|c| c.stance == Stance::Supports)
+                .filter_map(|c| self.evidence.get(&c.evidence))
+                .filter(|r| !r.record.verification.is_unsupported())
+                .map(|r| r.record.certainty)
+        };
+        let verified_support = real_support().next().is_some();
         Finding {
             id: rule.name.clone(),
             kind: rule.kind.keyword(),
@@ -297,6 +319,7 @@ impl Builder<'_> {
             evidence,
             caveats: rule.caveats.clone(),
             source: self.sources.locate(rule.span),
+            rank: (Reverse(verified_support), Reverse(real_support().max()), id),
         }
     }
 
@@ -310,6 +333,16 @@ impl Builder<'_> {
                 input: input.name.clone(),
                 label: input.label.clone(),
                 field: match input.kind {
+                    // A lab with a value can only be missing its reference range.
+                    InputKind::Lab { .. }
+                        if self
+                            .program
+                            .find_input(&input.name)
+                            .and_then(|i| self.evaluation.facts.value(i))
+                            .is_some() =>
+                    {
+                        format!("labs.{}.range", input.name)
+                    }
                     InputKind::Lab { .. } => format!("labs.{}", input.name),
                     InputKind::Flag => String::from("conditions"),
                     InputKind::List(list) => list.name().to_string(),
@@ -350,22 +383,21 @@ impl Builder<'_> {
                     format_quantity(written.value, written.unit)
                 );
                 let value =
-                    match (self.evaluation.facts.value(*input), self.program.input(*input).map(|i| i.kind)) {
-                        (
-                            Some(Value::Quantity { canonical, given, given_unit }),
-                            Some(InputKind::Lab { unit, .. }),
-                        ) => {
-                            let shown = format_quantity(*canonical, unit);
-                            let written = format_quantity(*given, *given_unit);
-                            Some(if *given_unit == unit {
-                                shown
-                            } else {
-                                format!("{shown} (given as {written})")
-                            })
-                        }
-                        _ => Some(String::from("not in profile")),
-                    };
-                leaf(condition, value)
+                    lab_value_text(self.evaluation, *input).unwrap_or_else(|| String::from("not in profile"));
+                leaf(condition, Some(value))
+            }
+            Expr::OutsideRange { input, side, .. } => {
+                let name = self.input_name(*input);
+                let condition = format!("{name} {} range", side.keyword());
+                let value = match (
+                    lab_value_text(self.evaluation, *input),
+                    lab_range_text(self.evaluation, *input),
+                ) {
+                    (Some(value), Some(range)) => format!("{value}; reference range {range}"),
+                    (Some(value), None) => format!("{value}; no reference range given"),
+                    (None, _) => String::from("not in profile"),
+                };
+                leaf(condition, Some(value))
             }
             Expr::Known(input, _) | Expr::Unknown(input, _) => {
                 let word = if matches!(expr, Expr::Known(..)) { "known" } else { "unknown" };
@@ -415,8 +447,11 @@ impl Builder<'_> {
                 }
             }
             Expr::DailyIntake { name, members, bound, limit, .. } => {
-                let condition =
-                    format!("daily {name} {} {}", bound.symbol(), format_quantity(limit.value, limit.unit));
+                let condition = format!(
+                    "daily {name} breaks the limit {} {}",
+                    bound.symbol(),
+                    format_quantity(limit.value, limit.unit)
+                );
                 let value = match (self.evaluation.daily_milligrams(members), &self.evaluation.facts.intakes)
                 {
                     (Some(total), Some(intakes)) => {
@@ -444,6 +479,61 @@ impl Builder<'_> {
     }
 }
 
+/// `32 ng/mL`, or `32 ng/mL (given as 32 µg/L)` when converted.
+fn lab_value_text(evaluation: &Evaluation<'_>, input: InputId) -> Option<String> {
+    let Some(Value::Quantity { canonical, given, given_unit, .. }) = evaluation.facts.value(input) else {
+        return None;
+    };
+    let unit = lab_unit(evaluation, input)?;
+    let shown = format_quantity(*canonical, unit);
+    Some(if *given_unit == unit {
+        shown
+    } else {
+        format!("{shown} (given as {})", format_quantity(*given, *given_unit))
+    })
+}
+
+/// `200-900 pg/mL`, in the input's unit.
+fn lab_range_text(evaluation: &Evaluation<'_>, input: InputId) -> Option<String> {
+    let Some(Value::Quantity { range: Some((low, high)), .. }) = evaluation.facts.value(input) else {
+        return None;
+    };
+    let unit = lab_unit(evaluation, input)?;
+    Some(format!("{}-{}", format_number(*low), format_quantity(*high, unit)))
+}
+
+fn lab_unit(evaluation: &Evaluation<'_>, input: InputId) -> Option<crate::units::Unit> {
+    match evaluation.graph.program.input(input)?.kind {
+        InputKind::Lab { unit, .. } => Some(unit),
+        _ => None,
+    }
+}
+
+/// Every lab the profile gives, in declaration order.
+fn lab_readings(evaluation: &Evaluation<'_>) -> Vec<LabReading> {
+    let program = &evaluation.graph.program;
+    (0..program.inputs.len())
+        .map(InputId)
+        .filter_map(|id| {
+            let input = program.input(id)?;
+            let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = evaluation.facts.value(id)
+            else {
+                return None;
+            };
+            let unit = lab_unit(evaluation, id)?;
+            Some(LabReading {
+                input: input.name.clone(),
+                label: input.label.clone(),
+                loinc: input.loinc.clone(),
+                value: format_quantity(*canonical, unit),
+                given: (*given_unit != unit).then(|| format_quantity(*given, *given_unit)),
+                range: lab_range_text(evaluation, id),
+                date: date.clone(),
+            })
+        })
+        .collect()
+}
+
 fn advice_view(rule: &Rule) -> AdviceView {
     let advice = &rule.advice;
     AdviceView {
@@ -461,12 +551,53 @@ fn advice_view(rule: &Rule) -> AdviceView {
     }
 }
 
+/// Numbers every cited record in the order a reader meets it, fills in each
+/// citation's number, and returns the reference list.
+fn number_references(report: &mut Report, evidence: &EvidenceBase) -> Vec<Reference> {
+    let mut references: Vec<Reference> = Vec::new();
+    let sections = [&mut report.suggestions, &mut report.tests, &mut report.cautions, &mut report.background];
+    for finding in sections.into_iter().flat_map(|section| section.iter_mut()) {
+        for citation in &mut finding.evidence {
+            if let Some(existing) = references.iter().find(|r| r.id == citation.id) {
+                citation.reference = existing.number;
+                continue;
+            }
+            let Some(located) = evidence.get(&citation.id) else { continue };
+            let record = &located.record;
+            citation.reference = references.len() + 1;
+            references.push(Reference {
+                number: citation.reference,
+                id: record.id.clone(),
+                citation: citation_line(record),
+                design: record.kind.describe(),
+                certainty: record.certainty.describe(),
+                n: record.n,
+                duration: record.duration.clone(),
+                population: record.population.clone(),
+                finding: record.finding.clone(),
+                limitations: record.limitations.clone(),
+                verification: record.verification,
+                citation_check: citation_check(record),
+                identifiers: identifiers(record),
+            });
+        }
+    }
+    references
+}
+
+/// The surname of an author written `Surname Initials` (`van Hunsel F`).
+fn surname(author: &str) -> &str {
+    author.rsplit_once(' ').map_or(author, |(surname, _)| surname)
+}
+
 /// `Trenkwalder et al. 2017`, or the title's start when there are no authors.
 pub fn short_citation(record: &EvidenceRecord) -> String {
-    let surname = |author: &String| author.split_whitespace().next().unwrap_or(author).to_string();
+    if let (StudyKind::Unidentified, Some(cited)) = (record.kind, &record.as_cited) {
+        return format!("{} (as cited by the article)", cited.text);
+    }
     let who = match record.authors.as_slice() {
         [] => record.journal.clone().unwrap_or_else(|| record.title.clone()),
-        [one] => surname(one),
+        [one] => surname(one).to_string(),
         [first, second] => format!("{} & {}", surname(first), surname(second)),
         [first, ..] => format!("{} et al.", surname(first)),
     };
@@ -497,7 +628,7 @@ pub fn citation_line(record: &EvidenceRecord) -> String {
 /// What the article's citation got wrong, in one sentence.
 pub fn citation_check(record: &EvidenceRecord) -> Option<String> {
     let cited = record.as_cited.as_ref()?;
-    let first_author = record.authors.first().map(|a| a.split_whitespace().next().unwrap_or(a));
+    let first_author = record.authors.first().map(|a| surname(a));
     let year = record.year.map(|y| format!(" {y}")).unwrap_or_default();
     let source = match (first_author, &record.journal) {
         (Some(author), Some(journal)) => format!("{author} et al., {journal}{year}"),

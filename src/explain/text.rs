@@ -23,6 +23,20 @@ pub fn render(report: &Report, colour: bool) -> String {
     }
     out.blank();
     out.wrapped(0, "", "Not medical advice: read the note at the end before acting on anything here.");
+    if !report.labs.is_empty() {
+        out.blank();
+        out.heading("Lab values read");
+        for lab in &report.labs {
+            let given = lab.given.as_ref().map(|g| format!(" (given as {g})")).unwrap_or_default();
+            let range = lab.range.as_ref().map(|r| format!("; reference range {r}")).unwrap_or_default();
+            let date = lab.date.as_ref().map(|d| format!("; {d}")).unwrap_or_default();
+            out.wrapped(
+                2,
+                "- ",
+                &format!("{} ({}): {}{given}{range}{date}", lab.input, lab.label, lab.value),
+            );
+        }
+    }
 
     section(&mut out, "Suggestions", &report.suggestions, "No supplement is suggested for this profile.");
     section(&mut out, "Tests to consider", &report.tests, "No test is called for by the data given.");
@@ -51,6 +65,9 @@ pub fn render(report: &Report, colour: bool) -> String {
         for finding in &report.ruled_out {
             render_ruled_out(&mut out, finding);
         }
+    }
+    if !report.background.is_empty() {
+        section(&mut out, "Background", &report.background, "");
     }
     if !report.references.is_empty() {
         out.blank();
@@ -156,13 +173,20 @@ fn human_list(items: &[String]) -> String {
 }
 
 fn render_reason(out: &mut Out, indent: usize, reason: &Reason) {
-    let mark = match reason.truth {
-        Truth::True => out.paint("[yes]", Style::new().fg_color(Some(AnsiColor::Green.into()))),
-        Truth::False => out.paint("[no]", Style::new().fg_color(Some(AnsiColor::Red.into()))),
-        Truth::Unknown => out.paint("[unknown]", Style::new().fg_color(Some(AnsiColor::Yellow.into()))),
+    let (mark, colour) = match reason.truth {
+        Truth::True => ("[yes]", AnsiColor::Green),
+        Truth::False => ("[no]", AnsiColor::Red),
+        Truth::Unknown => ("[unknown]", AnsiColor::Yellow),
     };
     let value = reason.value.as_ref().map(|v| format!(": {v}")).unwrap_or_default();
-    out.text.push_str(&format!("{}{mark} {}{value}\n", " ".repeat(indent), describe_reason(reason)));
+    // Wrap with the plain mark, so colour codes do not count towards the width.
+    let start = out.text.len();
+    out.wrapped(indent, &format!("{mark} "), &format!("{}{value}", describe_reason(reason)));
+    if out.colour {
+        let painted = out.paint(mark, Style::new().fg_color(Some(colour.into())));
+        let line = out.text.split_off(start);
+        out.text.push_str(&line.replacen(mark, &painted, 1));
+    }
     for part in &reason.parts {
         render_reason(out, indent + 2, part);
     }

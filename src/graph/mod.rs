@@ -144,6 +144,7 @@ impl Builder {
             | Expr::Known(input, span)
             | Expr::Unknown(input, span)
             | Expr::Has { input, span, .. }
+            | Expr::OutsideRange { input, span, .. }
             | Expr::Flag(input, span)
             | Expr::DailyIntake { supplements: input, span, .. } => (self.inputs.get(input).copied(), *span),
             Expr::Fact(fact, span) => (self.rules.get(fact).copied(), *span),

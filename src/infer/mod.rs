@@ -10,6 +10,7 @@ pub mod truth;
 use crate::check::{Expr, InputId, Rule, RuleId};
 use crate::graph::KnowledgeGraph;
 use crate::profile::{Facts, Value};
+use crate::syntax::ast::RangeSide;
 pub use truth::Truth;
 
 /// The truth of every rule for one profile.
@@ -61,6 +62,13 @@ impl Evaluation<'_> {
             },
             Expr::Known(input, _) => self.facts.value(*input).is_some().into(),
             Expr::Unknown(input, _) => self.facts.value(*input).is_none().into(),
+            Expr::OutsideRange { input, side, .. } => match self.facts.value(*input) {
+                Some(Value::Quantity { canonical, range: Some((low, high)), .. }) => match side {
+                    RangeSide::Below => (*canonical < *low).into(),
+                    RangeSide::Above => (*canonical > *high).into(),
+                },
+                _ => Truth::Unknown,
+            },
             Expr::Has { input, members, .. } => match self.facts.value(*input) {
                 Some(Value::List(items)) => items.iter().any(|item| members.contains(item)).into(),
                 _ => Truth::Unknown,
@@ -130,6 +138,7 @@ impl Evaluation<'_> {
             Expr::Not(inner) => self.collect_missing(inner, missing, visited),
             Expr::Compare { input, .. }
             | Expr::Has { input, .. }
+            | Expr::OutsideRange { input, .. }
             | Expr::Flag(input, _)
             | Expr::DailyIntake { supplements: input, .. } => missing.push(*input),
             Expr::Known(..) | Expr::Unknown(..) | Expr::Invalid(_) => {}

@@ -53,6 +53,9 @@ pub struct LabValue {
     pub unit: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// The lab's reference range, `[low, high]` in the value's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
 }
 
 /// `{ name: vitamin_b6, dose: 50, unit: mg, time: morning }`: one daily dose.
@@ -142,6 +145,9 @@ pub enum Value {
         canonical: f64,
         given: f64,
         given_unit: Unit,
+        /// The reference range in the canonical unit, when the profile gives one.
+        range: Option<(f64, f64)>,
+        date: Option<String>,
     },
     Flag(bool),
     /// Normalised names.
@@ -248,8 +254,34 @@ pub fn bind(
         };
         match units::convert(lab.value, unit, canonical, molar_mass) {
             Ok(value) => {
+                let range = match lab.range {
+                    None => None,
+                    Some([low, high]) if low.is_finite() && high.is_finite() && 0.0 <= low && low <= high => {
+                        // The range is in the value's unit, so it converts like the value.
+                        let low = units::convert(low, unit, canonical, molar_mass).unwrap_or(low);
+                        let high = units::convert(high, unit, canonical, molar_mass).unwrap_or(high);
+                        Some((low, high))
+                    }
+                    Some([low, high]) => {
+                        problems.push(
+                            Diagnostic::error(
+                                "E0604",
+                                format!("`{field}.range` is [{low}, {high}], which is not a reference range"),
+                            )
+                            .maybe_primary(at_key(name), "here")
+                            .help("give `range: [low, high]` in the value's unit, with 0 <= low <= high"),
+                        );
+                        continue;
+                    }
+                };
                 if let Some(slot) = values.get_mut(id.0) {
-                    *slot = Some(Value::Quantity { canonical: value, given: lab.value, given_unit: unit });
+                    *slot = Some(Value::Quantity {
+                        canonical: value,
+                        given: lab.value,
+                        given_unit: unit,
+                        range,
+                        date: lab.date.clone(),
+                    });
                 }
             }
             Err(error) => {

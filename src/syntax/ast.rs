@@ -70,6 +70,8 @@ pub enum RuleKind {
     Test,
     Warn,
     Limit,
+    /// Background the report states with its evidence, not advice.
+    Inform,
 }
 
 impl RuleKind {
@@ -80,6 +82,7 @@ impl RuleKind {
             RuleKind::Test => "test",
             RuleKind::Warn => "warn",
             RuleKind::Limit => "limit",
+            RuleKind::Inform => "inform",
         }
     }
 }
@@ -214,6 +217,22 @@ impl Comparator {
     }
 }
 
+/// Which side of a lab's reference range a `range` test looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RangeSide {
+    Below,
+    Above,
+}
+
+impl RangeSide {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RangeSide::Below => "below",
+            RangeSide::Above => "above",
+        }
+    }
+}
+
 /// A boolean condition as written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
@@ -237,6 +256,12 @@ pub enum Condition {
         item: Name,
         span: Span,
     },
+    /// `vitamin_b12 below range`: outside the lab's reference range.
+    OutsideRange {
+        subject: Name,
+        side: RangeSide,
+        span: Span,
+    },
     /// A flag, derived fact or outcome by name.
     Fact(Name),
 }
@@ -250,7 +275,8 @@ impl Condition {
             | Condition::Compare { span, .. }
             | Condition::Known(_, span)
             | Condition::Unknown(_, span)
-            | Condition::Has { span, .. } => *span,
+            | Condition::Has { span, .. }
+            | Condition::OutsideRange { span, .. } => *span,
             Condition::Fact(name) => name.span,
         }
     }

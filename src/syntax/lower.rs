@@ -229,6 +229,7 @@ impl Lowering {
                     Rule::KW_TEST => RuleKind::Test,
                     Rule::KW_WARN => RuleKind::Warn,
                     Rule::KW_LIMIT => RuleKind::Limit,
+                    Rule::KW_INFORM => RuleKind::Inform,
                     other => {
                         return Err(internal(span, format!("unexpected outcome keyword {other:?}")));
                     }
@@ -397,6 +398,15 @@ impl Lowering {
                 children.presume(Rule::KW_HAS)?;
                 let item = self.lower_ident(children.presume(Rule::ident)?);
                 Condition::Has { list, item, span }
+            }
+            Rule::range_test => {
+                let subject = self.lower_ident(children.presume(Rule::ident)?);
+                let side = match children.presume_any()?.as_rule() {
+                    Rule::KW_BELOW => RangeSide::Below,
+                    _ => RangeSide::Above,
+                };
+                children.presume(Rule::KW_RANGE)?;
+                Condition::OutsideRange { subject, side, span }
             }
             Rule::fact => Condition::Fact(self.lower_ident(children.presume(Rule::ident)?)),
             other => {

@@ -118,7 +118,7 @@ fn token_at(text: &str, at: usize) -> &str {
     rest.get(..end).unwrap_or("")
 }
 
-const ITEM_KEYWORDS: [Rule; 10] = [
+const ITEM_KEYWORDS: [Rule; 11] = [
     Rule::KW_TITLE,
     Rule::KW_VERSION,
     Rule::KW_REVIEWED,
@@ -129,6 +129,7 @@ const ITEM_KEYWORDS: [Rule; 10] = [
     Rule::KW_TEST,
     Rule::KW_WARN,
     Rule::KW_LIMIT,
+    Rule::KW_INFORM,
 ];
 
 const CLAUSE_KEYWORDS: [Rule; 11] = [
@@ -156,7 +157,7 @@ fn leading_keywords(rule: Rule) -> &'static [Rule] {
         Rule::group_decl => &[Rule::KW_GROUP],
         Rule::derive_decl => &[Rule::KW_DERIVE],
         Rule::outcome_decl | Rule::outcome_kind => {
-            &[Rule::KW_RECOMMEND, Rule::KW_TEST, Rule::KW_WARN, Rule::KW_LIMIT]
+            &[Rule::KW_RECOMMEND, Rule::KW_TEST, Rule::KW_WARN, Rule::KW_LIMIT, Rule::KW_INFORM]
         }
         Rule::when_clause => &[Rule::KW_WHEN],
         Rule::unless_clause => &[Rule::KW_UNLESS],
@@ -181,6 +182,7 @@ fn leading_keywords(rule: Rule) -> &'static [Rule] {
             Rule::KW_TEST,
             Rule::KW_WARN,
             Rule::KW_LIMIT,
+            Rule::KW_INFORM,
             Rule::EOI,
         ],
         _ => &[],
@@ -259,7 +261,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::strength => "`strong` or `conditional`",
         Rule::stance => "`supports`, `refutes` or `mixed`",
         Rule::citation => "an evidence id and its stance",
-        Rule::outcome_kind => "`recommend`, `test`, `warn` or `limit`",
+        Rule::outcome_kind => "`recommend`, `test`, `warn`, `limit` or `inform`",
+        Rule::range_test => "a range test such as `vitamin_b12 below range`",
         Rule::flag_type | Rule::list_type | Rule::lab_type => {
             "an input type (`flag`, `list`, or a dimension and a unit)"
         }
@@ -301,6 +304,10 @@ fn describe(rule: Rule) -> &'static str {
         Rule::KW_KNOWN | Rule::known_test => "`known`",
         Rule::KW_UNKNOWN | Rule::unknown_test => "`unknown`",
         Rule::KW_HAS => "`has`",
+        Rule::KW_INFORM => "`inform`",
+        Rule::KW_BELOW => "`below`",
+        Rule::KW_ABOVE => "`above`",
+        Rule::KW_RANGE => "`range`",
         Rule::loinc => "`loinc \"...\"`",
         Rule::molar_mass => "`molar_mass ... g/mol`",
         _ => "something else",
