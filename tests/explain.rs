@@ -91,8 +91,12 @@ fn molar_and_mass_units_give_the_same_outcomes() {
         let ids = |key: &str| -> Vec<String> {
             json[key].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect()
         };
-        let labs: Vec<String> =
-            json["labs"].as_array().unwrap().iter().map(|l| l["value"].as_str().unwrap().to_string()).collect();
+        let labs: Vec<String> = json["labs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["value"].as_str().unwrap().to_string())
+            .collect();
         (ids("suggestions"), ids("tests"), ids("test_first"), ids("cautions"), ids("ruled_out"), labs)
     };
     for (molar, mass) in UNIT_TWINS {

@@ -30,7 +30,9 @@ fn sexpr(condition: &Condition) -> String {
         Condition::Known(name, _) => format!("(known {})", name.node),
         Condition::Unknown(name, _) => format!("(unknown {})", name.node),
         Condition::Has { list, item, .. } => format!("(has {} {})", list.node, item.node),
-        Condition::OutsideRange { subject, side, .. } => format!("({} {} range)", subject.node, side.keyword()),
+        Condition::OutsideRange { subject, side, .. } => {
+            format!("({} {} range)", subject.node, side.keyword())
+        }
         Condition::Fact(name) => name.node.clone(),
     }
 }

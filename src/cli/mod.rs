@@ -4,6 +4,7 @@
 //! errors, unreadable files); 2 a usage error (clap's own status).
 
 mod check;
+mod evidence;
 mod explain;
 
 use std::io::{IsTerminal, Write};
@@ -35,6 +36,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Check rule and evidence files and report every problem.
     Check(check::CheckArgs),
+    /// List evidence records and their verification status, as text, JSON, BibTeX or CSL-JSON.
+    Evidence(evidence::EvidenceArgs),
 }
 
 /// Where the knowledge base comes from; the bundled one by default.
@@ -87,6 +90,7 @@ pub fn run() -> ExitCode {
     let status = match &cli.command {
         Command::Explain(args) => explain::run(args, &output),
         Command::Check(args) => check::run(args, &output),
+        Command::Evidence(args) => evidence::run(args, &output),
     };
     status.into()
 }

@@ -5,6 +5,7 @@
 //! what serde cannot: id spelling, duplicate ids across files, identifier
 //! formats and plausible years.
 
+pub mod export;
 mod record;
 
 use std::collections::BTreeMap;

@@ -14,6 +14,9 @@ pub struct EvidenceRecord {
     pub authors: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journal: Option<String>,
+    /// For reports and books: who published it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
     /// Year of publication; absent only when the source gives none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<u16>,

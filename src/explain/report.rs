@@ -586,8 +586,12 @@ fn number_references(report: &mut Report, evidence: &EvidenceBase) -> Vec<Refere
 }
 
 /// The surname of an author written `Surname Initials` (`van Hunsel F`).
-fn surname(author: &str) -> &str {
-    author.rsplit_once(' ').map_or(author, |(surname, _)| surname)
+/// A corporate author (no initials at the end) is its whole name.
+pub fn surname(author: &str) -> &str {
+    match author.rsplit_once(' ') {
+        Some((surname, initials)) if initials.chars().all(|c| c.is_ascii_uppercase() || c == '-') => surname,
+        _ => author,
+    }
 }
 
 /// `Trenkwalder et al. 2017`, or the title's start when there are no authors.
@@ -615,7 +619,8 @@ pub fn citation_line(record: &EvidenceRecord) -> String {
         [first, second] => Some(format!("{first}, {second}")),
         [first, ..] => Some(format!("{first} et al.")),
     };
-    let journal = record.journal.as_ref().map(|j| format!(" {j}.")).unwrap_or_default();
+    let journal =
+        record.journal.as_ref().or(record.publisher.as_ref()).map(|j| format!(" {j}.")).unwrap_or_default();
     let year = record.year.map_or(String::from("n.d."), |y| y.to_string());
     let title = record.title.trim_end_matches('.');
     match authors {
