@@ -114,6 +114,138 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
+/// How diagnostics are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ErrorFormat {
+    /// Source excerpts with the offending text underlined.
+    #[default]
+    Human,
+    /// One plain sentence per fact, no drawing characters: for screen readers and logs.
+    Plain,
+    /// One JSON object per line: for editors and CI.
+    Json,
+}
+
+/// Renders diagnostics in the chosen format; `colour` applies to `human`.
+pub fn render_as(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    format: ErrorFormat,
+    colour: bool,
+) -> String {
+    match format {
+        ErrorFormat::Human => render(sources, diagnostics, colour),
+        ErrorFormat::Plain => diagnostics.iter().map(|d| render_plain(sources, d)).collect(),
+        ErrorFormat::Json => diagnostics
+            .iter()
+            .map(|d| {
+                let mut line = serde_json::to_string(&JsonDiagnostic::new(sources, d)).unwrap_or_default();
+                line.push('\n');
+                line
+            })
+            .collect(),
+    }
+}
+
+/// `file:line:col: error[E0201]: message`, then each label, help and note on
+/// its own line.
+fn render_plain(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
+    let location = diagnostic.primary_span().map(|s| format!("{}: ", sources.locate(s))).unwrap_or_default();
+    let mut out = format!(
+        "{location}{}[{}]: {}\n",
+        severity_word(diagnostic.severity),
+        diagnostic.code,
+        diagnostic.message
+    );
+    for label in &diagnostic.labels {
+        let role = if label.primary { "here" } else { "see also" };
+        out.push_str(&format!(
+            "  {role}: {}: `{}`: {}\n",
+            sources.locate(label.span),
+            sources.snippet(label.span).trim(),
+            label.message
+        ));
+    }
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    if let Some(note) = &diagnostic.note {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    out
+}
+
+/// A diagnostic with its places resolved to lines and columns.
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    code: &'static str,
+    severity: Severity,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+    labels: Vec<JsonLabel<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    /// The text the label underlines.
+    text: &'a str,
+    message: &'a str,
+    primary: bool,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    fn new(sources: &'a SourceMap, diagnostic: &'a Diagnostic) -> Self {
+        let labels: Vec<JsonLabel<'a>> = diagnostic
+            .labels
+            .iter()
+            .filter_map(|label| {
+                let file = sources.get(label.span.file)?;
+                let (line, column) = file.line_col(label.span.start);
+                let (end_line, end_column) = file.line_col(label.span.end);
+                Some(JsonLabel {
+                    file: file.name.clone(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    text: sources.snippet(label.span),
+                    message: &label.message,
+                    primary: label.primary,
+                })
+            })
+            .collect();
+        let primary = labels.iter().find(|l| l.primary);
+        JsonDiagnostic {
+            kind: "diagnostic",
+            code: diagnostic.code,
+            severity: diagnostic.severity,
+            message: &diagnostic.message,
+            file: primary.map(|l| l.file.clone()),
+            line: primary.map(|l| l.line),
+            column: primary.map(|l| l.column),
+            labels,
+            help: diagnostic.help.as_deref(),
+            note: diagnostic.note.as_deref(),
+        }
+    }
+}
+
 /// Renders diagnostics as codespan-reporting does on a terminal, with or
 /// without ANSI colour.
 pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], colour: bool) -> String {

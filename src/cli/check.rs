@@ -26,14 +26,17 @@ pub fn run(args: &CheckArgs, output: &Output) -> ExitStatus {
     let (sources, result) = knowledge_base::compile(files);
     match result {
         Ok(_) => {
-            output.eprint(&format!(
-                "checked {rule_count} rule file(s) and {evidence_count} evidence file(s): no problems\n"
-            ));
+            output.summary(
+                &[],
+                &format!(
+                    "checked {rule_count} rule file(s) and {evidence_count} evidence file(s): no problems"
+                ),
+            );
             ExitStatus::Success
         }
         Err(diagnostics) => {
             output.diagnostics(&sources, &diagnostics);
-            output.eprint(&format!("check failed: {}\n", diagnostic::summary(&diagnostics)));
+            output.summary(&diagnostics, &format!("check failed: {}", diagnostic::summary(&diagnostics)));
             ExitStatus::InputError
         }
     }

@@ -1,7 +1,9 @@
 //! The command line: clap definitions, dispatch and exit statuses.
 //!
 //! Exit statuses: 0 success; 1 the input was bad (rule, evidence or profile
-//! errors, unreadable files); 2 a usage error (clap's own status).
+//! errors, unreadable files); 2 a usage error (clap's own status); 3 a check
+//! the command was asked to make found something (`fmt --check`, `lint
+//! --deny-warnings`, failing `test` cases).
 
 mod check;
 mod evidence;
@@ -13,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Diagnostic, ErrorFormat};
 use crate::span::SourceMap;
 
 #[derive(Debug, Parser)]
@@ -26,6 +28,9 @@ pub struct Cli {
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = ColourChoice::Auto)]
     pub color: ColourChoice,
+    /// How to write diagnostics: `human` (excerpts, underlines), `plain` (screen readers, logs), `json` (one object per line).
+    #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human, env = "WARRANT_ERROR_FORMAT")]
+    pub error_format: ErrorFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -75,6 +80,10 @@ pub enum ExitStatus {
     Success = 0,
     /// Rules, evidence, a profile or a file was bad.
     InputError = 1,
+    /// A check the command was asked to make found something: files that
+    /// `fmt --check` would change, warnings under `lint --deny-warnings`,
+    /// failing `test` cases.
+    CheckFailed = 3,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -86,7 +95,7 @@ impl From<ExitStatus> for ExitCode {
 /// Parses arguments and runs one command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let output = Output { colour: cli.color };
+    let output = Output { colour: cli.color, error_format: cli.error_format };
     let status = match &cli.command {
         Command::Explain(args) => explain::run(args, &output),
         Command::Check(args) => check::run(args, &output),
@@ -98,6 +107,7 @@ pub fn run() -> ExitCode {
 /// Where commands write, and whether in colour.
 pub struct Output {
     colour: ColourChoice,
+    error_format: ErrorFormat,
 }
 
 impl Output {
@@ -114,11 +124,30 @@ impl Output {
     /// Renders diagnostics to stderr.
     pub fn diagnostics(&self, sources: &SourceMap, diagnostics: &[Diagnostic]) {
         let colour = self.colour.enabled(std::io::stderr().is_terminal());
-        let text = diagnostic::render(sources, diagnostics, colour);
+        let text = diagnostic::render_as(sources, diagnostics, self.error_format, colour);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
     pub fn eprint(&self, text: &str) {
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    /// The closing line of a checking command: a sentence, or with
+    /// `--error-format json` an object `{"type": "summary", ...}`.
+    pub fn summary(&self, diagnostics: &[Diagnostic], sentence: &str) {
+        let line = match self.error_format {
+            ErrorFormat::Json => {
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                let summary = serde_json::json!({
+                    "type": "summary",
+                    "errors": errors,
+                    "warnings": diagnostics.len() - errors,
+                    "message": sentence,
+                });
+                format!("{summary}\n")
+            }
+            ErrorFormat::Human | ErrorFormat::Plain => format!("{sentence}\n"),
+        };
+        self.eprint(&line);
     }
 }
