@@ -19,6 +19,7 @@ pub mod explain;
 pub mod graph;
 pub mod infer;
 pub mod knowledge_base;
+pub mod lint;
 pub mod profile;
 pub mod span;
 pub mod suggest;

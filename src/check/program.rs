@@ -2,7 +2,7 @@
 //! each input's canonical unit, citations resolved to evidence records.
 
 use crate::evidence::Certainty;
-use crate::span::{FileId, Span};
+use crate::span::{FileId, Span, Spanned};
 use crate::syntax::ast::{Comparator, Date, RangeSide, RuleKind, Stance, Strength};
 use crate::units::Unit;
 
@@ -21,7 +21,7 @@ pub struct FileMeta {
     pub name: String,
     pub title: Option<String>,
     pub version: Option<String>,
-    pub reviewed: Option<Date>,
+    pub reviewed: Option<Spanned<Date>>,
 }
 
 /// The checked knowledge base.

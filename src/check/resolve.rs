@@ -35,7 +35,7 @@ pub fn check(
             name: sources.get(*file).map(|f| f.name.clone()).unwrap_or_default(),
             title: rule_file.title.as_ref().map(|t| t.node.clone()),
             version: rule_file.version.as_ref().map(|v| v.node.clone()),
-            reviewed: rule_file.reviewed.as_ref().map(|d| d.node),
+            reviewed: rule_file.reviewed.clone(),
         });
     }
     // Declarations first, so rules may refer to names declared later or in

@@ -8,6 +8,7 @@
 mod check;
 mod evidence;
 mod explain;
+mod lint;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -43,6 +44,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List evidence records and their verification status, as text, JSON, BibTeX or CSL-JSON.
     Evidence(evidence::EvidenceArgs),
+    /// Warn about weak evidence, unused inputs and records, conditions that can never hold, duplicate rules and stale reviews.
+    Lint(lint::LintArgs),
 }
 
 /// Where the knowledge base comes from; the bundled one by default.
@@ -99,6 +102,7 @@ pub fn run() -> ExitCode {
     let status = match &cli.command {
         Command::Explain(args) => explain::run(args, &output),
         Command::Check(args) => check::run(args, &output),
+        Command::Lint(args) => lint::run(args, &output),
         Command::Evidence(args) => evidence::run(args, &output),
     };
     status.into()

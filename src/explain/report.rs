@@ -220,7 +220,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
                 file: f.name.clone(),
                 title: f.title.clone(),
                 version: f.version.clone(),
-                reviewed: f.reviewed.map(|d| d.to_string()),
+                reviewed: f.reviewed.as_ref().map(|d| d.node.to_string()),
             })
             .collect(),
         labs: lab_readings(evaluation),
