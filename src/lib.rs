@@ -30,16 +30,26 @@ use diagnostic::Diagnostic;
 use knowledge_base::KnowledgeBase;
 use span::{FileId, SourceFile};
 
-/// Parses a profile, binds it to the knowledge base and builds its report.
+/// Parses a profile, binds it to the knowledge base and evaluates every rule.
 /// Errors point into `source`, registered as `file` in the caller's map.
+pub fn evaluate_profile<'k>(
+    kb: &'k KnowledgeBase,
+    file: FileId,
+    source: &SourceFile,
+    format: profile::Format,
+) -> Result<infer::Evaluation<'k>, Vec<Diagnostic>> {
+    let parsed = profile::parse(file, source, format).map_err(|d| vec![d])?;
+    let facts = profile::bind(&parsed, &kb.graph.program, file, source)?;
+    Ok(infer::evaluate(&kb.graph, facts))
+}
+
+/// Evaluates a profile and builds its report.
 pub fn explain_profile(
     kb: &KnowledgeBase,
     file: FileId,
     source: &SourceFile,
     format: profile::Format,
 ) -> Result<explain::Report, Vec<Diagnostic>> {
-    let parsed = profile::parse(file, source, format).map_err(|d| vec![d])?;
-    let facts = profile::bind(&parsed, &kb.graph.program, file, source)?;
-    let evaluation = infer::evaluate(&kb.graph, facts);
+    let evaluation = evaluate_profile(kb, file, source, format)?;
     Ok(explain::build(&evaluation, &kb.evidence, &kb.sources))
 }

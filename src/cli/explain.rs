@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{ExitStatus, KnowledgeBaseArgs, Output};
 use crate::diagnostic::Diagnostic;
-use crate::explain::{self, Format};
+use crate::explain::{self, Format, why_not};
 use crate::knowledge_base::{self, Files};
 use crate::profile;
 use crate::span::{SourceFile, SourceMap};
@@ -20,6 +20,9 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Instead of the report, explain why this outcome did not fire and the smallest change that would make it.
+    #[arg(long, value_name = "ID")]
+    pub why_not: Option<String>,
     #[command(flatten)]
     pub knowledge_base: KnowledgeBaseArgs,
 }
@@ -50,13 +53,36 @@ pub fn run(args: &ExplainArgs, output: &Output) -> ExitStatus {
     };
     let mut sources = sources;
     let file = sources.add(source.clone());
-    match crate::explain_profile(&kb, file, &source, format) {
-        Ok(report) => {
-            output.print(&explain::render(&report, args.format, output.stdout_colour()));
-            ExitStatus::Success
+    let evaluation = match crate::evaluate_profile(&kb, file, &source, format) {
+        Ok(evaluation) => evaluation,
+        Err(diagnostics) => return fail(output, &sources, &diagnostics),
+    };
+    let colour = output.stdout_colour();
+    let text = match &args.why_not {
+        None => explain::render(&explain::build(&evaluation, &kb.evidence, &kb.sources), args.format, colour),
+        Some(id) => {
+            let program = &kb.graph.program;
+            let Some(rule) = program.find_rule(id) else {
+                let names = program.rules.iter().map(|r| r.name.as_str());
+                let error = Diagnostic::error("E0212", format!("no rule has the id `{id}`"))
+                    .maybe_help(crate::suggest::did_you_mean(id, names))
+                    .note("`--why-not` takes the id of an outcome or derived fact, as written after its keyword");
+                return fail(output, &sources, &[error]);
+            };
+            match why_not::why_not(&evaluation, &kb.evidence, &kb.sources, rule) {
+                Some(why) => explain::render_why_not(&why, args.format, colour),
+                None => {
+                    return fail(
+                        output,
+                        &sources,
+                        &[Diagnostic::error("E0901", "internal error: a found rule vanished")],
+                    );
+                }
+            }
         }
-        Err(diagnostics) => fail(output, &sources, &diagnostics),
-    }
+    };
+    output.print(&text);
+    ExitStatus::Success
 }
 
 fn read_profile(path: &str) -> Result<SourceFile, Diagnostic> {

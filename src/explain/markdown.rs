@@ -191,3 +191,47 @@ fn render_reference(out: &mut String, r: &Reference) {
         let _ = writeln!(out, "   - {}", r.identifiers.join(", "));
     }
 }
+
+/// The why-not explanation as Markdown.
+pub fn render_why_not(why: &super::why_not::WhyNot) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Why not: {}\n", why.label);
+    let _ = writeln!(out, "> **Not medical advice.** {}\n", why.disclaimer);
+    let _ = writeln!(
+        out,
+        "{} `{}` at `{}`: it is **{}**.\n",
+        super::why_not::kind_words_of(why.kind),
+        why.id,
+        why.source,
+        why.verdict.word()
+    );
+    if let Some(because) = &why.because {
+        let _ = writeln!(out, "**Conditions**\n");
+        render_reason(&mut out, 0, because);
+        out.push('\n');
+    }
+    if let Some(contra) = &why.contraindications {
+        let _ = writeln!(out, "**Contraindications**\n");
+        render_reason(&mut out, 0, contra);
+        out.push('\n');
+    }
+    if why.verdict != Truth::True {
+        let _ = writeln!(out, "**Smallest change that would make it apply**\n");
+        for change in &why.smallest_change {
+            let _ = writeln!(
+                out,
+                "- {} *(a condition of `{}`; evidence: {})*",
+                change.change,
+                change.rule,
+                change.evidence.join("; ")
+            );
+        }
+        for (index, way) in why.alternatives.iter().enumerate() {
+            let _ = writeln!(out, "\n**Other way {}**\n", index + 1);
+            for change in way {
+                let _ = writeln!(out, "- {} *(a condition of `{}`)*", change.change, change.rule);
+            }
+        }
+    }
+    out
+}

@@ -8,6 +8,7 @@
 mod markdown;
 pub mod report;
 mod text;
+pub mod why_not;
 
 pub use report::{Report, build};
 
@@ -27,6 +28,19 @@ pub fn render(report: &Report, format: Format, colour: bool) -> String {
         Format::Json => {
             // Serialising plain data to a String cannot fail.
             let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
+            json.push('\n');
+            json
+        }
+    }
+}
+
+/// Renders a why-not explanation. `colour` applies to text only.
+pub fn render_why_not(why: &why_not::WhyNot, format: Format, colour: bool) -> String {
+    match format {
+        Format::Text => text::render_why_not(why, colour),
+        Format::Markdown => markdown::render_why_not(why),
+        Format::Json => {
+            let mut json = serde_json::to_string_pretty(why).unwrap_or_default();
             json.push('\n');
             json
         }

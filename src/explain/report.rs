@@ -273,6 +273,16 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
     report
 }
 
+/// Explains one condition for this evaluation, as reports do.
+pub(super) fn explain_condition(
+    evaluation: &Evaluation<'_>,
+    evidence: &EvidenceBase,
+    sources: &SourceMap,
+    expr: &Expr,
+) -> Reason {
+    Builder { evaluation, program: &evaluation.graph.program, evidence, sources }.reason(expr)
+}
+
 struct Builder<'a> {
     evaluation: &'a Evaluation<'a>,
     program: &'a Program,

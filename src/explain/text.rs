@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use super::report::{AdviceView, CitationView, Finding, Reason, Reference, Report, RuledOut};
+use super::why_not::{self, Change, WhyNot};
 use crate::evidence::Verification;
 use crate::infer::Truth;
 
@@ -306,5 +307,64 @@ pub(super) fn describe_reason(reason: &Reason) -> String {
         Some(fact) if reason.condition == "applies" => format!("{} ({}) applies", fact.label, fact.id),
         Some(fact) => format!("{} ({}): {}", fact.label, fact.id, reason.condition),
         None => reason.condition.clone(),
+    }
+}
+
+/// The why-not explanation as text.
+pub fn render_why_not(why: &WhyNot, colour: bool) -> String {
+    let mut out = Out { text: String::new(), colour };
+    out.heading(&format!("Why not: {}", why.label));
+    out.line(0, &format!("{} `{}` ({})", why_not::kind_words_of(why.kind), why.id, why.source));
+    let status = match why.verdict {
+        Truth::True => "it applies to this profile",
+        Truth::False => "it does not apply to this profile",
+        Truth::Unknown => "it cannot be decided yet: data is missing",
+    };
+    out.line(0, &format!("Status: {status}."));
+    if let Some(because) = &why.because {
+        out.blank();
+        out.line(0, "Conditions:");
+        render_reason(&mut out, 2, because);
+    }
+    if let Some(contra) = &why.contraindications {
+        out.blank();
+        out.line(0, "Contraindications:");
+        render_reason(&mut out, 2, contra);
+    }
+    if why.verdict != Truth::True {
+        out.blank();
+        out.line(0, "Smallest change that would make it apply:");
+        render_changes(&mut out, 2, &why.smallest_change);
+        if !why.alternatives.is_empty() {
+            out.blank();
+            out.line(0, "Other ways:");
+            for (index, way) in why.alternatives.iter().enumerate() {
+                out.line(2, &format!("{}.", index + 1));
+                render_changes(&mut out, 4, way);
+            }
+        }
+    }
+    out.blank();
+    out.heading("Not medical advice");
+    out.wrapped(2, "", why.disclaimer);
+    out.text
+}
+
+fn render_changes(out: &mut Out, indent: usize, changes: &[Change]) {
+    if changes.is_empty() {
+        out.line(indent, "No change to the profile would make it apply.");
+    }
+    for change in changes {
+        out.wrapped(indent, "- ", &change.change);
+        let evidence = if change.evidence.is_empty() {
+            String::from("no cited evidence")
+        } else {
+            change.evidence.join("; ")
+        };
+        out.wrapped(
+            indent + 2,
+            "",
+            &format!("(a condition of `{}`, which rests on: {evidence})", change.rule),
+        );
     }
 }
