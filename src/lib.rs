@@ -24,6 +24,7 @@ pub mod profile;
 pub mod span;
 pub mod suggest;
 pub mod syntax;
+pub mod testing;
 pub mod units;
 
 use diagnostic::Diagnostic;

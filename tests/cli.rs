@@ -167,3 +167,53 @@ fn assert_fails_cleanly(path: &Path, output: &std::process::Output) {
     assert!(stderr.contains("error["), "{}: {stderr}", path.display());
     assert!(output.stdout.is_empty(), "{}", path.display());
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definitions() {
+    for (shell, marker) in
+        [("bash", "_warrant"), ("zsh", "#compdef warrant"), ("fish", "complete -c warrant")]
+    {
+        warrant()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(marker).and(predicate::str::contains("explain")));
+    }
+    warrant()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH warrant 1").and(predicate::str::contains("Exit statuses")));
+    warrant().args(["completions", "tcsh"]).assert().code(2);
+}
+
+fn check_invalid(format: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy("tests/fixtures/rules_invalid/unknown_name.warrant", dir.path().join("r.warrant")).unwrap();
+    let output =
+        warrant().args(["--error-format", format, "check", "--rules"]).arg(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    String::from_utf8(output.stderr).unwrap().replace(&dir.path().display().to_string(), "DIR")
+}
+
+#[test]
+fn json_diagnostics_are_one_object_per_line_then_a_summary() {
+    let stderr = check_invalid("json");
+    let lines: Vec<serde_json::Value> = stderr.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (summary, diagnostics) = lines.split_last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["errors"], 1);
+    let diagnostic = &diagnostics[0];
+    assert_eq!(diagnostic["code"], "E0201");
+    assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(4), Some(16)));
+    assert_eq!(diagnostic["labels"][0]["text"], "ferritn");
+    assert_eq!(diagnostic["help"], "did you mean `ferritin`?");
+}
+
+#[test]
+fn plain_diagnostics_have_no_drawing_characters() {
+    let stderr = check_invalid("plain");
+    assert!(stderr.starts_with("DIR/r.warrant:4:16: error[E0201]: unknown name `ferritn`"), "{stderr}");
+    assert!(stderr.contains("help: did you mean `ferritin`?"), "{stderr}");
+    assert!(!stderr.contains('│') && !stderr.contains('^'), "{stderr}");
+}

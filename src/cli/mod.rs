@@ -6,9 +6,13 @@
 //! --deny-warnings`, failing `test` cases).
 
 mod check;
+mod completions;
 mod evidence;
 mod explain;
+mod fmt;
+mod graph;
 mod lint;
+mod test;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -19,11 +23,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
 use crate::span::SourceMap;
 
+/// Shown after `--help` and in the man page.
+const EXIT_STATUSES: &str = "Exit statuses:
+  0  success
+  1  bad input: rule, evidence, profile or test-file errors, or an unreadable file; nothing on stdout
+  2  usage error: unknown command or option, missing argument
+  3  a check you asked for found something: `fmt --check` would change files,
+     `lint --deny-warnings` found warnings, `test` had failing cases
+
+Reports are not medical advice.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "warrant",
     version,
-    about = "Check health rules, evaluate a profile and explain every suggestion with its evidence"
+    about = "Check health rules, evaluate a profile and explain every suggestion with its evidence",
+    after_help = EXIT_STATUSES
 )]
 pub struct Cli {
     /// When to colour output.
@@ -42,10 +57,20 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Check rule and evidence files and report every problem.
     Check(check::CheckArgs),
+    /// Rewrite rule files in the canonical layout, keeping every comment; `--check` only lists those that would change.
+    Fmt(fmt::FmtArgs),
     /// List evidence records and their verification status, as text, JSON, BibTeX or CSL-JSON.
     Evidence(evidence::EvidenceArgs),
+    /// Export the knowledge graph, or the subgraph behind one rule, as DOT, Mermaid or JSON.
+    Graph(graph::GraphArgs),
     /// Warn about weak evidence, unused inputs and records, conditions that can never hold, duplicate rules and stale reviews.
     Lint(lint::LintArgs),
+    /// Run declarative YAML rule tests; `--coverage` and `--boundaries` show what they leave untested.
+    Test(test::TestArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), e.g. `warrant man > warrant.1`.
+    Man,
 }
 
 /// Where the knowledge base comes from; the bundled one by default.
@@ -102,8 +127,13 @@ pub fn run() -> ExitCode {
     let status = match &cli.command {
         Command::Explain(args) => explain::run(args, &output),
         Command::Check(args) => check::run(args, &output),
+        Command::Fmt(args) => fmt::run(args, &output),
         Command::Lint(args) => lint::run(args, &output),
+        Command::Completions(args) => completions::completions(args, &output),
+        Command::Man => completions::man(&output),
         Command::Evidence(args) => evidence::run(args, &output),
+        Command::Graph(args) => graph::run(args, &output),
+        Command::Test(args) => test::run(args, &output),
     };
     status.into()
 }

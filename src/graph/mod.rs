@@ -6,6 +6,8 @@
 //! among facts are found here with Tarjan's algorithm and reported as
 //! `a -> b -> a`; an acyclic graph yields the evaluation order.
 
+pub mod export;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use petgraph::algo::{tarjan_scc, toposort};

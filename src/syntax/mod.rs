@@ -4,8 +4,10 @@
 //! works on the AST, whose nodes carry byte spans into the source.
 
 pub mod ast;
+mod comments;
 mod lower;
 mod parser;
+pub mod print;
 
 use pest::Parser as _;
 
