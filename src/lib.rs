@@ -20,6 +20,7 @@ pub mod graph;
 pub mod infer;
 pub mod knowledge_base;
 pub mod lint;
+pub mod plan;
 pub mod profile;
 pub mod span;
 pub mod suggest;

@@ -281,6 +281,10 @@ const KEYWORDS: &[&str] = &[
     "below",
     "above",
     "range",
+    "slot",
+    "at",
+    "provides",
+    "contains",
 ];
 
 /// Names, including some that start with a keyword (`notable`, `order`).
@@ -426,6 +430,7 @@ fn clause() -> impl Strategy<Value = Vec<String>> {
         }),
         names(3).prop_map(|n| [vec![String::from("timing")], list_tokens(n)].concat()),
         names(3).prop_map(|n| [vec![String::from("take_with")], list_tokens(n)].concat()),
+        names(3).prop_map(|n| [vec![String::from("contains")], list_tokens(n)].concat()),
         (names(4), quantity(false)).prop_map(|(n, gap)| {
             [vec![String::from("separate_from")], list_tokens(n), vec![String::from("by")], gap].concat()
         }),
@@ -479,7 +484,16 @@ fn item() -> impl Strategy<Value = Vec<String>> {
         .prop_map(|(kind, name, label, clauses)| {
             [vec![String::from(kind), name, label], clauses.concat()].concat()
         });
-    prop_oneof![3 => input, 1 => group, 4 => rule]
+    let slot = (name(), string(), quantity(false), names(3)).prop_map(|(name, label, time, provides)| {
+        [
+            vec![String::from("slot"), name, label, String::from("at")],
+            time,
+            vec![String::from("provides")],
+            list_tokens(provides),
+        ]
+        .concat()
+    });
+    prop_oneof![3 => input, 1 => group, 1 => slot, 4 => rule]
 }
 
 fn metadata() -> impl Strategy<Value = Vec<(usize, Vec<String>)>> {

@@ -165,11 +165,13 @@ recommend r "R"
   dose 10 to 50 mg daily
   timing morning, empty_stomach
   take_with vitamin_c
+  contains iron
   separate_from calcium, dairy by 2 h
   strength conditional
   cite x supports, y refutes, z mixed
   caveat "c"
 limit l "L" daily g <= 100 mg cite x supports
+slot on_waking "On waking" at 7 h provides morning, empty_stomach
 "#,
     );
     assert_eq!(file.version.unwrap().node, "1.0");
@@ -192,6 +194,7 @@ limit l "L" daily g <= 100 mg cite x supports
             "dose",
             "timing",
             "take_with",
+            "contains",
             "separate_from",
             "strength",
             "cite",

@@ -81,7 +81,7 @@ fn a_failing_case_prints_expected_against_actual_and_exits_three() {
     for expected in [
         "FAIL tests/fixtures/rule_tests/failing.yaml: low ferritin gets oral iron",
         "    - iv_iron: expected to fire, but it is false",
-        "    - magnesium: expected to fire, but it is undecided (missing: labs.magnesium_rbc)",
+        "    - magnesium_evening: expected to fire, but it is undecided (missing: labs.magnesium_rbc)",
         "    - oral_iron: expected not to fire, but it is undecided (missing: labs.ferritin)",
     ] {
         assert!(stdout.lines().any(|line| line == expected), "{expected:?} missing from\n{stdout}");
@@ -275,7 +275,7 @@ fn the_library_reports_each_mismatch_with_its_verdict() {
     let results = testing::run(&kb, &suite);
     assert_eq!(results.iter().filter(|r| r.passed()).count(), 1);
     let program = &kb.graph.program;
-    let magnesium = program.find_rule("magnesium").unwrap();
+    let magnesium = program.find_rule("magnesium_evening").unwrap();
     let second = &results[1].mismatches;
     assert!(second.contains(&Mismatch::Verdict {
         rule: magnesium,

@@ -28,7 +28,7 @@ const CASES: [(&str, &str); 6] = [
     ("high_ferritin.yaml", "oral_iron"),
     ("empty.yaml", "oral_iron"),
     ("b6_over_eu_limit.yaml", "b6_above_us_upper_level"),
-    ("magnesium_above_range.yaml", "magnesium"),
+    ("magnesium_above_range.yaml", "magnesium_evening"),
     ("b12_without_range.yaml", "methylcobalamin"),
     ("low_ferritin.yaml", "oral_iron"),
 ];

@@ -9,4 +9,4 @@ mod program;
 mod resolve;
 
 pub use program::*;
-pub use resolve::check;
+pub use resolve::{TIMINGS, check};

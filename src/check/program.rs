@@ -1,6 +1,8 @@
 //! The checked program: names resolved to indices, thresholds converted to
 //! each input's canonical unit, citations resolved to evidence records.
 
+use std::collections::BTreeMap;
+
 use crate::evidence::Certainty;
 use crate::span::{FileId, Span, Spanned};
 use crate::syntax::ast::{Comparator, Date, RangeSide, RuleKind, Stance, Strength};
@@ -35,6 +37,22 @@ pub struct Program {
     pub files: Vec<FileMeta>,
     pub inputs: Vec<Input>,
     pub rules: Vec<Rule>,
+    /// Groups of list items by name, with their members.
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// The times of day the daily plan can use, earliest first.
+    pub slots: Vec<Slot>,
+}
+
+/// A time of day for the daily plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    pub name: String,
+    pub label: String,
+    /// Hours after midnight.
+    pub hour: f64,
+    /// The timings it satisfies (`morning`, `empty_stomach`, ...).
+    pub provides: Vec<String>,
+    pub span: Span,
 }
 
 impl Program {
@@ -132,6 +150,9 @@ pub struct Advice {
     pub timing: Vec<String>,
     pub take_with: Vec<String>,
     pub separate_from: Vec<Separation>,
+    /// What the supplement is (`iron`), for others' `take_with` and
+    /// `separate_from` in the daily plan.
+    pub contains: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -53,6 +53,8 @@ pub fn check(
             }
         }
     }
+    // The daily plan walks the slots in the order of the day.
+    checker.program.slots.sort_by(|a, b| a.hour.total_cmp(&b.hour));
     (checker.program, checker.diagnostics)
 }
 
@@ -61,6 +63,7 @@ pub fn check(
 enum Declared {
     Input(InputId),
     Group,
+    Slot,
     Rule(RuleId),
 }
 
@@ -117,8 +120,16 @@ impl Checker<'_> {
             }
             Item::Group(group) => {
                 if self.claim(&group.name, Declared::Group) {
-                    let members = group.members.iter().map(|m| m.node.clone()).collect();
+                    let members: Vec<String> = group.members.iter().map(|m| m.node.clone()).collect();
+                    self.program.groups.insert(group.name.node.clone(), members.clone());
                     self.groups.insert(group.name.node.clone(), Group { members });
+                }
+            }
+            Item::Slot(slot) => {
+                if let Some(checked) = self.check_slot(slot) {
+                    if self.claim(&slot.name, Declared::Slot) {
+                        self.program.slots.push(checked);
+                    }
                 }
             }
             Item::Rule(rule) => {
@@ -200,6 +211,41 @@ impl Checker<'_> {
         }
     }
 
+    fn check_slot(&mut self, slot: &ast::SlotDecl) -> Option<Slot> {
+        let unit = self.quantity_unit(&slot.time)?;
+        let Ok(hour) = units::convert(slot.time.value.node, unit, Unit::HOUR, None) else {
+            self.report(
+                Diagnostic::error(
+                    "E0302",
+                    format!(
+                        "a slot's time is a time of day, but `{}` is a {}",
+                        unit.symbol,
+                        unit.dimension.describe()
+                    ),
+                )
+                .primary(slot.time.span, "not a time")
+                .help("give the hours after midnight, e.g. `at 7 h` or `at 19.5 h`"),
+            );
+            return None;
+        };
+        if !(0.0..24.0).contains(&hour) {
+            self.report(
+                Diagnostic::error("E0306", format!("`{}` is not a time of day", units::format_number(hour)))
+                    .primary(slot.time.value.span, "outside the day")
+                    .help("slot times run from 0 h up to, but not including, 24 h"),
+            );
+            return None;
+        }
+        let provides = self.check_timing(&slot.provides);
+        Some(Slot {
+            name: slot.name.node.clone(),
+            label: slot.label.node.clone(),
+            hour,
+            provides,
+            span: slot.name.span,
+        })
+    }
+
     fn parse_unit(&mut self, unit: &Spanned<String>) -> Option<Unit> {
         let parsed = Unit::parse(&unit.node);
         if parsed.is_none() {
@@ -273,6 +319,7 @@ impl Checker<'_> {
                 }
                 Clause::Caveat(text) => checked.caveats.push(text.node.clone()),
                 Clause::Daily(bound) => daily = self.check_daily(bound),
+                Clause::Contains(items) => checked.advice.contains = names_of(items),
             }
         }
         // A limit fires when its daily bound is broken (and `when` holds).
@@ -639,6 +686,17 @@ impl Checker<'_> {
                 );
                 Expr::Invalid(name.span)
             }
+            Some(Declared::Slot) => {
+                self.report(
+                    Diagnostic::error(
+                        "E0204",
+                        format!("`{}` is a slot of the daily plan, not a yes/no fact", name.node),
+                    )
+                    .primary(name.span, "a time of day")
+                    .help("conditions can name flags, derived facts and outcomes"),
+                );
+                Expr::Invalid(name.span)
+            }
             None => {
                 self.unknown_name(name, "a flag, derived fact or outcome");
                 Expr::Invalid(name.span)
@@ -754,7 +812,7 @@ fn clause_span(clause: &Clause) -> Span {
         Clause::When(c) | Clause::Unless(c) => c.span(),
         Clause::Form(s) | Clause::Caveat(s) => s.span,
         Clause::Dose(d) => d.span,
-        Clause::Timing(names) | Clause::TakeWith(names) => span_of_names(names),
+        Clause::Timing(names) | Clause::TakeWith(names) | Clause::Contains(names) => span_of_names(names),
         Clause::SeparateFrom { items, gap } => span_of_names(items).to(gap.span),
         Clause::Strength(s) => s.span,
         Clause::Cite(citations) => {

@@ -1,16 +1,13 @@
 //! `warrant explain PROFILE`: the report for one profile.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use clap::Args;
 
+use super::session::{self, Session};
 use super::{ExitStatus, KnowledgeBaseArgs, Output};
 use crate::diagnostic::Diagnostic;
 use crate::explain::{self, Format, why_not};
-use crate::knowledge_base::{self, Files};
-use crate::profile;
-use crate::span::{SourceFile, SourceMap};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -28,34 +25,13 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: &ExplainArgs, output: &Output) -> ExitStatus {
-    let kb_args = &args.knowledge_base;
-    let files = match Files::from_dirs(kb_args.rules.as_deref(), kb_args.evidence.as_deref()) {
-        Ok(files) => files,
-        Err(error) => return fail(output, &SourceMap::new(), &[error]),
+    let Session { kb, mut sources } = match Session::open(&args.knowledge_base, output) {
+        Ok(session) => session,
+        Err(status) => return status,
     };
-    let (sources, compiled) = knowledge_base::compile(files);
-    let kb = match compiled {
-        Ok(kb) => kb,
-        Err(diagnostics) => {
-            output.eprint("the knowledge base has errors; run `warrant check` for the full list\n");
-            return fail(output, &sources, &diagnostics);
-        }
-    };
-    let path = args.profile.display().to_string();
-    let Some(format) = profile::Format::from_path(&path) else {
-        let error = Diagnostic::error("E0605", format!("cannot tell the format of profile `{path}`"))
-            .help("name the file `.yaml`, `.yml` or `.json`, or pass `-` to read standard input");
-        return fail(output, &sources, &[error]);
-    };
-    let source = match read_profile(&path) {
-        Ok(source) => source,
-        Err(error) => return fail(output, &sources, &[error]),
-    };
-    let mut sources = sources;
-    let file = sources.add(source.clone());
-    let evaluation = match crate::evaluate_profile(&kb, file, &source, format) {
+    let evaluation = match session::evaluate(&kb, &mut sources, &args.profile, output) {
         Ok(evaluation) => evaluation,
-        Err(diagnostics) => return fail(output, &sources, &diagnostics),
+        Err(status) => return status,
     };
     let colour = output.stdout_colour();
     let text = match &args.why_not {
@@ -67,40 +43,17 @@ pub fn run(args: &ExplainArgs, output: &Output) -> ExitStatus {
                 let error = Diagnostic::error("E0212", format!("no rule has the id `{id}`"))
                     .maybe_help(crate::suggest::did_you_mean(id, names))
                     .note("`--why-not` takes the id of an outcome or derived fact, as written after its keyword");
-                return fail(output, &sources, &[error]);
+                return session::fail(output, &sources, &[error]);
             };
             match why_not::why_not(&evaluation, &kb.evidence, &kb.sources, rule) {
                 Some(why) => explain::render_why_not(&why, args.format, colour),
                 None => {
-                    return fail(
-                        output,
-                        &sources,
-                        &[Diagnostic::error("E0901", "internal error: a found rule vanished")],
-                    );
+                    let error = Diagnostic::error("E0901", "internal error: a found rule vanished");
+                    return session::fail(output, &sources, &[error]);
                 }
             }
         }
     };
     output.print(&text);
     ExitStatus::Success
-}
-
-fn read_profile(path: &str) -> Result<SourceFile, Diagnostic> {
-    let mut text = String::new();
-    let read = if path == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(path).map(|t| text = t)
-    };
-    let name = if path == "-" { "<stdin>" } else { path };
-    read.map_err(|error| {
-        Diagnostic::error("E0701", format!("cannot read profile `{name}`: {error}"))
-            .help("check the path; profiles are YAML or JSON files")
-    })?;
-    Ok(SourceFile::new(name, text))
-}
-
-fn fail(output: &Output, sources: &SourceMap, diagnostics: &[Diagnostic]) -> ExitStatus {
-    output.diagnostics(sources, diagnostics);
-    ExitStatus::InputError
 }

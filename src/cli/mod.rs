@@ -12,6 +12,8 @@ mod explain;
 mod fmt;
 mod graph;
 mod lint;
+mod plan;
+mod session;
 mod test;
 
 use std::io::{IsTerminal, Write};
@@ -67,6 +69,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Run declarative YAML rule tests; `--coverage` and `--boundaries` show what they leave untested.
     Test(test::TestArgs),
+    /// Place each suggested supplement, and those the profile lists, into the slots of the day.
+    Plan(plan::PlanArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff), e.g. `warrant man > warrant.1`.
@@ -129,6 +133,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args, &output),
         Command::Fmt(args) => fmt::run(args, &output),
         Command::Lint(args) => lint::run(args, &output),
+        Command::Plan(args) => plan::run(args, &output),
         Command::Completions(args) => completions::completions(args, &output),
         Command::Man => completions::man(&output),
         Command::Evidence(args) => evidence::run(args, &output),

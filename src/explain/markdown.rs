@@ -49,6 +49,8 @@ pub fn render(report: &Report) -> String {
         );
     }
     section(&mut out, "Cautions", &report.cautions, "No caution applies to the data given.");
+    let _ = writeln!(out, "\n## Daily plan");
+    plan_section(&mut out, &report.daily_plan);
     if !report.ruled_out.is_empty() {
         let _ = writeln!(out, "\n## Ruled out\n");
         for finding in &report.ruled_out {
@@ -234,4 +236,57 @@ pub fn render_why_not(why: &super::why_not::WhyNot) -> String {
         }
     }
     out
+}
+
+/// The daily plan on its own, with the disclaimer.
+pub fn render_plan(plan: &crate::plan::DailyPlan) -> String {
+    let mut out = String::new();
+    let profile = plan.profile.as_deref().unwrap_or("unnamed profile");
+    let _ = writeln!(out, "# Daily plan: {profile}\n");
+    let _ = writeln!(out, "> **Not medical advice.** {}", plan.disclaimer);
+    plan_section(&mut out, plan);
+    out
+}
+
+fn plan_section(out: &mut String, plan: &crate::plan::DailyPlan) {
+    if plan.slots.is_empty() {
+        let _ = writeln!(out, "\nNothing to place: no supplement is suggested or listed.");
+        return;
+    }
+    for slot in &plan.slots {
+        let _ = writeln!(out, "\n### {} {}\n", slot.time, slot.label);
+        for placement in &slot.items {
+            let detail = placement.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default();
+            let with = if placement.take_with.is_empty() {
+                String::new()
+            } else {
+                format!("; take with {}", placement.take_with.join(", "))
+            };
+            let placed: Vec<String> = placement
+                .placed_by
+                .iter()
+                .map(|r| format!("`{}` ({})", r.rule, r.evidence.join("; ")))
+                .collect();
+            let _ =
+                writeln!(out, "- **{}**{detail}{with}. Placed by {}.", placement.label, placed.join(", "));
+        }
+    }
+    if !plan.kept.is_empty() {
+        let _ = writeln!(out, "\n**Constraints kept**\n");
+        for constraint in &plan.kept {
+            let _ = writeln!(out, "- {} (`{}`)", constraint.text, constraint.rule.rule);
+        }
+    }
+    if !plan.broken.is_empty() {
+        let _ = writeln!(out, "\n**Constraints no plan can keep together**\n");
+        for constraint in &plan.broken {
+            let _ = writeln!(
+                out,
+                "- {} (`{}`); conflicts with: {}",
+                constraint.text,
+                constraint.rule.rule,
+                constraint.conflicts_with.join("; ")
+            );
+        }
+    }
 }

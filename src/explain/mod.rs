@@ -46,3 +46,16 @@ pub fn render_why_not(why: &why_not::WhyNot, format: Format, colour: bool) -> St
         }
     }
 }
+
+/// Renders a daily plan on its own (`warrant plan`).
+pub fn render_plan(plan: &crate::plan::DailyPlan, format: Format, colour: bool) -> String {
+    match format {
+        Format::Text => text::render_plan(plan, colour),
+        Format::Markdown => markdown::render_plan(plan),
+        Format::Json => {
+            let mut json = serde_json::to_string_pretty(plan).unwrap_or_default();
+            json.push('\n');
+            json
+        }
+    }
+}

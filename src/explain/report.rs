@@ -40,6 +40,8 @@ pub struct Report {
     pub ruled_out: Vec<RuledOut>,
     /// Background statements (`inform`) with their evidence.
     pub background: Vec<Finding>,
+    /// When to take each suggested supplement and each one the profile lists.
+    pub daily_plan: crate::plan::DailyPlan,
     /// Every record cited above, numbered in order of first citation.
     pub references: Vec<Reference>,
     pub disclaimer: &'static str,
@@ -230,6 +232,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
         cautions: Vec::new(),
         ruled_out: Vec::new(),
         background: Vec::new(),
+        daily_plan: crate::plan::build(evaluation, evidence),
         references: Vec::new(),
         disclaimer: DISCLAIMER,
     };

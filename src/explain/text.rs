@@ -8,6 +8,7 @@ use super::report::{AdviceView, CitationView, Finding, Reason, Reference, Report
 use super::why_not::{self, Change, WhyNot};
 use crate::evidence::Verification;
 use crate::infer::Truth;
+use crate::plan::DailyPlan;
 
 const WIDTH: usize = 88;
 
@@ -60,6 +61,9 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.wrapped(4, "", &format!("Missing: {}.", missing.join("; ")));
     }
     section(&mut out, "Cautions", &report.cautions, "No caution applies to the data given.");
+    out.blank();
+    out.heading("Daily plan");
+    plan_section(&mut out, &report.daily_plan);
     if !report.ruled_out.is_empty() {
         out.blank();
         out.heading("Ruled out");
@@ -366,5 +370,67 @@ fn render_changes(out: &mut Out, indent: usize, changes: &[Change]) {
             "",
             &format!("(a condition of `{}`, which rests on: {evidence})", change.rule),
         );
+    }
+}
+
+/// The daily plan on its own, with the disclaimer.
+pub fn render_plan(plan: &DailyPlan, colour: bool) -> String {
+    let mut out = Out { text: String::new(), colour };
+    let profile = plan.profile.as_deref().unwrap_or("unnamed profile");
+    out.heading(&format!("Daily plan: {profile}"));
+    plan_section(&mut out, plan);
+    out.blank();
+    out.heading("Not medical advice");
+    out.wrapped(2, "", plan.disclaimer);
+    out.text
+}
+
+/// The slots used, what goes in each and why, then the constraints.
+fn plan_section(out: &mut Out, plan: &DailyPlan) {
+    if plan.slots.is_empty() {
+        out.line(2, "Nothing to place: no supplement is suggested or listed.");
+        return;
+    }
+    for slot in &plan.slots {
+        let heading = out.paint(&format!("{}  {}", slot.time, slot.label), Style::new().bold());
+        out.text.push_str(&format!("  {heading}\n"));
+        for placement in &slot.items {
+            let detail = placement.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default();
+            let with = if placement.take_with.is_empty() {
+                String::new()
+            } else {
+                format!("; take with {}", placement.take_with.join(", "))
+            };
+            out.wrapped(4, "- ", &format!("{}{detail}{with}", placement.label));
+            if placement.placed_by.is_empty() {
+                out.wrapped(8, "", "no rule constrains when to take it");
+            }
+            for rule in &placement.placed_by {
+                let evidence = if rule.evidence.is_empty() {
+                    String::from("no cited evidence")
+                } else {
+                    rule.evidence.join("; ")
+                };
+                out.wrapped(8, "", &format!("placed by `{}`: {evidence}", rule.rule));
+            }
+        }
+    }
+    if !plan.kept.is_empty() {
+        out.line(2, "Constraints kept:");
+        for constraint in &plan.kept {
+            out.wrapped(4, "- ", &format!("{} (`{}`)", constraint.text, constraint.rule.rule));
+        }
+    }
+    if !plan.broken.is_empty() {
+        out.line(2, "Constraints no plan can keep together (broken as few as possible):");
+        for constraint in &plan.broken {
+            out.wrapped(4, "- ", &format!("{} (`{}`)", constraint.text, constraint.rule.rule));
+            for other in &constraint.conflicts_with {
+                out.wrapped(8, "", &format!("conflicts with: {other}"));
+            }
+        }
+    }
+    if !plan.proven_best {
+        out.line(2, "(With this many items the search stopped early: this is the best plan found.)");
     }
 }

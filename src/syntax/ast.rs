@@ -32,7 +32,19 @@ impl std::fmt::Display for Date {
 pub enum Item {
     Input(InputDecl),
     Group(GroupDecl),
+    Slot(SlotDecl),
     Rule(RuleDecl),
+}
+
+/// `slot on_waking "On waking" at 7 h provides morning, empty_stomach`
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotDecl {
+    pub name: Name,
+    pub label: Spanned<String>,
+    /// The time of day, as a quantity of time since midnight.
+    pub time: Quantity,
+    pub provides: Vec<Name>,
+    pub span: Span,
 }
 
 /// `input ferritin: mass_concentration ng/mL "Serum ferritin" loinc "2276-4"`
@@ -105,11 +117,16 @@ pub enum Clause {
     Dose(Dose),
     Timing(Vec<Name>),
     TakeWith(Vec<Name>),
-    SeparateFrom { items: Vec<Name>, gap: Quantity },
+    SeparateFrom {
+        items: Vec<Name>,
+        gap: Quantity,
+    },
     Strength(Spanned<Strength>),
     Cite(Vec<Citation>),
     Caveat(Spanned<String>),
     Daily(DailyBound),
+    /// `contains iron, vitamin_c`
+    Contains(Vec<Name>),
 }
 
 impl Clause {
@@ -127,6 +144,7 @@ impl Clause {
             Clause::Cite(_) => "cite",
             Clause::Caveat(_) => "caveat",
             Clause::Daily(_) => "daily",
+            Clause::Contains(_) => "contains",
         }
     }
 }

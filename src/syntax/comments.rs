@@ -35,6 +35,7 @@ pub(super) enum ShapeKind {
     Reviewed,
     Input,
     Group,
+    Slot,
     Rule,
 }
 
@@ -71,6 +72,7 @@ pub(super) fn skeleton(text: &str) -> Result<Skeleton, String> {
             Rule::reviewed_decl => ShapeKind::Reviewed,
             Rule::input_decl => ShapeKind::Input,
             Rule::group_decl => ShapeKind::Group,
+            Rule::slot_decl => ShapeKind::Slot,
             Rule::derive_decl | Rule::outcome_decl => ShapeKind::Rule,
             Rule::EOI => continue,
             other => return Err(format!("unexpected {other:?} at top level")),

@@ -86,6 +86,7 @@ pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<D
             Rule::reviewed_decl => lowering.lower_reviewed(child, &mut rule_file.reviewed),
             Rule::input_decl => lowering.lower_input(child).map(|i| rule_file.items.push(Item::Input(i))),
             Rule::group_decl => lowering.lower_group(child).map(|g| rule_file.items.push(Item::Group(g))),
+            Rule::slot_decl => lowering.lower_slot(child).map(|s| rule_file.items.push(Item::Slot(s))),
             Rule::derive_decl | Rule::outcome_decl => {
                 lowering.lower_rule(child).map(|r| rule_file.items.push(Item::Rule(r)))
             }
@@ -215,6 +216,20 @@ impl Lowering {
         Ok(GroupDecl { name, label, members, span })
     }
 
+    fn lower_slot(&mut self, pair: Pair<'_, Rule>) -> Lowered<SlotDecl> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        children.presume(Rule::KW_SLOT)?;
+        let name = self.lower_ident(children.presume(Rule::ident)?);
+        let label = self.lower_label(children.presume(Rule::label)?)?;
+        children.presume(Rule::KW_AT)?;
+        let time = self.lower_quantity(children.presume(Rule::quantity)?)?;
+        children.presume(Rule::KW_PROVIDES)?;
+        let provides = self.lower_ident_list(children.presume(Rule::ident_list)?)?;
+        children.finish()?;
+        Ok(SlotDecl { name, label, time, provides, span })
+    }
+
     fn lower_rule(&mut self, pair: Pair<'_, Rule>) -> Lowered<RuleDecl> {
         let span = self.span(&pair);
         let mut children = self.children(pair);
@@ -296,6 +311,9 @@ impl Lowering {
                 Clause::Cite(citations)
             }
             Rule::caveat_clause => Clause::Caveat(self.lower_string(children.presume(Rule::string)?)?),
+            Rule::contains_clause => {
+                Clause::Contains(self.lower_ident_list(children.presume(Rule::ident_list)?)?)
+            }
             Rule::daily_clause => {
                 let supplement = self.lower_ident(children.presume(Rule::ident)?);
                 let comparator = self.lower_comparator(children.presume(Rule::comparator)?)?;

@@ -118,7 +118,7 @@ fn token_at(text: &str, at: usize) -> &str {
     rest.get(..end).unwrap_or("")
 }
 
-const ITEM_KEYWORDS: [Rule; 11] = [
+const ITEM_KEYWORDS: [Rule; 12] = [
     Rule::KW_TITLE,
     Rule::KW_VERSION,
     Rule::KW_REVIEWED,
@@ -130,9 +130,10 @@ const ITEM_KEYWORDS: [Rule; 11] = [
     Rule::KW_WARN,
     Rule::KW_LIMIT,
     Rule::KW_INFORM,
+    Rule::KW_SLOT,
 ];
 
-const CLAUSE_KEYWORDS: [Rule; 11] = [
+const CLAUSE_KEYWORDS: [Rule; 12] = [
     Rule::KW_WHEN,
     Rule::KW_UNLESS,
     Rule::KW_FORM,
@@ -144,6 +145,7 @@ const CLAUSE_KEYWORDS: [Rule; 11] = [
     Rule::KW_CITE,
     Rule::KW_CAVEAT,
     Rule::KW_DAILY,
+    Rule::KW_CONTAINS,
 ];
 
 /// The keyword rules a rule starts with, so that a failed item or clause
@@ -170,6 +172,8 @@ fn leading_keywords(rule: Rule) -> &'static [Rule] {
         Rule::cite_clause => &[Rule::KW_CITE],
         Rule::caveat_clause => &[Rule::KW_CAVEAT],
         Rule::daily_clause => &[Rule::KW_DAILY],
+        Rule::contains_clause => &[Rule::KW_CONTAINS],
+        Rule::slot_decl => &[Rule::KW_SLOT],
         // At the very start pest reports the whole file: any item or the end.
         Rule::file => &[
             Rule::KW_TITLE,
@@ -183,6 +187,7 @@ fn leading_keywords(rule: Rule) -> &'static [Rule] {
             Rule::KW_WARN,
             Rule::KW_LIMIT,
             Rule::KW_INFORM,
+            Rule::KW_SLOT,
             Rule::EOI,
         ],
         _ => &[],
@@ -308,6 +313,10 @@ fn describe(rule: Rule) -> &'static str {
         Rule::KW_BELOW => "`below`",
         Rule::KW_ABOVE => "`above`",
         Rule::KW_RANGE => "`range`",
+        Rule::KW_SLOT => "`slot`",
+        Rule::KW_AT => "`at`",
+        Rule::KW_PROVIDES => "`provides`",
+        Rule::KW_CONTAINS => "`contains`",
         Rule::loinc => "`loinc \"...\"`",
         Rule::molar_mass => "`molar_mass ... g/mol`",
         _ => "something else",

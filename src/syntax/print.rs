@@ -33,7 +33,9 @@
 //! comments are kept (one at most), as is a blank line between a comment
 //! block and the item below it.
 
-use super::ast::{Clause, Condition, GroupDecl, InputDecl, InputKind, Item, Quantity, RuleDecl, RuleFile};
+use super::ast::{
+    Clause, Condition, GroupDecl, InputDecl, InputKind, Item, Quantity, RuleDecl, RuleFile, SlotDecl,
+};
 use super::comments::{self, Comment, Shape, ShapeKind};
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, SourceFile, Span};
@@ -80,6 +82,7 @@ enum Node<'a> {
     Reviewed(String),
     Input(&'a InputDecl),
     Group(&'a GroupDecl),
+    Slot(&'a SlotDecl),
     Rule(&'a RuleDecl),
 }
 
@@ -104,6 +107,10 @@ fn place<'a>(tree: &'a RuleFile, shapes: &'a [Shape]) -> Option<Vec<Placed<'a>>>
             },
             ShapeKind::Group => match items.next()? {
                 Item::Group(group) => Node::Group(group),
+                _ => return None,
+            },
+            ShapeKind::Slot => match items.next()? {
+                Item::Slot(slot) => Node::Slot(slot),
                 _ => return None,
             },
             ShapeKind::Rule => match items.next()? {
@@ -268,7 +275,9 @@ impl<'a> Printer<'a> {
     fn blank_before(&self, previous: &Placed<'_>, item: &Placed<'_>, anchor: usize) -> bool {
         match (&previous.node, &item.node) {
             (before, now) if before.is_metadata() => !now.is_metadata(),
-            (Node::Input(_), Node::Input(_)) | (Node::Group(_), Node::Group(_)) => {
+            (Node::Input(_), Node::Input(_))
+            | (Node::Group(_), Node::Group(_))
+            | (Node::Slot(_), Node::Slot(_)) => {
                 let first_comment = self
                     .attached
                     .get(anchor)
@@ -289,6 +298,13 @@ impl<'a> Printer<'a> {
             Node::Reviewed(date) => vec![format!("reviewed {date}")],
             Node::Input(input) => vec![input_line(input)],
             Node::Group(group) => group_lines(group),
+            Node::Slot(slot) => vec![format!(
+                "slot {} {} at {} provides {}",
+                slot.name.node,
+                string(&slot.label.node),
+                quantity(&slot.time),
+                names(&slot.provides)
+            )],
             Node::Rule(rule) => {
                 vec![format!("{} {} {}", rule.kind.keyword(), rule.name.node, string(&rule.label.node))]
             }
@@ -476,6 +492,7 @@ fn clause_lines(clause: &Clause) -> Vec<String> {
                 .collect()
         }
         Clause::Caveat(caveat) => one(format!("caveat {}", string(&caveat.node))),
+        Clause::Contains(items) => one(format!("contains {}", names(items))),
         Clause::Daily(bound) => one(format!(
             "daily {} {} {}",
             bound.supplement.node,

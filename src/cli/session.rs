@@ -1,0 +1,77 @@
+//! What `explain`, `plan` and `graph --profile` share: compiling the
+//! knowledge base and reading one profile for it, with every failure
+//! reported as diagnostics and turned into an exit status.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::{ExitStatus, KnowledgeBaseArgs, Output};
+use crate::diagnostic::Diagnostic;
+use crate::infer::Evaluation;
+use crate::knowledge_base::{self, Files, KnowledgeBase};
+use crate::profile;
+use crate::span::{SourceFile, SourceMap};
+
+/// A compiled knowledge base and the sources its diagnostics point into.
+pub struct Session {
+    pub kb: KnowledgeBase,
+    pub sources: SourceMap,
+}
+
+impl Session {
+    /// Compiles the bundled knowledge base, or the directories given.
+    pub fn open(args: &KnowledgeBaseArgs, output: &Output) -> Result<Session, ExitStatus> {
+        let files = Files::from_dirs(args.rules.as_deref(), args.evidence.as_deref())
+            .map_err(|error| fail(output, &SourceMap::new(), &[error]))?;
+        let (sources, compiled) = knowledge_base::compile(files);
+        match compiled {
+            Ok(kb) => Ok(Session { kb, sources }),
+            Err(diagnostics) => {
+                output.eprint("the knowledge base has errors; run `warrant check` for the full list\n");
+                Err(fail(output, &sources, &diagnostics))
+            }
+        }
+    }
+}
+
+/// Reads a profile (`-` for stdin), adds it to `sources` and evaluates every
+/// rule of `kb` for it.
+pub fn evaluate<'k>(
+    kb: &'k KnowledgeBase,
+    sources: &mut SourceMap,
+    path: &Path,
+    output: &Output,
+) -> Result<Evaluation<'k>, ExitStatus> {
+    let path = path.display().to_string();
+    let Some(format) = profile::Format::from_path(&path) else {
+        let error = Diagnostic::error("E0605", format!("cannot tell the format of profile `{path}`"))
+            .help("name the file `.yaml`, `.yml` or `.json`, or pass `-` to read standard input");
+        return Err(fail(output, sources, &[error]));
+    };
+    let source = read_profile(&path).map_err(|error| fail(output, sources, &[error]))?;
+    let file = sources.add(source.clone());
+    crate::evaluate_profile(kb, file, &source, format)
+        .map_err(|diagnostics| fail(output, sources, &diagnostics))
+}
+
+/// Reads a profile file, or standard input for `-`.
+fn read_profile(path: &str) -> Result<SourceFile, Diagnostic> {
+    let mut text = String::new();
+    let read = if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    let name = if path == "-" { "<stdin>" } else { path };
+    read.map_err(|error| {
+        Diagnostic::error("E0701", format!("cannot read profile `{name}`: {error}"))
+            .help("check the path; profiles are YAML or JSON files")
+    })?;
+    Ok(SourceFile::new(name, text))
+}
+
+/// Reports diagnostics that point into `sources`: an input error.
+pub fn fail(output: &Output, sources: &SourceMap, diagnostics: &[Diagnostic]) -> ExitStatus {
+    output.diagnostics(sources, diagnostics);
+    ExitStatus::InputError
+}
