@@ -267,8 +267,12 @@ fn plan_section(out: &mut String, plan: &crate::plan::DailyPlan) {
                 .iter()
                 .map(|r| format!("`{}` ({})", r.rule, r.evidence.join("; ")))
                 .collect();
-            let _ =
-                writeln!(out, "- **{}**{detail}{with}. Placed by {}.", placement.label, placed.join(", "));
+            let placed = if placed.is_empty() {
+                String::from("No rule constrains when to take it.")
+            } else {
+                format!("Placed by {}.", placed.join(", "))
+            };
+            let _ = writeln!(out, "- **{}**{detail}{with}. {placed}", placement.label);
         }
     }
     if !plan.kept.is_empty() {
