@@ -11,6 +11,7 @@
 //! [`knowledge_base::compile`] runs the first three stages and collects every
 //! diagnostic; [`explain_profile`] runs the rest for one profile.
 
+pub mod batch;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
@@ -25,6 +26,7 @@ pub mod profile;
 pub mod span;
 pub mod suggest;
 pub mod syntax;
+pub mod synthetic;
 pub mod testing;
 pub mod units;
 

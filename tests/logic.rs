@@ -89,3 +89,39 @@ fn a_missing_value_is_unknown_and_named_as_missing() {
         .collect();
     assert_eq!(missing, ["a"], "b is known, so only a is missing");
 }
+
+/// The compiled plan must agree with walking each rule's conditions, for
+/// every fixture profile and for synthetic profiles of a synthetic base.
+#[test]
+fn the_compiled_plan_agrees_with_walking_the_conditions() {
+    let check = |kb: &KnowledgeBase, name: &str, text: &str, format: Format| {
+        let source = SourceFile::new(name, text);
+        let parsed = profile::parse(FileId(99), &source, format).unwrap();
+        let facts = profile::bind(&parsed, &kb.graph.program, FileId(99), &source).unwrap();
+        let evaluation = infer::evaluate(&kb.graph, facts);
+        for (id, rule) in kb.graph.program.rule_ids().zip(&kb.graph.program.rules) {
+            assert_eq!(evaluation.verdict(id), evaluation.verdict_by_walking(rule), "{name}: {}", rule.name);
+        }
+    };
+    let bundled = knowledge_base::compile(Files::bundled()).1.unwrap();
+    for entry in std::fs::read_dir("tests/fixtures/profiles").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let format = Format::from_path(&name).unwrap();
+        check(&bundled, &name, &std::fs::read_to_string(&path).unwrap(), format);
+    }
+    let rules = warrant::synthetic::rules(300, 9);
+    let synthetic = knowledge_base::compile(Files {
+        rules: vec![SourceFile::new("s.warrant", warrant::synthetic::warrant_rules(&rules))],
+        evidence: vec![SourceFile::new("s.yaml", warrant::synthetic::WARRANT_EVIDENCE)],
+    })
+    .1
+    .unwrap();
+    for (index, line) in warrant::synthetic::profiles(50, 9).enumerate() {
+        // Drop some fields so unknowns flow through the chains too.
+        let mut json: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let labs = json["labs"].as_object_mut().unwrap();
+        labs.retain(|field, _| (field.len() + index) % 5 != 0);
+        check(&synthetic, "synthetic.json", &json.to_string(), Format::Json);
+    }
+}

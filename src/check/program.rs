@@ -41,6 +41,8 @@ pub struct Program {
     pub groups: BTreeMap<String, Vec<String>>,
     /// The times of day the daily plan can use, earliest first.
     pub slots: Vec<Slot>,
+    /// Inputs by name, so binding a profile does not scan them all.
+    pub input_index: BTreeMap<String, InputId>,
 }
 
 /// A time of day for the daily plan.
@@ -69,7 +71,7 @@ impl Program {
     }
 
     pub fn find_input(&self, name: &str) -> Option<InputId> {
-        self.inputs.iter().position(|i| i.name == name).map(InputId)
+        self.input_index.get(name).copied()
     }
 
     pub fn find_rule(&self, name: &str) -> Option<RuleId> {

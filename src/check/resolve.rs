@@ -108,6 +108,7 @@ impl Checker<'_> {
                 if let Some(kind) = self.check_input_kind(input) {
                     let id = InputId(self.program.inputs.len());
                     if self.claim(&input.name, Declared::Input(id)) {
+                        self.program.input_index.insert(input.name.node.clone(), id);
                         self.program.inputs.push(Input {
                             name: input.name.node.clone(),
                             label: input.label.node.clone(),

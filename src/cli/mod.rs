@@ -5,11 +5,13 @@
 //! the command was asked to make found something (`fmt --check`, `lint
 //! --deny-warnings`, failing `test` cases).
 
+mod batch;
 mod check;
 mod completions;
 mod evidence;
 mod explain;
 mod fmt;
+mod generate;
 mod graph;
 mod lint;
 mod plan;
@@ -71,10 +73,15 @@ pub enum Command {
     Test(test::TestArgs),
     /// Place each suggested supplement, and those the profile lists, into the slots of the day.
     Plan(plan::PlanArgs),
+    /// Evaluate JSON Lines profiles in parallel: one JSON line of outcomes per profile, in input order.
+    Batch(batch::BatchArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff), e.g. `warrant man > warrant.1`.
     Man,
+    /// Synthetic knowledge bases and profiles, for benchmarks.
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
 }
 
 /// Where the knowledge base comes from; the bundled one by default.
@@ -134,8 +141,10 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(args, &output),
         Command::Lint(args) => lint::run(args, &output),
         Command::Plan(args) => plan::run(args, &output),
+        Command::Batch(args) => batch::run(args, &output),
         Command::Completions(args) => completions::completions(args, &output),
         Command::Man => completions::man(&output),
+        Command::Generate(args) => generate::run(args, &output),
         Command::Evidence(args) => evidence::run(args, &output),
         Command::Graph(args) => graph::run(args, &output),
         Command::Test(args) => test::run(args, &output),

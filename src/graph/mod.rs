@@ -16,6 +16,7 @@ use petgraph::visit::EdgeRef;
 
 use crate::check::{Expr, InputId, Program, RuleId};
 use crate::diagnostic::Diagnostic;
+use crate::infer::bytecode::Bytecode;
 use crate::span::Span;
 use crate::syntax::ast::Stance;
 
@@ -60,6 +61,8 @@ pub struct KnowledgeGraph {
     pub program: Program,
     pub graph: DiGraph<Node, Edge>,
     pub order: Vec<RuleId>,
+    /// The rules compiled in `order`, for evaluating profiles fast.
+    pub bytecode: Bytecode,
 }
 
 /// Builds the graph, or reports every cycle among the program's facts.
@@ -70,7 +73,7 @@ pub fn build(program: Program) -> Result<KnowledgeGraph, Vec<Diagnostic>> {
     if !cycles.is_empty() {
         return Err(cycles);
     }
-    let order = match toposort(&graph, None) {
+    let order: Vec<RuleId> = match toposort(&graph, None) {
         Ok(nodes) => nodes
             .into_iter()
             .filter_map(|n| match graph.node_weight(n) {
@@ -85,7 +88,8 @@ pub fn build(program: Program) -> Result<KnowledgeGraph, Vec<Diagnostic>> {
             )]);
         }
     };
-    Ok(KnowledgeGraph { program, graph, order })
+    let bytecode = Bytecode::compile(&program, &order);
+    Ok(KnowledgeGraph { program, graph, order, bytecode })
 }
 
 #[derive(Default)]

@@ -5,6 +5,7 @@
 //! is settled before anything that refers to it. A missing value makes the
 //! conditions that read it unknown, never false.
 
+pub mod bytecode;
 pub mod truth;
 
 use crate::check::{Expr, InputId, Rule, RuleId};
@@ -21,20 +22,34 @@ pub struct Evaluation<'g> {
     verdicts: Vec<Truth>,
 }
 
-/// Evaluates every rule for one profile.
+/// Evaluates every rule for one profile with the compiled plan.
 pub fn evaluate(graph: &KnowledgeGraph, facts: Facts) -> Evaluation<'_> {
-    let mut evaluation =
-        Evaluation { graph, facts, verdicts: vec![Truth::Unknown; graph.program.rules.len()] };
-    for &id in &graph.order {
-        let Some(rule) = graph.program.rule(id) else {
-            continue;
-        };
-        let verdict = evaluation.verdict_of(rule);
-        if let Some(slot) = evaluation.verdicts.get_mut(id.0) {
-            *slot = verdict;
-        }
+    let mut verdicts = vec![Truth::Unknown; graph.program.rules.len()];
+    let mut stack = Vec::new();
+    graph.bytecode.run(&facts, &mut verdicts, &mut stack);
+    Evaluation { graph, facts, verdicts }
+}
+
+/// Evaluates many profiles, reusing its buffers: no allocation per profile
+/// or per condition.
+#[derive(Debug)]
+pub struct Evaluator<'g> {
+    graph: &'g KnowledgeGraph,
+    verdicts: Vec<Truth>,
+    stack: Vec<Truth>,
+}
+
+impl<'g> Evaluator<'g> {
+    pub fn new(graph: &'g KnowledgeGraph) -> Self {
+        Evaluator { graph, verdicts: vec![Truth::Unknown; graph.program.rules.len()], stack: Vec::new() }
     }
-    evaluation
+
+    /// Every rule's verdict for `facts`, indexed by rule.
+    pub fn run(&mut self, facts: &Facts) -> &[Truth] {
+        self.verdicts.fill(Truth::Unknown);
+        self.graph.bytecode.run(facts, &mut self.verdicts, &mut self.stack);
+        &self.verdicts
+    }
 }
 
 impl Evaluation<'_> {
@@ -43,8 +58,10 @@ impl Evaluation<'_> {
         self.verdicts.get(rule.0).copied().unwrap_or(Truth::Unknown)
     }
 
-    /// `when` holds and no contraindication (`unless`) does.
-    fn verdict_of(&self, rule: &Rule) -> Truth {
+    /// `when` holds and no contraindication (`unless`) does, read by walking
+    /// the rule's conditions: what explanations show, and a check on the
+    /// compiled plan, which must agree with it.
+    pub fn verdict_by_walking(&self, rule: &Rule) -> Truth {
         let applies = rule.when.as_ref().map_or(Truth::True, |when| self.truth(when));
         let blocked = rule.unless.as_ref().map_or(Truth::False, |unless| self.truth(unless));
         applies.and(blocked.not())

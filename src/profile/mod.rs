@@ -169,6 +169,9 @@ pub struct Intake {
 pub struct Facts {
     pub name: Option<String>,
     values: Vec<Option<Value>>,
+    /// Each input's value in its canonical unit for a lab, NaN when it is
+    /// missing or not a lab: what compiled comparisons read.
+    numbers: Vec<f64>,
     /// The profile's supplements with their doses, when it lists them.
     pub intakes: Option<Vec<Intake>>,
 }
@@ -176,6 +179,11 @@ pub struct Facts {
 impl Facts {
     pub fn value(&self, input: InputId) -> Option<&Value> {
         self.values.get(input.0).and_then(Option::as_ref)
+    }
+
+    /// Every input's lab value in its canonical unit, NaN where missing.
+    pub fn numbers(&self) -> &[f64] {
+        &self.numbers
     }
 }
 
@@ -207,7 +215,8 @@ pub fn bind(
 
     let labs = profile.labs.as_ref();
     for (name, lab) in labs.into_iter().flatten() {
-        let field = format!("labs.{name}");
+        // Messages are only built for the labs that have a problem.
+        let field = || format!("labs.{name}");
         let input = program.find_input(name);
         let lab_input = input.and_then(|id| match program.input(id).map(|i| i.kind) {
             Some(InputKind::Lab { unit, molar_mass }) => Some((id, unit, molar_mass)),
@@ -221,7 +230,7 @@ pub fn bind(
                 .map(|i| i.name.as_str());
             let known: Vec<&str> = lab_names.collect();
             problems.push(
-                Diagnostic::error("E0602", format!("`{field}`: no rule uses a lab called `{name}`"))
+                Diagnostic::error("E0602", format!("`{}`: no rule uses a lab called `{name}`", field()))
                     .maybe_primary(at_key(name), "unknown lab")
                     .help(did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
                         format!(
@@ -236,19 +245,19 @@ pub fn bind(
             problems.push(
                 Diagnostic::error(
                     "E0604",
-                    format!("`{field}.value` is {}, which cannot be a lab result", lab.value),
+                    format!("`{}.value` is {}, which cannot be a lab result", field(), lab.value),
                 )
                 .maybe_primary(at_key(name), "here")
                 .help("give the measured value: a finite number of zero or more"),
             );
             continue;
         }
-        let accepted = accepted_units(canonical.dimension, molar_mass);
+        let accepted = || accepted_units(canonical.dimension, molar_mass);
         let Some(unit) = Unit::parse(&lab.unit) else {
             problems.push(
-                Diagnostic::error("E0603", format!("`{field}.unit`: unknown unit `{}`", lab.unit))
+                Diagnostic::error("E0603", format!("`{}.unit`: unknown unit `{}`", field(), lab.unit))
                     .maybe_primary(at_key(name), "here")
-                    .help(format!("{} accepts {accepted}", name)),
+                    .help(format!("{name} accepts {}", accepted())),
             );
             continue;
         };
@@ -266,7 +275,10 @@ pub fn bind(
                         problems.push(
                             Diagnostic::error(
                                 "E0604",
-                                format!("`{field}.range` is [{low}, {high}], which is not a reference range"),
+                                format!(
+                                    "`{}.range` is [{low}, {high}], which is not a reference range",
+                                    field()
+                                ),
                             )
                             .maybe_primary(at_key(name), "here")
                             .help("give `range: [low, high]` in the value's unit, with 0 <= low <= high"),
@@ -298,9 +310,9 @@ pub fn bind(
                     ),
                 };
                 problems.push(
-                    Diagnostic::error("E0603", format!("`{field}.unit`: {why}"))
+                    Diagnostic::error("E0603", format!("`{}.unit`: {why}", field()))
                         .maybe_primary(at_key(name), "unit does not fit")
-                        .help(format!("{name} accepts {accepted}")),
+                        .help(format!("{name} accepts {}", accepted())),
                 );
             }
         }
@@ -368,7 +380,14 @@ pub fn bind(
     }
 
     if problems.is_empty() {
-        Ok(Facts { name: profile.name.clone(), values, intakes })
+        let numbers = values
+            .iter()
+            .map(|value| match value {
+                Some(Value::Quantity { canonical, .. }) => *canonical,
+                _ => f64::NAN,
+            })
+            .collect();
+        Ok(Facts { name: profile.name.clone(), values, numbers, intakes })
     } else {
         Err(problems)
     }

@@ -1,0 +1,159 @@
+//! Speed of Warrant on synthetic knowledge bases of 100, 1,000 and 10,000
+//! rules (see `warrant::synthetic`): parse + check + compile, evaluation
+//! alone, evaluation plus the full explanation, and a hand-written loop
+//! over the same rules as the baseline.
+//!
+//! `cargo bench --bench engine`; CI only compiles this file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a benchmark set up wrongly should stop at once"
+)]
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use warrant::knowledge_base::{self, Files, KnowledgeBase};
+use warrant::profile::{self, Facts, Format};
+use warrant::span::{FileId, SourceFile};
+use warrant::synthetic::{self, FIELDS, SyntheticRule, Test};
+use warrant::{batch, explain, infer};
+
+const SIZES: [usize; 3] = [100, 1_000, 10_000];
+const SEED: u64 = 1;
+
+fn files(count: usize) -> Files {
+    Files {
+        rules: vec![SourceFile::new(
+            "synthetic.warrant",
+            synthetic::warrant_rules(&synthetic::rules(count, SEED)),
+        )],
+        evidence: vec![SourceFile::new("synthetic.yaml", synthetic::WARRANT_EVIDENCE)],
+    }
+}
+
+fn compile(count: usize) -> KnowledgeBase {
+    knowledge_base::compile(files(count)).1.unwrap_or_else(|_| panic!("the synthetic rules check clean"))
+}
+
+/// The first profile, bound to the knowledge base once.
+fn facts(kb: &KnowledgeBase) -> Facts {
+    let line = synthetic::profiles(1, SEED).next().unwrap_or_default();
+    let source = SourceFile::new("p.json", line);
+    let parsed =
+        profile::parse(FileId(999), &source, Format::Json).unwrap_or_else(|_| panic!("profile parses"));
+    profile::bind(&parsed, &kb.graph.program, FileId(999), &source)
+        .unwrap_or_else(|_| panic!("profile binds"))
+}
+
+fn values() -> [f64; FIELDS] {
+    let line = synthetic::profiles(1, SEED).next().unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+    std::array::from_fn(|i| json["labs"][format!("f{i}")]["value"].as_f64().unwrap_or(0.0))
+}
+
+fn holds(test: &Test, values: &[f64; FIELDS]) -> bool {
+    let value = values.get(test.field).copied().unwrap_or(f64::NAN);
+    let threshold = f64::from(test.threshold);
+    match test.op {
+        "<" => value < threshold,
+        "<=" => value <= threshold,
+        ">" => value > threshold,
+        _ => value >= threshold,
+    }
+}
+
+/// The baseline: the same rules as a plain loop over structs.
+fn hand_written(
+    rules: &[SyntheticRule],
+    values: &[f64; FIELDS],
+    derived: &mut Vec<bool>,
+    fired: &mut Vec<usize>,
+) {
+    derived.clear();
+    fired.clear();
+    for rule in rules {
+        match rule {
+            SyntheticRule::Derived { previous, tests, .. } => {
+                let chained = previous.is_none_or(|p| derived.get(p).copied().unwrap_or(false));
+                derived.push(chained && tests.iter().all(|t| holds(t, values)));
+            }
+            SyntheticRule::Outcome { index, fact, either, not } => {
+                let first =
+                    fact.is_some_and(|f| derived.get(f).copied().unwrap_or(false)) || holds(either, values);
+                if first && !holds(not, values) {
+                    fired.push(*index);
+                }
+            }
+        }
+    }
+}
+
+fn bench_compile(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse_check_compile");
+    group.sample_size(10);
+    for count in SIZES {
+        group.throughput(Throughput::Elements(count as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, &count| {
+            b.iter_batched(
+                || files(count),
+                |files| black_box(knowledge_base::compile(files)),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn bench_evaluate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("evaluate");
+    for count in SIZES {
+        let kb = compile(count);
+        let facts = facts(&kb);
+        let mut evaluator = infer::Evaluator::new(&kb.graph);
+        group.bench_with_input(BenchmarkId::new("warrant", count), &count, |b, _| {
+            b.iter(|| black_box(evaluator.run(black_box(&facts)).len()))
+        });
+        let rules = synthetic::rules(count, SEED);
+        let values = values();
+        let (mut derived, mut fired) = (Vec::new(), Vec::new());
+        group.bench_with_input(BenchmarkId::new("hand_written", count), &count, |b, _| {
+            b.iter(|| hand_written(black_box(&rules), black_box(&values), &mut derived, &mut fired))
+        });
+        group.bench_with_input(BenchmarkId::new("warrant_with_explanation", count), &count, |b, _| {
+            b.iter(|| {
+                let evaluation = infer::evaluate(&kb.graph, black_box(facts.clone()));
+                black_box(explain::build(&evaluation, &kb.evidence, &kb.sources))
+            })
+        });
+    }
+    group.finish();
+}
+
+/// `warrant batch` on 2,000 profiles of the 1,000-rule base, on one worker
+/// thread and on two: JSON parsing, binding, evaluation and output.
+fn bench_batch(c: &mut Criterion) {
+    let kb = compile(1_000);
+    let profiles: String = synthetic::profiles(2_000, SEED).map(|line| line + "\n").collect();
+    let mut group = c.benchmark_group("batch_1000_rules");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(2_000));
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let options = batch::Options { fail_fast: false, pool: &pool, progress: &|_| {} };
+        group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
+            b.iter(|| {
+                let mut results = Vec::new();
+                batch::run(&kb, profiles.as_bytes(), &mut results, &mut std::io::sink(), &options).unwrap();
+                black_box(results)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_compile, bench_evaluate, bench_batch);
+criterion_main!(benches);

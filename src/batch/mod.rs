@@ -1,0 +1,136 @@
+//! Batch evaluation: JSON Lines profiles in, JSON Lines results out, in
+//! input order, in fixed-size chunks so memory does not grow with the
+//! number of profiles, each chunk spread over the available cores.
+
+use std::io::{BufRead, Write};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::infer::{Evaluator, Truth};
+use crate::knowledge_base::KnowledgeBase;
+use crate::profile;
+use crate::span::{FileId, SourceFile, SourceMap};
+
+/// Profiles read and evaluated together; bounds memory and keeps order.
+pub const CHUNK: usize = 4096;
+
+/// One profile's outcomes: what fired, and what stayed undecided.
+#[derive(Debug, Serialize)]
+struct Outcome<'a> {
+    line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<String>,
+    fired: Vec<&'a str>,
+    undecided: Vec<&'a str>,
+}
+
+/// What a batch run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub evaluated: usize,
+    pub failed: usize,
+    /// Stopped at the first failure (`--fail-fast`).
+    pub stopped: bool,
+}
+
+/// Settings of a batch run.
+pub struct Options<'a> {
+    /// Stop at the first line that fails.
+    pub fail_fast: bool,
+    /// The worker threads.
+    pub pool: &'a rayon::ThreadPool,
+    /// Called after each chunk with the number of lines done so far.
+    pub progress: &'a (dyn Fn(usize) + Sync),
+}
+
+/// Reads profiles from `input`, writes one result line per good profile to
+/// `results` and one rendered diagnostic per bad line to `errors`.
+pub fn run(
+    kb: &KnowledgeBase,
+    input: impl BufRead,
+    results: &mut impl Write,
+    errors: &mut impl Write,
+    options: &Options<'_>,
+) -> std::io::Result<Summary> {
+    let mut summary = Summary::default();
+    let mut lines = input.lines();
+    let mut number = 0;
+    loop {
+        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(CHUNK);
+        for line in lines.by_ref().take(CHUNK) {
+            number += 1;
+            chunk.push((number, line?));
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let evaluated: Vec<Result<String, String>> = options.pool.install(|| {
+            chunk
+                .par_iter()
+                .map_init(
+                    || Evaluator::new(&kb.graph),
+                    |evaluator, (number, line)| evaluate_line(kb, evaluator, *number, line),
+                )
+                .collect()
+        });
+        for result in evaluated {
+            match result {
+                Ok(line) if line.is_empty() => {}
+                Ok(line) => {
+                    summary.evaluated += 1;
+                    writeln!(results, "{line}")?;
+                }
+                Err(rendered) => {
+                    summary.failed += 1;
+                    errors.write_all(rendered.as_bytes())?;
+                    if options.fail_fast {
+                        summary.stopped = true;
+                        return Ok(summary);
+                    }
+                }
+            }
+        }
+        (options.progress)(number);
+    }
+    Ok(summary)
+}
+
+/// One line's result as JSON, "" for a blank line, or its diagnostics.
+fn evaluate_line(
+    kb: &KnowledgeBase,
+    evaluator: &mut Evaluator<'_>,
+    number: usize,
+    line: &str,
+) -> Result<String, String> {
+    if line.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let mut sources = SourceMap::new();
+    let source = SourceFile::new(format!("line {number}"), line);
+    let file: FileId = sources.add(source.clone());
+    let report = |diagnostics: Vec<Diagnostic>| {
+        diagnostic::render_as(&sources, &diagnostics, diagnostic::ErrorFormat::Plain, false)
+    };
+    let parsed = profile::parse(file, &source, profile::Format::Json).map_err(|d| report(vec![d]))?;
+    let facts = profile::bind(&parsed, &kb.graph.program, file, &source).map_err(report)?;
+    let verdicts = evaluator.run(&facts);
+    let program = &kb.graph.program;
+    let names_with = |truth: Truth| -> Vec<&str> {
+        program
+            .rules
+            .iter()
+            .zip(verdicts)
+            .filter(|(rule, verdict)| rule.is_outcome() && **verdict == truth)
+            .map(|(rule, _)| rule.name.as_str())
+            .collect()
+    };
+    let outcome = Outcome {
+        line: number,
+        profile: facts.name.clone(),
+        fired: names_with(Truth::True),
+        undecided: names_with(Truth::Unknown),
+    };
+    serde_json::to_string(&outcome).map_err(|error| format!("line {number}: internal error: {error}\n"))
+}

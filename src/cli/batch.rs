@@ -1,0 +1,90 @@
+//! `warrant batch [INPUT]`: many profiles, one JSON line each, in parallel.
+
+use std::io::{BufReader, IsTerminal};
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::session::Session;
+use super::{ExitStatus, KnowledgeBaseArgs, Output};
+use crate::batch::{self, Options};
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// JSON Lines file of profiles, one per line; `-` or nothing reads stdin.
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+    /// Stop at the first line that fails.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub knowledge_base: KnowledgeBaseArgs,
+}
+
+pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
+    let Session { kb, .. } = match Session::open(&args.knowledge_base, output) {
+        Ok(session) => session,
+        Err(status) => return status,
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = args.jobs {
+        pool = pool.num_threads(jobs.max(1));
+    }
+    let pool = match pool.build() {
+        Ok(pool) => pool,
+        Err(error) => {
+            output.eprint(&format!("error: cannot start worker threads: {error}\n"));
+            return ExitStatus::InputError;
+        }
+    };
+    let input: Box<dyn std::io::BufRead> = match &args.input {
+        Some(path) if path.as_os_str() != "-" => match std::fs::File::open(path) {
+            Ok(file) => Box::new(BufReader::new(file)),
+            Err(error) => {
+                output.eprint(&format!("error[E0701]: cannot read `{}`: {error}\n", path.display()));
+                return ExitStatus::InputError;
+            }
+        },
+        _ => Box::new(std::io::stdin().lock()),
+    };
+    // A progress line on stderr only when a person is watching it.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos} profiles, {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar
+    });
+    let progress = |done: usize| {
+        if let Some(bar) = &bar {
+            bar.set_position(done as u64);
+        }
+    };
+    let options = Options { fail_fast: args.fail_fast, pool: &pool, progress: &progress };
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut stderr = std::io::stderr().lock();
+    let result = batch::run(&kb, input, &mut stdout, &mut stderr, &options);
+    drop(stdout);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(summary) => {
+            let stopped = if summary.stopped { ", stopped at the first failure" } else { "" };
+            output.eprint(&format!(
+                "batch: {} profile(s) evaluated, {} line(s) failed{stopped}\n",
+                summary.evaluated, summary.failed
+            ));
+            if summary.failed > 0 { ExitStatus::InputError } else { ExitStatus::Success }
+        }
+        Err(error) => {
+            output.eprint(&format!("error[E0701]: cannot read or write: {error}\n"));
+            ExitStatus::InputError
+        }
+    }
+}
