@@ -15,7 +15,7 @@ use crate::evidence::EvidenceBase;
 use crate::infer::{Evaluation, Truth};
 use crate::profile::Value;
 use crate::span::SourceMap;
-use crate::syntax::ast::{Comparator, RangeSide};
+use crate::syntax::ast::RangeSide;
 use crate::units::{self, format_quantity};
 
 /// The why-not explanation of one outcome.
@@ -182,7 +182,7 @@ impl Finder<'_> {
             Expr::Not(inner) => self.needs(rule, inner, !want),
             Expr::Compare { input, comparator, written, .. } => {
                 let name = self.input_name(*input);
-                let comparator = if want { *comparator } else { negate(*comparator) };
+                let comparator = if want { *comparator } else { comparator.negated() };
                 change(format!(
                     "{name} would have to be {} {}; {}",
                     comparator.symbol(),
@@ -249,7 +249,7 @@ impl Finder<'_> {
                 let current = total.map_or(String::from("no supplements are listed"), |t| {
                     format!("it is {} mg", units::format_number(t))
                 });
-                let bound = if want { negate(*bound) } else { *bound };
+                let bound = if want { bound.negated() } else { *bound };
                 change(format!(
                     "daily {name} would have to be {} {}; {current}",
                     bound.symbol(),
@@ -284,16 +284,6 @@ impl Finder<'_> {
             )
         });
         format!("it is {}{}", format_quantity(value, shown), range.unwrap_or_default())
-    }
-}
-
-/// The comparison that holds exactly when `comparator` fails on a known value.
-fn negate(comparator: Comparator) -> Comparator {
-    match comparator {
-        Comparator::Less => Comparator::GreaterEqual,
-        Comparator::LessEqual => Comparator::Greater,
-        Comparator::Greater => Comparator::LessEqual,
-        Comparator::GreaterEqual => Comparator::Less,
     }
 }
 

@@ -46,6 +46,10 @@ enum Op {
     And,
     /// Combine the top two with Kleene's `or` (the greater).
     Or,
+    /// `And`, then jump when the result is false: one dispatch, not two.
+    AndJumpIfFalse(u32),
+    /// `Or`, then jump when the result is true.
+    OrJumpIfTrue(u32),
     /// Jump when the top is false, leaving it.
     JumpIfFalse(u32),
     /// Jump when the top is true, leaving it.
@@ -56,6 +60,34 @@ enum Op {
         rule: u32,
         has_unless: bool,
     },
+    /// Decide a whole rule from its conditions in conjunctive normal form
+    /// (`clauses[start..start + count]`) and store its verdict: tight loops
+    /// instead of one dispatch per operator. Most rules compile to this.
+    Clauses {
+        rule: u32,
+        start: u32,
+        count: u32,
+    },
+}
+
+/// An `or` of literals, `literals[start..start + len]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Clause {
+    start: u32,
+    len: u32,
+}
+
+/// A condition that is read, not combined: a comparison (already negated
+/// where a `not` stood before it), or a rule's verdict or a rarer
+/// condition, possibly negated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Literal {
+    Less { input: u32, threshold: f64 },
+    LessEqual { input: u32, threshold: f64 },
+    Greater { input: u32, threshold: f64 },
+    GreaterEqual { input: u32, threshold: f64 },
+    Fact { rule: u32, negated: bool },
+    Leaf { leaf: u32, negated: bool },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +105,8 @@ enum Leaf {
 pub struct Bytecode {
     ops: Vec<Op>,
     leaves: Vec<Leaf>,
+    clauses: Vec<Clause>,
+    literals: Vec<Literal>,
     /// The deepest the operand stack gets, so buffers are sized once.
     max_stack: usize,
 }
@@ -83,6 +117,9 @@ impl Bytecode {
         let mut compiler = Compiler::default();
         for &id in order {
             let Some(rule) = program.rule(id) else { continue };
+            if compiler.clauses_of(id.0 as u32, rule.when.as_ref(), rule.unless.as_ref()) {
+                continue;
+            }
             match &rule.when {
                 Some(when) => compiler.expr(when),
                 None => compiler.push(Op::Constant(Truth::True), 1),
@@ -95,7 +132,13 @@ impl Bytecode {
                 -1 - i32::from(rule.unless.is_some()),
             );
         }
-        Bytecode { ops: compiler.ops, leaves: compiler.leaves, max_stack: compiler.max_depth }
+        Bytecode {
+            ops: compiler.ops,
+            leaves: compiler.leaves,
+            clauses: compiler.clauses,
+            literals: compiler.literals,
+            max_stack: compiler.max_depth,
+        }
     }
 
     /// Evaluates every rule for `facts` into `verdicts` (one per rule),
@@ -144,6 +187,20 @@ impl Bytecode {
                     top = stack.pop().unwrap_or(Truth::Unknown).or(top);
                     continue;
                 }
+                Op::AndJumpIfFalse(target) => {
+                    top = stack.pop().unwrap_or(Truth::Unknown).and(top);
+                    if top == Truth::False {
+                        pc = *target as usize;
+                    }
+                    continue;
+                }
+                Op::OrJumpIfTrue(target) => {
+                    top = stack.pop().unwrap_or(Truth::Unknown).or(top);
+                    if top == Truth::True {
+                        pc = *target as usize;
+                    }
+                    continue;
+                }
                 Op::JumpIfFalse(target) => {
                     if top == Truth::False {
                         pc = *target as usize;
@@ -169,11 +226,74 @@ impl Bytecode {
                     top = stack.pop().unwrap_or(Truth::Unknown);
                     continue;
                 }
+                Op::Clauses { rule, start, count } => {
+                    let verdict = self.decide(*start, *count, numbers, facts, verdicts);
+                    if let Some(slot) = verdicts.get_mut(*rule as usize) {
+                        *slot = verdict;
+                    }
+                    continue;
+                }
             };
             // A reading op pushes: the old top goes to the stack.
             stack.push(top);
             top = new_top;
         }
+    }
+}
+
+impl Bytecode {
+    /// `and` of the clauses, each an `or` of its literals, stopping as soon
+    /// as the answer is settled.
+    fn decide(&self, start: u32, count: u32, numbers: &[f64], facts: &Facts, verdicts: &[Truth]) -> Truth {
+        let number = |input: &u32| numbers.get(*input as usize).copied().unwrap_or(f64::NAN);
+        let compare =
+            |value: f64, holds: bool| if value.is_nan() { Truth::Unknown } else { Truth::from(holds) };
+        let negate = |truth: Truth, negated: bool| if negated { truth.not() } else { truth };
+        let clauses = self.clauses.get(start as usize..(start + count) as usize).unwrap_or_default();
+        let mut all = Truth::True;
+        for clause in clauses {
+            let literals = self
+                .literals
+                .get(clause.start as usize..(clause.start + clause.len) as usize)
+                .unwrap_or_default();
+            let mut any = Truth::False;
+            for literal in literals {
+                let truth = match literal {
+                    Literal::Less { input, threshold } => {
+                        let value = number(input);
+                        compare(value, value < *threshold)
+                    }
+                    Literal::LessEqual { input, threshold } => {
+                        let value = number(input);
+                        compare(value, value <= *threshold)
+                    }
+                    Literal::Greater { input, threshold } => {
+                        let value = number(input);
+                        compare(value, value > *threshold)
+                    }
+                    Literal::GreaterEqual { input, threshold } => {
+                        let value = number(input);
+                        compare(value, value >= *threshold)
+                    }
+                    Literal::Fact { rule, negated } => {
+                        negate(verdicts.get(*rule as usize).copied().unwrap_or(Truth::Unknown), *negated)
+                    }
+                    Literal::Leaf { leaf, negated } => negate(
+                        self.leaves.get(*leaf as usize).map_or(Truth::Unknown, |l| l.truth(facts)),
+                        *negated,
+                    ),
+                };
+                any = any.or(truth);
+                if any == Truth::True {
+                    break;
+                }
+            }
+            all = all.and(any);
+            if all == Truth::False {
+                break;
+            }
+        }
+        all
     }
 }
 
@@ -214,6 +334,8 @@ impl Leaf {
 struct Compiler {
     ops: Vec<Op>,
     leaves: Vec<Leaf>,
+    clauses: Vec<Clause>,
+    literals: Vec<Literal>,
     depth: i32,
     max_depth: usize,
 }
@@ -230,6 +352,84 @@ impl Compiler {
         self.emit(op, delta);
     }
 
+    /// Compiles `when and not unless` to one [`Op::Clauses`] if it is in
+    /// conjunctive normal form once `not` is pushed down to the literals
+    /// (Kleene's logic keeps De Morgan's laws). Returns false, adding
+    /// nothing, for a rule that needs the general instructions.
+    fn clauses_of(&mut self, rule: u32, when: Option<&Expr>, unless: Option<&Expr>) -> bool {
+        let mut cnf: Vec<Vec<&Expr>> = Vec::new();
+        let mut negations: Vec<Vec<bool>> = Vec::new();
+        let parts = when.map(|w| (w, false)).into_iter().chain(unless.map(|u| (u, true)));
+        for (expr, negated) in parts {
+            let Some(clauses) = conjunction(expr, negated) else { return false };
+            for clause in clauses {
+                negations.push(clause.iter().map(|(_, n)| *n).collect());
+                cnf.push(clause.into_iter().map(|(e, _)| e).collect());
+            }
+        }
+        let start = self.clauses.len() as u32;
+        for (clause, negated) in cnf.iter().zip(&negations) {
+            let literal_start = self.literals.len() as u32;
+            for (expr, negated) in clause.iter().zip(negated) {
+                let literal = self.literal(expr, *negated);
+                self.literals.push(literal);
+            }
+            self.clauses.push(Clause { start: literal_start, len: clause.len() as u32 });
+        }
+        self.ops.push(Op::Clauses { rule, start, count: cnf.len() as u32 });
+        true
+    }
+
+    /// One literal of a clause; `expr` is one [`conjunction`] accepted.
+    fn literal(&mut self, expr: &Expr, negated: bool) -> Literal {
+        let index = |input: &InputId| input.0 as u32;
+        match expr {
+            Expr::Compare { input, comparator, threshold, .. } => {
+                let (input, threshold) = (index(input), *threshold);
+                match if negated { comparator.negated() } else { *comparator } {
+                    Comparator::Less => Literal::Less { input, threshold },
+                    Comparator::LessEqual => Literal::LessEqual { input, threshold },
+                    Comparator::Greater => Literal::Greater { input, threshold },
+                    Comparator::GreaterEqual => Literal::GreaterEqual { input, threshold },
+                }
+            }
+            Expr::Fact(rule, _) => Literal::Fact { rule: rule.0 as u32, negated },
+            other => {
+                let leaf = match other {
+                    Expr::Known(input, _) => Leaf::Known(index(input)),
+                    Expr::Unknown(input, _) => Leaf::Unknown(index(input)),
+                    Expr::Flag(input, _) => Leaf::Flag(index(input)),
+                    Expr::Has { input, members, .. } => {
+                        Leaf::Has { input: index(input), members: members.clone() }
+                    }
+                    Expr::OutsideRange { input, side, .. } => {
+                        Leaf::Range { input: index(input), side: *side }
+                    }
+                    Expr::DailyIntake { members, bound, limit, .. } => Leaf::Daily {
+                        members: members.clone(),
+                        bound: *bound,
+                        limit_mg: units::convert(limit.value, limit.unit, Unit::MILLIGRAM, None).ok(),
+                    },
+                    // `conjunction` passes only literals here.
+                    _ => Leaf::Unknown(u32::MAX),
+                };
+                let leaf_index = self.leaves.len() as u32;
+                self.leaves.push(leaf);
+                Literal::Leaf { leaf: leaf_index, negated }
+            }
+        }
+    }
+
+    fn compare(&mut self, input: u32, comparator: Comparator, threshold: f64) {
+        let op = match comparator {
+            Comparator::Less => Op::Less { input, threshold },
+            Comparator::LessEqual => Op::LessEqual { input, threshold },
+            Comparator::Greater => Op::Greater { input, threshold },
+            Comparator::GreaterEqual => Op::GreaterEqual { input, threshold },
+        };
+        self.push(op, 1);
+    }
+
     fn leaf(&mut self, leaf: Leaf) {
         let index = self.leaves.len() as u32;
         self.leaves.push(leaf);
@@ -240,16 +440,27 @@ impl Compiler {
         let index = |input: &InputId| input.0 as u32;
         match expr {
             Expr::And(parts) | Expr::Or(parts) => {
+                // p0; jump-if-decided; p1; combine-and-jump; ...; pN; combine.
                 let is_and = matches!(expr, Expr::And(_));
                 let mut jumps = Vec::new();
                 for (position, part) in parts.iter().enumerate() {
                     self.expr(part);
-                    if position > 0 {
-                        self.emit(if is_and { Op::And } else { Op::Or }, -1);
-                    }
-                    if position + 1 < parts.len() {
-                        jumps.push(self.ops.len());
-                        self.emit(if is_and { Op::JumpIfFalse(0) } else { Op::JumpIfTrue(0) }, 0);
+                    let last = position + 1 == parts.len();
+                    let op = match (position, last, is_and) {
+                        (0, true, _) => None,
+                        (0, false, true) => Some(Op::JumpIfFalse(0)),
+                        (0, false, false) => Some(Op::JumpIfTrue(0)),
+                        (_, true, true) => Some(Op::And),
+                        (_, true, false) => Some(Op::Or),
+                        (_, false, true) => Some(Op::AndJumpIfFalse(0)),
+                        (_, false, false) => Some(Op::OrJumpIfTrue(0)),
+                    };
+                    if let Some(op) = op {
+                        let jumps_away = !last;
+                        if jumps_away {
+                            jumps.push(self.ops.len());
+                        }
+                        self.emit(op, if position == 0 { 0 } else { -1 });
                     }
                 }
                 if parts.is_empty() {
@@ -259,24 +470,30 @@ impl Compiler {
                 }
                 let end = self.ops.len() as u32;
                 for jump in jumps {
-                    if let Some(Op::JumpIfFalse(target) | Op::JumpIfTrue(target)) = self.ops.get_mut(jump) {
+                    if let Some(
+                        Op::JumpIfFalse(target)
+                        | Op::JumpIfTrue(target)
+                        | Op::AndJumpIfFalse(target)
+                        | Op::OrJumpIfTrue(target),
+                    ) = self.ops.get_mut(jump)
+                    {
                         *target = end;
                     }
                 }
             }
-            Expr::Not(inner) => {
-                self.expr(inner);
-                self.emit(Op::Not, 0);
-            }
+            // `not (x < t)` is `x >= t` in Kleene's logic too: both are
+            // unknown when x is missing. One comparison, no `not`.
+            Expr::Not(inner) => match inner.as_ref() {
+                Expr::Compare { input, comparator, threshold, .. } => {
+                    self.compare(index(input), comparator.negated(), *threshold);
+                }
+                other => {
+                    self.expr(other);
+                    self.emit(Op::Not, 0);
+                }
+            },
             Expr::Compare { input, comparator, threshold, .. } => {
-                let (input, threshold) = (index(input), *threshold);
-                let op = match comparator {
-                    Comparator::Less => Op::Less { input, threshold },
-                    Comparator::LessEqual => Op::LessEqual { input, threshold },
-                    Comparator::Greater => Op::Greater { input, threshold },
-                    Comparator::GreaterEqual => Op::GreaterEqual { input, threshold },
-                };
-                self.push(op, 1);
+                self.compare(index(input), *comparator, *threshold)
             }
             Expr::Known(input, _) => self.leaf(Leaf::Known(index(input))),
             Expr::Unknown(input, _) => self.leaf(Leaf::Unknown(index(input))),
@@ -297,4 +514,35 @@ impl Compiler {
             Expr::Invalid(_) => self.push(Op::Constant(Truth::Unknown), 1),
         }
     }
+}
+
+/// `expr` (negated when `negated`) as clauses of literals, each literal an
+/// expression with its own negation; `None` when that would need
+/// distributing `or` over `and`.
+fn conjunction(expr: &Expr, negated: bool) -> Option<Vec<Vec<(&Expr, bool)>>> {
+    match (expr, negated) {
+        (Expr::Not(inner), _) => conjunction(inner, !negated),
+        (Expr::And(parts), false) | (Expr::Or(parts), true) => {
+            let mut clauses = Vec::new();
+            for part in parts {
+                clauses.extend(conjunction(part, negated)?);
+            }
+            Some(clauses)
+        }
+        (Expr::Or(parts), false) | (Expr::And(parts), true) => {
+            let mut literals = Vec::new();
+            for part in parts {
+                literals.extend(disjunction(part, negated)?);
+            }
+            Some(vec![literals])
+        }
+        (Expr::Invalid(_), _) => None,
+        (literal, _) => Some(vec![vec![(literal, negated)]]),
+    }
+}
+
+/// `expr` as one clause (an `or` of literals), if it is one.
+fn disjunction(expr: &Expr, negated: bool) -> Option<Vec<(&Expr, bool)>> {
+    let mut clauses = conjunction(expr, negated)?;
+    (clauses.len() == 1).then(|| clauses.pop()).flatten()
 }

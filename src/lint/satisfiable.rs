@@ -104,7 +104,7 @@ fn conflict<'e>(program: &Program, atoms: &[&'e Expr]) -> Option<Conflict<'e>> {
         };
         if let Expr::Compare { input, comparator, threshold, .. } = core {
             // Under `not`, a comparison that holds on a known value flips.
-            let comparator = if positive { *comparator } else { flip(*comparator) };
+            let comparator = if positive { *comparator } else { comparator.negated() };
             let bound = Bound {
                 value: *threshold,
                 inclusive: matches!(comparator, Comparator::LessEqual | Comparator::GreaterEqual),
@@ -152,15 +152,6 @@ fn literal(program: &Program, expr: &Expr, positive: bool) -> Option<(String, bo
         }
         Expr::Compare { .. } | Expr::And(_) | Expr::Or(_) | Expr::Not(_) | Expr::Invalid(_) => None,
         other => Some((describe(program, other), positive)),
-    }
-}
-
-fn flip(comparator: Comparator) -> Comparator {
-    match comparator {
-        Comparator::Less => Comparator::GreaterEqual,
-        Comparator::LessEqual => Comparator::Greater,
-        Comparator::Greater => Comparator::LessEqual,
-        Comparator::GreaterEqual => Comparator::Less,
     }
 }
 

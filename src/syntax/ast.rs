@@ -225,6 +225,17 @@ impl Comparator {
         }
     }
 
+    /// The comparison that holds exactly when this one fails on a known
+    /// value: `<` and `>=`, `<=` and `>`.
+    pub fn negated(self) -> Comparator {
+        match self {
+            Comparator::Less => Comparator::GreaterEqual,
+            Comparator::LessEqual => Comparator::Greater,
+            Comparator::Greater => Comparator::LessEqual,
+            Comparator::GreaterEqual => Comparator::Less,
+        }
+    }
+
     pub fn holds(self, left: f64, right: f64) -> bool {
         match self {
             Comparator::Less => left < right,
