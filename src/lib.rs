@@ -28,6 +28,7 @@ pub mod suggest;
 pub mod syntax;
 pub mod synthetic;
 pub mod testing;
+pub mod text_out;
 pub mod units;
 
 use diagnostic::Diagnostic;

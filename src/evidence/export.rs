@@ -94,7 +94,7 @@ fn text(records: &[&EvidenceRecord], colour: bool) -> String {
         if let Some(check) = citation_check(record) {
             field(&mut out, "check", &check);
         }
-        let ids = identifiers(record);
+        let ids = record.ids.listed();
         if !ids.is_empty() {
             field(&mut out, "identifiers", &ids.join(", "));
         }
@@ -139,20 +139,6 @@ fn field(out: &mut String, label: &str, value: &str) {
     }
     out.push_str(line.trim_end());
     out.push('\n');
-}
-
-/// `doi:10.1002/mds.27040, PMID 28643901, PMC5655783`, as in reports.
-fn identifiers(record: &EvidenceRecord) -> Vec<String> {
-    let ids = &record.ids;
-    [
-        ids.doi.as_ref().map(|d| format!("doi:{d}")),
-        ids.pmid.as_ref().map(|p| format!("PMID {p}")),
-        ids.pmcid.clone(),
-        ids.registration.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
 }
 
 // ---------------------------------------------------------------------------

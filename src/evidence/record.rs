@@ -166,6 +166,21 @@ pub struct Identifiers {
     pub registration: Option<String>,
 }
 
+impl Identifiers {
+    /// `doi:10.1002/mds.27040`, `PMID 28643901`, `PMC5655783`, in that order.
+    pub fn listed(&self) -> Vec<String> {
+        [
+            self.doi.as_ref().map(|d| format!("doi:{d}")),
+            self.pmid.as_ref().map(|p| format!("PMID {p}")),
+            self.pmcid.clone(),
+            self.registration.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 /// How the source article cited this record, when that differs from the record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

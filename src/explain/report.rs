@@ -591,7 +591,7 @@ fn number_references(report: &mut Report, evidence: &EvidenceBase) -> Vec<Refere
                 limitations: record.limitations.clone(),
                 verification: record.verification,
                 citation_check: citation_check(record),
-                identifiers: identifiers(record),
+                identifiers: record.ids.listed(),
             });
         }
     }
@@ -665,17 +665,4 @@ pub fn citation_check(record: &EvidenceRecord) -> Option<String> {
             format!("cited as \"{}\"; not checked against public records.{note}", cited.text)
         }
     })
-}
-
-fn identifiers(record: &EvidenceRecord) -> Vec<String> {
-    let ids = &record.ids;
-    [
-        ids.doi.as_ref().map(|d| format!("doi:{d}")),
-        ids.pmid.as_ref().map(|p| format!("PMID {p}")),
-        ids.pmcid.clone(),
-        ids.registration.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
 }

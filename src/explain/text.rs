@@ -4,17 +4,17 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
+use crate::text_out::TextOut;
+
 use super::report::{AdviceView, CitationView, Finding, Reason, Reference, Report, RuledOut};
 use super::why_not::{self, Change, WhyNot};
 use crate::evidence::Verification;
 use crate::infer::Truth;
 use crate::plan::DailyPlan;
 
-const WIDTH: usize = 88;
-
 /// Renders the report; `colour` adds ANSI styles.
 pub fn render(report: &Report, colour: bool) -> String {
-    let mut out = Out { text: String::new(), colour };
+    let mut out = TextOut::new(colour);
     let profile = report.profile.as_deref().unwrap_or("unnamed profile");
     out.heading(&format!("Warrant report: {profile}"));
     for file in &report.knowledge_base {
@@ -87,7 +87,7 @@ pub fn render(report: &Report, colour: bool) -> String {
     out.text
 }
 
-fn section(out: &mut Out, title: &str, findings: &[Finding], empty: &str) {
+fn section(out: &mut TextOut, title: &str, findings: &[Finding], empty: &str) {
     out.blank();
     out.heading(title);
     if findings.is_empty() {
@@ -101,7 +101,7 @@ fn section(out: &mut Out, title: &str, findings: &[Finding], empty: &str) {
     }
 }
 
-fn render_finding(out: &mut Out, number: usize, finding: &Finding) {
+fn render_finding(out: &mut TextOut, number: usize, finding: &Finding) {
     let strength = finding
         .strength
         .map(|s| match s {
@@ -145,7 +145,7 @@ fn render_finding(out: &mut Out, number: usize, finding: &Finding) {
     out.line(4, &format!("Rule: {} ({})", finding.id, finding.source));
 }
 
-fn render_advice(out: &mut Out, advice: &AdviceView) {
+fn render_advice(out: &mut TextOut, advice: &AdviceView) {
     out.line(4, "What to do:");
     if let Some(form) = &advice.form {
         out.wrapped(6, "", &format!("Form: {form}"));
@@ -177,7 +177,7 @@ fn human_list(items: &[String]) -> String {
     items.iter().map(|i| i.replace('_', " ")).collect::<Vec<_>>().join(", ")
 }
 
-fn render_reason(out: &mut Out, indent: usize, reason: &Reason) {
+fn render_reason(out: &mut TextOut, indent: usize, reason: &Reason) {
     let (mark, colour) = match reason.truth {
         Truth::True => ("[yes]", AnsiColor::Green),
         Truth::False => ("[no]", AnsiColor::Red),
@@ -198,7 +198,7 @@ fn render_reason(out: &mut Out, indent: usize, reason: &Reason) {
 }
 
 /// `[2] Trotti & Becker 2019: systematic review and meta-analysis, n = 428; certainty moderate; supports`
-fn render_citation(out: &mut Out, citation: &CitationView) {
+fn render_citation(out: &mut TextOut, citation: &CitationView) {
     let n = citation.n.map(|n| format!(", n = {n}")).unwrap_or_default();
     let checked = match citation.verification {
         Verification::Verified => String::new(),
@@ -218,14 +218,14 @@ fn render_citation(out: &mut Out, citation: &CitationView) {
 }
 
 /// A recommendation whose conditions hold but which an exclusion blocks.
-fn render_ruled_out(out: &mut Out, finding: &RuledOut) {
+fn render_ruled_out(out: &mut TextOut, finding: &RuledOut) {
     out.wrapped(2, "- ", &format!("{} [{} `{}`]", finding.label, finding.kind, finding.id));
     out.line(4, "Ruled out by:");
     render_reason(out, 6, &finding.excluded_by);
     out.line(4, &format!("Rule: {}", finding.source));
 }
 
-fn render_reference(out: &mut Out, reference: &Reference) {
+fn render_reference(out: &mut TextOut, reference: &Reference) {
     let prefix = format!("[{}] ", reference.number);
     out.wrapped(2, &prefix, &reference.citation);
     let indent = 2 + prefix.len();
@@ -254,57 +254,6 @@ fn render_reference(out: &mut Out, reference: &Reference) {
     }
 }
 
-/// The text being built, and whether to colour it.
-struct Out {
-    text: String,
-    colour: bool,
-}
-
-impl Out {
-    fn paint(&self, text: &str, style: Style) -> String {
-        if self.colour { format!("{style}{text}{style:#}") } else { text.to_string() }
-    }
-
-    fn heading(&mut self, text: &str) {
-        let styled = self.paint(&text.to_uppercase(), Style::new().bold().underline());
-        self.text.push_str(&styled);
-        self.text.push('\n');
-    }
-
-    fn blank(&mut self) {
-        self.text.push('\n');
-    }
-
-    fn line(&mut self, indent: usize, text: &str) {
-        let _ = writeln!(self.text, "{}{text}", " ".repeat(indent));
-    }
-
-    /// Word-wraps `text` at [`WIDTH`], the first line after `prefix` and the
-    /// rest aligned under it.
-    fn wrapped(&mut self, indent: usize, prefix: &str, text: &str) {
-        let first = format!("{}{prefix}", " ".repeat(indent));
-        let rest = " ".repeat(indent + prefix.chars().count());
-        let mut line = first.clone();
-        let mut empty = true;
-        for word in text.split_whitespace() {
-            let fits = line.chars().count() + 1 + word.chars().count() <= WIDTH;
-            if !empty && !fits {
-                self.text.push_str(line.trim_end());
-                self.text.push('\n');
-                line = rest.clone();
-                empty = true;
-            }
-            if !empty {
-                line.push(' ');
-            }
-            line.push_str(word);
-            empty = false;
-        }
-        self.text.push_str(line.trim_end());
-        self.text.push('\n');
-    }
-}
-
 /// `Label (id): any of`, `Label (id) applies`, or the bare condition.
 pub(super) fn describe_reason(reason: &Reason) -> String {
     match &reason.fact {
@@ -316,7 +265,7 @@ pub(super) fn describe_reason(reason: &Reason) -> String {
 
 /// The why-not explanation as text.
 pub fn render_why_not(why: &WhyNot, colour: bool) -> String {
-    let mut out = Out { text: String::new(), colour };
+    let mut out = TextOut::new(colour);
     out.heading(&format!("Why not: {}", why.label));
     out.line(0, &format!("{} `{}` ({})", why_not::kind_words_of(why.kind), why.id, why.source));
     let status = match why.verdict {
@@ -354,7 +303,7 @@ pub fn render_why_not(why: &WhyNot, colour: bool) -> String {
     out.text
 }
 
-fn render_changes(out: &mut Out, indent: usize, changes: &[Change]) {
+fn render_changes(out: &mut TextOut, indent: usize, changes: &[Change]) {
     if changes.is_empty() {
         out.line(indent, "No change to the profile would make it apply.");
     }
@@ -375,7 +324,7 @@ fn render_changes(out: &mut Out, indent: usize, changes: &[Change]) {
 
 /// The daily plan on its own, with the disclaimer.
 pub fn render_plan(plan: &DailyPlan, colour: bool) -> String {
-    let mut out = Out { text: String::new(), colour };
+    let mut out = TextOut::new(colour);
     let profile = plan.profile.as_deref().unwrap_or("unnamed profile");
     out.heading(&format!("Daily plan: {profile}"));
     plan_section(&mut out, plan);
@@ -386,7 +335,7 @@ pub fn render_plan(plan: &DailyPlan, colour: bool) -> String {
 }
 
 /// The slots used, what goes in each and why, then the constraints.
-fn plan_section(out: &mut Out, plan: &DailyPlan) {
+fn plan_section(out: &mut TextOut, plan: &DailyPlan) {
     if plan.slots.is_empty() {
         out.line(2, "Nothing to place: no supplement is suggested or listed.");
         return;

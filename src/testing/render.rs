@@ -2,8 +2,6 @@
 //! failure, the optional coverage and boundary sections, and the closing
 //! `N passed, M failed` line that CI tooling reads.
 
-use std::fmt::Write as _;
-
 use anstyle::{AnsiColor, Style};
 
 use super::boundaries::{BoundaryReport, Subject};
@@ -13,6 +11,7 @@ use super::{Case, Suite, TestFile};
 use crate::check::Program;
 use crate::graph::Role;
 use crate::infer::Truth;
+use crate::text_out::TextOut;
 use crate::units::{format_number, format_quantity};
 
 /// Renders the results, then coverage and boundaries when given, then the
@@ -25,7 +24,7 @@ pub fn render(
     boundaries: Option<&BoundaryReport>,
     colour: bool,
 ) -> String {
-    let mut out = Out { text: String::new(), colour };
+    let mut out = TextOut::new(colour);
     for result in results {
         let Some(file) = suite.files.get(result.file) else { continue };
         let Some(case) = file.cases.get(result.case) else { continue };
@@ -50,32 +49,7 @@ pub fn summary_line(results: &[CaseResult]) -> String {
     format!("{passed} passed, {} failed", results.len() - passed)
 }
 
-struct Out {
-    text: String,
-    colour: bool,
-}
-
-impl Out {
-    fn paint(&self, text: &str, style: Style) -> String {
-        if self.colour { format!("{style}{text}{style:#}") } else { text.to_string() }
-    }
-
-    fn heading(&mut self, text: &str) {
-        let styled = self.paint(&text.to_uppercase(), Style::new().bold().underline());
-        self.text.push_str(&styled);
-        self.text.push('\n');
-    }
-
-    fn blank(&mut self) {
-        self.text.push('\n');
-    }
-
-    fn line(&mut self, indent: usize, text: &str) {
-        let _ = writeln!(self.text, "{}{text}", " ".repeat(indent));
-    }
-}
-
-fn render_case(out: &mut Out, program: &Program, file: &TestFile, case: &Case, result: &CaseResult) {
+fn render_case(out: &mut TextOut, program: &Program, file: &TestFile, case: &Case, result: &CaseResult) {
     let name = format!("{}: {}", file.display, case.name);
     if result.passed() {
         let ok = out.paint("ok  ", Style::new().fg_color(Some(AnsiColor::Green.into())));
@@ -140,7 +114,7 @@ fn percent(covered: usize, total: usize) -> String {
     }
 }
 
-fn list(out: &mut Out, title: &str, items: &[String]) {
+fn list(out: &mut TextOut, title: &str, items: &[String]) {
     if items.is_empty() {
         return;
     }
@@ -150,7 +124,7 @@ fn list(out: &mut Out, title: &str, items: &[String]) {
     }
 }
 
-fn render_coverage(out: &mut Out, coverage: &Coverage) {
+fn render_coverage(out: &mut TextOut, coverage: &Coverage) {
     let plural = if coverage.cases == 1 { "" } else { "s" };
     out.heading(&format!("Coverage of {} case{plural}", coverage.cases));
 
@@ -212,7 +186,7 @@ fn render_coverage(out: &mut Out, coverage: &Coverage) {
     list(out, "cited by no rule", &uncited);
 }
 
-fn render_boundaries(out: &mut Out, program: &Program, report: &BoundaryReport) {
+fn render_boundaries(out: &mut TextOut, program: &Program, report: &BoundaryReport) {
     out.heading("Boundaries");
     out.line(
         2,
