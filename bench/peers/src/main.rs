@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use timing::{Budget, Timing, measure};
+use timing::{Budget, Passes, Timing, measure};
 use workload::{Workload, flat_json};
 
 struct Args {
@@ -33,10 +33,14 @@ struct Args {
     clips: PathBuf,
     work: PathBuf,
     out: PathBuf,
+    /// Write the translations to this directory instead of running.
+    emit: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: warrant-peers [--sizes 100,1000,10000] [--seed 1] [--sample 200] \
-[--budget-secs 3] [--clips /usr/bin/clips] [--work DIR] [--out results.md]";
+[--budget-secs 3] [--clips /usr/bin/clips] [--work DIR] [--out results.md] [--emit DIR]
+
+--emit DIR writes each size's rules in every engine's language to DIR/<size>/ and exits.";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -47,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
         clips: PathBuf::from("clips"),
         work: PathBuf::from("target/clips-work"),
         out: PathBuf::from("results.md"),
+        emit: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -62,6 +67,7 @@ fn parse_args() -> Result<Args, String> {
             "--clips" => args.clips = value()?.into(),
             "--work" => args.work = value()?.into(),
             "--out" => args.out = value()?.into(),
+            "--emit" => args.emit = Some(value()?.into()),
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -71,10 +77,12 @@ fn parse_args() -> Result<Args, String> {
 
 /// How many distinct profiles each timed pass covers: fewer for big
 /// knowledge bases, so that the slowest peer's passes stay a few seconds.
+/// (CLIPS holds a whole pass's profiles in working memory at once, and its
+/// cost per profile grows somewhat with their number; every engine gets
+/// the same pool, so the comparison is at the same batch size.)
 fn pool_size(rules: usize, sample: usize) -> usize {
     let pool = match rules {
-        0..=300 => 2000,
-        301..=3000 => 1000,
+        0..=3000 => 1000,
         _ => 200,
     };
     pool.max(sample)
@@ -83,14 +91,20 @@ fn pool_size(rules: usize, sample: usize) -> usize {
 struct Row {
     rules: usize,
     engine: &'static str,
-    timing: Timing,
+    /// The timing, or why there is none.
+    result: Result<Timing, String>,
 }
 
-const WARRANT: &str = "Warrant (`infer::evaluate`)";
+const WARRANT: &str = "Warrant (`infer::Evaluator`)";
 const HAND: &str = "hand-written Rust loop";
-const REGORUS: &str = "regorus (Rego, RVM bytecode)";
+const REGORUS_VM: &str = "regorus (Rego, RVM bytecode VM)";
+const REGORUS_INTERPRETER: &str = "regorus (Rego, interpreter)";
 const ZEN: &str = "zen-engine (JDM expression node)";
 const CLIPS: &str = "CLIPS (batch, Rete)";
+
+/// Rounds per size: every engine is timed once per round, in turn, so a
+/// slow spell of a shared machine falls on all of them rather than one.
+const ROUNDS: usize = 3;
 
 fn main() -> ExitCode {
     let args = match parse_args() {
@@ -100,7 +114,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&args) {
+    let result = match &args.emit {
+        Some(dir) => emit(&args, dir),
+        None => run(&args),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -109,10 +127,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// One engine ready to be timed: a round's worth of passes at a time.
+struct Contender<'a> {
+    name: &'static str,
+    round: Box<dyn FnMut(Budget) -> Result<Passes, String> + 'a>,
+    passes: Passes,
+}
+
 fn run(args: &Args) -> Result<(), String> {
     let started = Instant::now();
-    let budget = Budget { cpu: args.budget, min_passes: 5, max_passes: 1000 };
-    let clips_passes = 5;
+    let budget = Budget { cpu: args.budget / ROUNDS as u32, min_passes: 2, max_passes: 1000 };
     let mut rows = Vec::new();
     let mut gates = Vec::new();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -133,9 +157,14 @@ fn run(args: &Args) -> Result<(), String> {
         eprintln!("   Warrant: compiled and bound in {:.2?}", step.elapsed());
         let mut hand = hand::HandLoop::new(&workload.rules);
         let step = Instant::now();
-        let mut regorus = rego::Regorus::compile(&workload.rules)?;
-        let rego_inputs: Vec<regorus::Value> = values.iter().map(|v| regorus::Value::from(flat_json(v))).collect();
-        eprintln!("   regorus: compiled in {:.2?}", step.elapsed());
+        let vm = rego::Regorus::vm(&workload.rules);
+        match &vm {
+            Ok(_) => eprintln!("   regorus: compiled to RVM bytecode in {:.2?}", step.elapsed()),
+            Err(e) => eprintln!("   regorus: cannot compile to RVM bytecode: {e}"),
+        }
+        let mut interpreter = rego::Regorus::interpreter(&workload.rules)?;
+        let rego_inputs: Vec<regorus::Value> =
+            values.iter().map(|v| rego::Regorus::input(&flat_json(v))).collect::<Result<_, _>>()?;
         let step = Instant::now();
         let zen = zen::Zen::compile(&workload.rules, workload.outcomes)?;
         let zen_inputs: Vec<zen_engine::Variable> = values.iter().map(|v| flat_json(v).into()).collect();
@@ -144,86 +173,154 @@ fn run(args: &Args) -> Result<(), String> {
 
         // The correctness gate: every engine fires exactly Warrant's outcomes.
         let sample = args.sample.min(pool);
-        let step = Instant::now();
+        let mut evaluator = warrant.evaluator();
         let expected: Vec<Vec<usize>> =
-            facts[..sample].iter().map(|f| warrant.fired(f.clone())).collect::<Result<_, _>>()?;
-        let hand_fired: Vec<Vec<usize>> = values[..sample].iter().map(|v| hand.fired(v)).collect();
-        gate(size, HAND, &expected, &hand_fired)?;
-        let rego_fired: Vec<Vec<usize>> =
-            rego_inputs[..sample].iter().map(|v| regorus.fired(v.clone())).collect::<Result<_, _>>()?;
-        gate(size, REGORUS, &expected, &rego_fired)?;
-        let zen_fired: Vec<Vec<usize>> = runtime.block_on(async {
+            facts[..sample].iter().map(|f| warrant.fired(&mut evaluator, f)).collect::<Result<_, _>>()?;
+        let check = |engine: &str, fired: Result<Vec<Vec<usize>>, String>, step: Instant| {
+            gate(size, engine, &expected, &fired?)?;
+            eprintln!("   gate: {engine} agrees on {sample} profiles ({:.2?})", step.elapsed());
+            Ok::<_, String>(())
+        };
+        let step = Instant::now();
+        check(HAND, Ok(values[..sample].iter().map(|v| hand.fired(v)).collect()), step)?;
+        let mut vm = match vm {
+            Ok(mut vm) => {
+                let step = Instant::now();
+                check(REGORUS_VM, rego_inputs[..sample].iter().map(|v| vm.fired(v.clone())).collect(), step)?;
+                Ok(vm)
+            }
+            Err(e) => Err(e),
+        };
+        let step = Instant::now();
+        check(REGORUS_INTERPRETER, rego_inputs[..sample].iter().map(|v| interpreter.fired(v.clone())).collect(), step)?;
+        let step = Instant::now();
+        let zen_fired = runtime.block_on(async {
             let mut all = Vec::with_capacity(sample);
             for input in &zen_inputs[..sample] {
                 all.push(zen.fired(input.clone()).await?);
             }
             Ok::<_, String>(all)
-        })?;
-        gate(size, ZEN, &expected, &zen_fired)?;
-        let clips_fired = clips.fired(&values[..sample])?;
-        gate(size, CLIPS, &expected, &clips_fired)?;
+        });
+        check(ZEN, zen_fired, step)?;
+        let step = Instant::now();
+        check(CLIPS, clips.fired(&values[..sample]), step)?;
         let mean_fired = expected.iter().map(Vec::len).sum::<usize>() as f64 / sample as f64;
-        let message = format!(
-            "{size} rules: on {sample} profiles all four engines fire exactly Warrant's outcomes \
+        gates.push(format!(
+            "{size} rules: on {sample} profiles every peer timed below fires exactly Warrant's outcomes \
              (on average {mean_fired:.1} of {} outcomes fire per profile)",
             workload.outcomes
-        );
-        eprintln!("   gate passed in {:.2?}: {message}", step.elapsed());
-        gates.push(message);
+        ));
 
-        // Timing, one engine after another on the same thread.
-        let mut time = |engine: &'static str, timing: Timing| {
-            eprintln!(
-                "   {engine}: {:.2} µs/profile (median of {} passes over {} profiles)",
-                timing.median_us, timing.passes, timing.profiles
-            );
-            rows.push(Row { rules: size, engine, timing });
-        };
-        // `evaluate` takes the facts by value: each pass gets fresh clones, made untimed.
-        time(
+        // Timing: in each round every engine in turn, on this one thread.
+        let mut contenders: Vec<Contender> = Vec::new();
+        let mut contender = |name, round| contenders.push(Contender { name, round, passes: Passes::default() });
+        contender(
             WARRANT,
-            measure(pool, budget, || facts.clone(), |facts| {
-                for f in facts {
-                    black_box(warrant.evaluate(black_box(f)));
-                }
-            }),
-        );
-        time(
-            HAND,
-            measure(pool, budget, || (), |()| {
-                for v in values {
-                    black_box(hand.run(black_box(v)));
-                }
-            }),
-        );
-        time(
-            REGORUS,
-            measure(pool, budget, || (), |()| {
-                for input in &rego_inputs {
-                    // The input is reference-counted: the clone is a count increment.
-                    black_box(regorus.evaluate(black_box(input.clone())).ok());
-                }
-            }),
-        );
-        time(
-            ZEN,
-            measure(pool, budget, || (), |()| {
-                runtime.block_on(async {
-                    for input in &zen_inputs {
-                        // Reference-counted too.
-                        black_box(zen.evaluate(black_box(input.clone())).await.ok());
+            Box::new(|budget| {
+                Ok(measure(budget, || (), |()| {
+                    for f in &facts {
+                        black_box(evaluator.run(black_box(f)));
                     }
-                })
+                }))
             }),
         );
-        let clips_seconds = clips.time(values, clips_passes)?;
-        time(CLIPS, Timing::from_passes(pool, &clips_seconds, None));
+        contender(
+            HAND,
+            Box::new(|budget| {
+                Ok(measure(budget, || (), |()| {
+                    for v in values {
+                        black_box(hand.run(black_box(v)));
+                    }
+                }))
+            }),
+        );
+        let mut not_measured = Vec::new();
+        match &mut vm {
+            Ok(vm) => contender(
+                REGORUS_VM,
+                Box::new(|budget| {
+                    Ok(measure(budget, || (), |()| {
+                        for input in &rego_inputs {
+                            // Reference-counted: the clone is a count increment.
+                            black_box(vm.evaluate(black_box(input.clone())).ok());
+                        }
+                    }))
+                }),
+            ),
+            Err(e) => not_measured.push((REGORUS_VM, e.clone())),
+        }
+        contender(
+            REGORUS_INTERPRETER,
+            Box::new(|budget| {
+                Ok(measure(budget, || (), |()| {
+                    for input in &rego_inputs {
+                        black_box(interpreter.evaluate(black_box(input.clone())).ok());
+                    }
+                }))
+            }),
+        );
+        contender(
+            ZEN,
+            Box::new(|budget| {
+                Ok(measure(budget, || (), |()| {
+                    runtime.block_on(async {
+                        for input in &zen_inputs {
+                            // Reference-counted too.
+                            black_box(zen.evaluate(black_box(input.clone())).await.ok());
+                        }
+                    })
+                }))
+            }),
+        );
+        // A CLIPS round is one run of the program: load, warm-up pass, timed passes.
+        contender(
+            CLIPS,
+            Box::new(|budget| Ok(Passes { cpu: clips.time(values, budget.min_passes)?, wall: Vec::new() })),
+        );
+        for round in 1..=ROUNDS {
+            for c in &mut contenders {
+                let step = Instant::now();
+                let passes = (c.round)(budget)?;
+                eprintln!("   round {round}: {} — {} passes in {:.2?}", c.name, passes.cpu.len(), step.elapsed());
+                c.passes.extend(passes);
+            }
+        }
+        for c in contenders {
+            let timing = Timing::from_passes(pool, &c.passes).ok_or_else(|| format!("{}: no passes", c.name))?;
+            eprintln!("   {}: {:.2} µs/profile (median of {} passes over {pool} profiles)", c.name, timing.median_us, timing.passes);
+            rows.push(Row { rules: size, engine: c.name, result: Ok(timing) });
+        }
+        for (engine, why) in not_measured {
+            rows.push(Row { rules: size, engine, result: Err(why) });
+        }
     }
 
     let report = render(args, &rows, &gates, started.elapsed());
     print!("{report}");
     std::fs::write(&args.out, &report).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
     eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// Writes the translations, for reading.
+fn emit(args: &Args, dir: &std::path::Path) -> Result<(), String> {
+    for &size in &args.sizes {
+        let rules = warrant::synthetic::rules(size, args.seed);
+        let dir = dir.join(size.to_string());
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let jdm = serde_json::to_string_pretty(&zen::decision(&rules)).map_err(|e| e.to_string())?;
+        let files = [
+            ("synthetic.warrant", warrant::synthetic::warrant_rules(&rules)),
+            ("synthetic.rego", rego::policy(&rules)),
+            ("decision.json", jdm),
+            ("rules.clp", clips::rules_text(&rules)),
+        ];
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        eprintln!("wrote {}", dir.display());
+    }
     Ok(())
 }
 
@@ -252,7 +349,7 @@ fn gate(size: usize, engine: &str, expected: &[Vec<usize>], actual: &[Vec<usize>
 
 fn render(args: &Args, rows: &[Row], gates: &[String], elapsed: Duration) -> String {
     let mut out = String::from("# Warrant and its peers on the synthetic workload\n\n");
-    let _ = writeln!(out, "{}\n", environment());
+    let _ = writeln!(out, "{}\n", environment(&args.clips));
     let _ = writeln!(
         out,
         "Seed {}; rules and profiles from `warrant::synthetic`. Times are CPU time per profile \
@@ -263,21 +360,31 @@ fn render(args: &Args, rows: &[Row], gates: &[String], elapsed: Duration) -> Str
     out.push_str("| rules | engine | µs per profile (median) | fastest – slowest pass | × Warrant | profiles × passes |\n");
     out.push_str("|---:|---|---:|---:|---:|---:|\n");
     for row in rows {
-        let warrant = rows.iter().find(|r| r.rules == row.rules && r.engine == WARRANT).map(|r| r.timing.median_us);
-        let ratio = warrant.map_or("–".to_string(), |w| format!("{:.2}", row.timing.median_us / w));
-        let t = &row.timing;
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} – {} | {} | {} × {} |",
-            row.rules,
-            row.engine,
-            fmt_us(t.median_us),
-            fmt_us(t.min_us),
-            fmt_us(t.max_us),
-            ratio,
-            t.profiles,
-            t.passes
-        );
+        let warrant = rows
+            .iter()
+            .find(|r| r.rules == row.rules && r.engine == WARRANT)
+            .and_then(|r| r.result.as_ref().ok())
+            .map(|t| t.median_us);
+        match &row.result {
+            Ok(t) => {
+                let ratio = warrant.map_or("–".to_string(), |w| format!("{:.2}", t.median_us / w));
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} – {} | {} | {} × {} |",
+                    row.rules,
+                    row.engine,
+                    fmt_us(t.median_us),
+                    fmt_us(t.min_us),
+                    fmt_us(t.max_us),
+                    ratio,
+                    t.profiles,
+                    t.passes
+                );
+            }
+            Err(why) => {
+                let _ = writeln!(out, "| {} | {} | not measured: {why} | | | |", row.rules, row.engine);
+            }
+        }
     }
     out.push_str("\nCorrectness gate (before any timing):\n\n");
     for gate in gates {
@@ -285,7 +392,7 @@ fn render(args: &Args, rows: &[Row], gates: &[String], elapsed: Duration) -> Str
     }
     let busy: Vec<String> = rows
         .iter()
-        .filter_map(|r| r.timing.wall_over_cpu.filter(|x| *x > 1.05).map(|x| format!("{} at {} rules ({x:.2})", r.engine, r.rules)))
+        .filter_map(|r| r.result.as_ref().ok()?.wall_over_cpu.filter(|x| *x > 1.05).map(|x| format!("{} at {} rules ({x:.2})", r.engine, r.rules)))
         .collect();
     out.push('\n');
     if busy.is_empty() {
@@ -312,7 +419,7 @@ fn fmt_us(us: f64) -> String {
 }
 
 /// The machine and the versions, for the report.
-fn environment() -> String {
+fn environment(clips_binary: &std::path::Path) -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()
@@ -333,11 +440,11 @@ fn environment() -> String {
             .unwrap_or("unknown")
             .to_string()
     };
-    let clips = std::env::var("PEERS_CLIPS_VERSION").unwrap_or_else(|_| "unknown".to_string());
+    let clips = std::env::var("PEERS_CLIPS_VERSION").unwrap_or_else(|_| clips::Clips::version(clips_binary));
     let warrant = std::env::var("PEERS_WARRANT_REVISION").unwrap_or_else(|_| "unknown".to_string());
     format!(
         "Machine: {cores} cores ({cpu}), {memory} memory; {}.\n\
-         Versions: {}; warrant {} ({warrant}); regorus {} (features `std`, `rvm`); \
+         Versions: {}; warrant {} ({warrant}); regorus {} (features `std`, `arc`, `rvm`); \
          zen-engine {}; CLIPS {clips}.",
         std::env::consts::OS,
         env!("PEERS_RUSTC_VERSION"),

@@ -15,6 +15,21 @@ pub fn thread_cpu() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// CPU (and, in process, wall) seconds of each timed pass over the pool.
+#[derive(Debug, Clone, Default)]
+pub struct Passes {
+    pub cpu: Vec<f64>,
+    /// Empty when only CPU time is known (CLIPS).
+    pub wall: Vec<f64>,
+}
+
+impl Passes {
+    pub fn extend(&mut self, other: Passes) {
+        self.cpu.extend(other.cpu);
+        self.wall.extend(other.wall);
+    }
+}
+
 /// One engine's result for one size.
 #[derive(Debug, Clone)]
 pub struct Timing {
@@ -30,29 +45,25 @@ pub struct Timing {
 }
 
 impl Timing {
-    /// From CPU seconds per pass (and wall seconds when known).
-    pub fn from_passes(profiles: usize, cpu: &[f64], wall: Option<&[f64]>) -> Timing {
-        let mut per_profile: Vec<f64> = cpu.iter().map(|s| s * 1e6 / profiles as f64).collect();
+    pub fn from_passes(profiles: usize, passes: &Passes) -> Option<Timing> {
+        let mut per_profile: Vec<f64> = passes.cpu.iter().map(|s| s * 1e6 / profiles as f64).collect();
         per_profile.sort_by(f64::total_cmp);
         let n = per_profile.len();
+        if n == 0 {
+            return None;
+        }
         let median = if n % 2 == 1 {
             per_profile[n / 2]
         } else {
             (per_profile[n / 2 - 1] + per_profile[n / 2]) / 2.0
         };
-        let wall_over_cpu = wall.map(|w| w.iter().sum::<f64>() / cpu.iter().sum::<f64>());
-        Timing {
-            median_us: median,
-            min_us: per_profile[0],
-            max_us: per_profile[n - 1],
-            profiles,
-            passes: n,
-            wall_over_cpu,
-        }
+        let wall_over_cpu = (passes.wall.len() == n)
+            .then(|| passes.wall.iter().sum::<f64>() / passes.cpu.iter().sum::<f64>());
+        Some(Timing { median_us: median, min_us: per_profile[0], max_us: per_profile[n - 1], profiles, passes: n, wall_over_cpu })
     }
 }
 
-/// How long to measure each engine at each size.
+/// How long to measure an engine in one round.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
     /// Keep making passes until this much CPU time has been measured…
@@ -62,25 +73,20 @@ pub struct Budget {
     pub max_passes: usize,
 }
 
-/// One untimed warm-up pass, then timed passes over `profiles` profiles.
-/// `setup` prepares a pass's inputs (not timed); `pass` runs every profile.
-pub fn measure<S>(
-    profiles: usize,
-    budget: Budget,
-    mut setup: impl FnMut() -> S,
-    mut pass: impl FnMut(S),
-) -> Timing {
+/// One untimed warm-up pass, then timed passes. `setup` prepares a pass's
+/// inputs (not timed); `pass` runs every profile of the pool once.
+pub fn measure<S>(budget: Budget, mut setup: impl FnMut() -> S, mut pass: impl FnMut(S)) -> Passes {
     pass(setup());
-    let (mut cpu, mut wall) = (Vec::new(), Vec::new());
+    let mut passes = Passes::default();
     let mut total = Duration::ZERO;
-    while cpu.len() < budget.max_passes && (cpu.len() < budget.min_passes || total < budget.cpu) {
+    while passes.cpu.len() < budget.max_passes && (passes.cpu.len() < budget.min_passes || total < budget.cpu) {
         let input = setup();
         let (cpu0, wall0) = (thread_cpu(), Instant::now());
         pass(input);
         let (spent, elapsed) = (thread_cpu() - cpu0, wall0.elapsed());
         total += spent;
-        cpu.push(spent.as_secs_f64());
-        wall.push(elapsed.as_secs_f64());
+        passes.cpu.push(spent.as_secs_f64());
+        passes.wall.push(elapsed.as_secs_f64());
     }
-    Timing::from_passes(profiles, &cpu, Some(&wall))
+    passes
 }

@@ -1,5 +1,6 @@
 //! Warrant itself, through its public API only: `knowledge_base::compile`,
-//! `profile::{parse, bind}`, `infer::evaluate` and `Evaluation::verdict`.
+//! `profile::{parse, bind}` and `infer::Evaluator`, the compiled plan with
+//! reused buffers that `warrant batch` runs.
 
 use warrant::check::RuleId;
 use warrant::infer::{self, Truth};
@@ -51,19 +52,19 @@ impl Warrant {
             .map_err(|d| d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))
     }
 
-    /// What is timed: one evaluation of every rule for one profile.
-    #[inline]
-    pub fn evaluate(&self, facts: Facts) -> infer::Evaluation<'_> {
-        infer::evaluate(&self.kb.graph, facts)
+    /// What is timed: `Evaluator::run`, every rule's verdict for one profile.
+    pub fn evaluator(&self) -> infer::Evaluator<'_> {
+        infer::Evaluator::new(&self.kb.graph)
     }
 
-    /// The outcomes whose verdict is true. With every field given nothing
-    /// should be unknown; an unknown outcome is reported as an error.
-    pub fn fired(&self, facts: Facts) -> Result<Vec<usize>, String> {
-        let evaluation = self.evaluate(facts);
+    /// The outcomes whose verdict is true, from the same evaluator that is
+    /// timed. With every field given nothing should be unknown; an unknown
+    /// outcome is reported as an error.
+    pub fn fired(&self, evaluator: &mut infer::Evaluator<'_>, facts: &Facts) -> Result<Vec<usize>, String> {
+        let verdicts = evaluator.run(facts);
         let mut fired = Vec::new();
         for &(n, id) in &self.outcomes {
-            match evaluation.verdict(id) {
+            match verdicts.get(id.0).copied().unwrap_or(Truth::Unknown) {
                 Truth::True => fired.push(n),
                 Truth::False => {}
                 Truth::Unknown => return Err(format!("o{n} is unknown although every field is given")),

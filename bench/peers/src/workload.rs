@@ -5,7 +5,6 @@ use warrant::synthetic::{self, FIELDS, SyntheticRule, Test};
 
 /// One knowledge base size: its rules and profiles.
 pub struct Workload {
-    pub rule_count: usize,
     pub rules: Vec<SyntheticRule>,
     /// How many outcomes (`o0` … `o<n-1>`) there are.
     pub outcomes: usize,
@@ -21,7 +20,7 @@ impl Workload {
         let outcomes = rules.iter().filter(|r| matches!(r, SyntheticRule::Outcome { .. })).count();
         let profile_json: Vec<String> = synthetic::profiles(profile_count, seed).collect();
         let profile_values = profile_json.iter().map(|line| values_of(line)).collect::<Result<_, _>>()?;
-        Ok(Workload { rule_count, rules, outcomes, profile_json, profile_values })
+        Ok(Workload { rules, outcomes, profile_json, profile_values })
     }
 }
 
