@@ -3,8 +3,13 @@
 //! thresholds already in canonical units. Running it allocates nothing: the
 //! operand stack and the verdicts are buffers the caller reuses.
 //!
-//! `and` and `or` short-circuit as Kleene's logic allows: once a conjunction
-//! is false (or a disjunction true) nothing after it can change it.
+//! Most rules are in conjunctive normal form and are decided without
+//! branches: every literal is read and combined as a byte (`min` for `and`,
+//! `max` for `or`). Across many profiles the outcomes of conditions are
+//! unpredictable, and a mispredicted branch costs more than the few
+//! comparisons short-circuiting would skip (see BENCHMARKS.md). The general
+//! instructions, for the other rules, short-circuit as Kleene's logic
+//! allows.
 
 use crate::check::{Expr, InputId, Program, RuleId};
 use crate::profile::{Facts, Value};
@@ -60,34 +65,96 @@ enum Op {
         rule: u32,
         has_unless: bool,
     },
-    /// Decide a whole rule from its conditions in conjunctive normal form
-    /// (`clauses[start..start + count]`) and store its verdict: tight loops
-    /// instead of one dispatch per operator. Most rules compile to this.
+    /// Decide the rules `clause_rules[first..last]`, each from its
+    /// conditions in conjunctive normal form, and store their verdicts:
+    /// tight loops instead of one dispatch per operator, or per rule. Most
+    /// rules compile to this, in runs of consecutive rules.
     Clauses {
-        rule: u32,
-        start: u32,
-        count: u32,
+        first: u32,
+        last: u32,
     },
 }
 
-/// An `or` of literals, `literals[start..start + len]`.
+/// A rule decided by its clauses: `literals[start..end]`, clause after
+/// clause.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Clause {
+struct ClauseRule {
+    rule: u32,
     start: u32,
-    len: u32,
+    end: u32,
 }
 
-/// A condition that is read, not combined: a comparison (already negated
-/// where a `not` stood before it), or a rule's verdict or a rarer
-/// condition, possibly negated.
+/// What a [`Literal`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// An input's value, compared with the threshold.
+    Number,
+    /// Another rule's verdict.
+    Fact,
+    /// One of the rarer conditions in [`Bytecode::leaves`].
+    Leaf,
+}
+
+/// One condition of a clause, 16 bytes. Every comparison is stored as
+/// `value < bound` on the value or on its negation (`x >= 50` is
+/// `-x < next_up(-50)`), so reading one is a sign flip and one compare, with
+/// a `not` before it already folded in. A missing value is NaN, which
+/// compares false and makes the literal unknown. A fact or leaf may be
+/// negated.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Literal {
-    Less { input: u32, threshold: f64 },
-    LessEqual { input: u32, threshold: f64 },
-    Greater { input: u32, threshold: f64 },
-    GreaterEqual { input: u32, threshold: f64 },
-    Fact { rule: u32, negated: bool },
-    Leaf { leaf: u32, negated: bool },
+struct Literal {
+    source: Source,
+    /// Compare the negated value (for `>` and `>=`).
+    flip: bool,
+    negated: bool,
+    /// The last literal of its clause: the clause's `or` is settled here.
+    ends_clause: bool,
+    /// The input, rule or leaf read.
+    index: u32,
+    bound: f64,
+}
+
+impl Literal {
+    /// A comparison of `input` with `threshold`, as `value < bound`.
+    fn comparison(input: u32, comparator: Comparator, threshold: f64) -> Literal {
+        let (flip, bound) = match comparator {
+            Comparator::Less => (false, threshold),
+            Comparator::LessEqual => (false, threshold.next_up()),
+            Comparator::Greater => (true, -threshold),
+            Comparator::GreaterEqual => (true, (-threshold).next_up()),
+        };
+        Literal { source: Source::Number, flip, negated: false, ends_clause: false, index: input, bound }
+    }
+
+    /// Reads another rule's verdict or a leaf, negated when `negated`.
+    fn read(source: Source, index: u32, negated: bool) -> Literal {
+        Literal { source, flip: false, negated, ends_clause: false, index, bound: f64::NAN }
+    }
+
+    /// A comparison's code for `value`, NaN when missing.
+    #[inline(always)]
+    fn compare(&self, value: f64) -> u8 {
+        let signed = f64::from_bits(value.to_bits() ^ (u64::from(self.flip) << 63));
+        2 * u8::from(signed < self.bound) + u8::from(value.is_nan())
+    }
+
+    /// The literal's truth as a code (0 false, 1 unknown, 2 true; see
+    /// [`Truth::code`]), so that `or` and `and` are `max` and `min` on bytes
+    /// and a comparison needs no branch: 2 when it holds, 1 when the value
+    /// is missing, else 0.
+    #[inline(always)]
+    fn code(&self, numbers: &[f64], facts: &Facts, verdicts: &[Truth], leaves: &[Leaf]) -> u8 {
+        let negate = |code: u8| if self.negated { 2 - code } else { code };
+        match self.source {
+            Source::Number => self.compare(numbers.get(self.index as usize).copied().unwrap_or(f64::NAN)),
+            Source::Fact => {
+                negate(verdicts.get(self.index as usize).map_or(Truth::Unknown.code(), |t| t.code()))
+            }
+            Source::Leaf => {
+                negate(leaves.get(self.index as usize).map_or(Truth::Unknown, |l| l.truth(facts)).code())
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,7 +172,7 @@ enum Leaf {
 pub struct Bytecode {
     ops: Vec<Op>,
     leaves: Vec<Leaf>,
-    clauses: Vec<Clause>,
+    clause_rules: Vec<ClauseRule>,
     literals: Vec<Literal>,
     /// The deepest the operand stack gets, so buffers are sized once.
     max_stack: usize,
@@ -135,7 +202,7 @@ impl Bytecode {
         Bytecode {
             ops: compiler.ops,
             leaves: compiler.leaves,
-            clauses: compiler.clauses,
+            clause_rules: compiler.clause_rules,
             literals: compiler.literals,
             max_stack: compiler.max_depth,
         }
@@ -226,10 +293,13 @@ impl Bytecode {
                     top = stack.pop().unwrap_or(Truth::Unknown);
                     continue;
                 }
-                Op::Clauses { rule, start, count } => {
-                    let verdict = self.decide(*start, *count, numbers, facts, verdicts);
-                    if let Some(slot) = verdicts.get_mut(*rule as usize) {
-                        *slot = verdict;
+                Op::Clauses { first, last } => {
+                    let rules = self.clause_rules.get(*first as usize..*last as usize).unwrap_or_default();
+                    for rule in rules {
+                        let verdict = self.decide(rule.start, rule.end, numbers, facts, verdicts);
+                        if let Some(slot) = verdicts.get_mut(rule.rule as usize) {
+                            *slot = verdict;
+                        }
                     }
                     continue;
                 }
@@ -242,58 +312,23 @@ impl Bytecode {
 }
 
 impl Bytecode {
-    /// `and` of the clauses, each an `or` of its literals, stopping as soon
-    /// as the answer is settled.
-    fn decide(&self, start: u32, count: u32, numbers: &[f64], facts: &Facts, verdicts: &[Truth]) -> Truth {
-        let number = |input: &u32| numbers.get(*input as usize).copied().unwrap_or(f64::NAN);
-        let compare =
-            |value: f64, holds: bool| if value.is_nan() { Truth::Unknown } else { Truth::from(holds) };
-        let negate = |truth: Truth, negated: bool| if negated { truth.not() } else { truth };
-        let clauses = self.clauses.get(start as usize..(start + count) as usize).unwrap_or_default();
-        let mut all = Truth::True;
-        for clause in clauses {
-            let literals = self
-                .literals
-                .get(clause.start as usize..(clause.start + clause.len) as usize)
-                .unwrap_or_default();
-            let mut any = Truth::False;
-            for literal in literals {
-                let truth = match literal {
-                    Literal::Less { input, threshold } => {
-                        let value = number(input);
-                        compare(value, value < *threshold)
-                    }
-                    Literal::LessEqual { input, threshold } => {
-                        let value = number(input);
-                        compare(value, value <= *threshold)
-                    }
-                    Literal::Greater { input, threshold } => {
-                        let value = number(input);
-                        compare(value, value > *threshold)
-                    }
-                    Literal::GreaterEqual { input, threshold } => {
-                        let value = number(input);
-                        compare(value, value >= *threshold)
-                    }
-                    Literal::Fact { rule, negated } => {
-                        negate(verdicts.get(*rule as usize).copied().unwrap_or(Truth::Unknown), *negated)
-                    }
-                    Literal::Leaf { leaf, negated } => negate(
-                        self.leaves.get(*leaf as usize).map_or(Truth::Unknown, |l| l.truth(facts)),
-                        *negated,
-                    ),
-                };
-                any = any.or(truth);
-                if any == Truth::True {
-                    break;
-                }
-            }
-            all = all.and(any);
-            if all == Truth::False {
-                break;
+    /// `and` of the clauses, each an `or` of its literals. Every literal is
+    /// read, with no early exit: the branch an exit needs is mispredicted
+    /// often enough to cost more than the comparisons it saves.
+    #[inline(always)]
+    fn decide(&self, start: u32, end: u32, numbers: &[f64], facts: &Facts, verdicts: &[Truth]) -> Truth {
+        let literals = self.literals.get(start as usize..end as usize).unwrap_or_default();
+        let (false_, true_) = (Truth::False.code(), Truth::True.code());
+        let mut all = true_;
+        let mut any = false_;
+        for literal in literals {
+            any = any.max(literal.code(numbers, facts, verdicts, &self.leaves));
+            if literal.ends_clause {
+                all = all.min(any);
+                any = false_;
             }
         }
-        all
+        Truth::from_code(all)
     }
 }
 
@@ -334,7 +369,7 @@ impl Leaf {
 struct Compiler {
     ops: Vec<Op>,
     leaves: Vec<Leaf>,
-    clauses: Vec<Clause>,
+    clause_rules: Vec<ClauseRule>,
     literals: Vec<Literal>,
     depth: i32,
     max_depth: usize,
@@ -352,7 +387,7 @@ impl Compiler {
         self.emit(op, delta);
     }
 
-    /// Compiles `when and not unless` to one [`Op::Clauses`] if it is in
+    /// Compiles `when and not unless` to a [`ClauseRule`] if it is in
     /// conjunctive normal form once `not` is pushed down to the literals
     /// (Kleene's logic keeps De Morgan's laws). Returns false, adding
     /// nothing, for a rule that needs the general instructions.
@@ -367,16 +402,22 @@ impl Compiler {
                 cnf.push(clause.into_iter().map(|(e, _)| e).collect());
             }
         }
-        let start = self.clauses.len() as u32;
+        let start = self.literals.len() as u32;
         for (clause, negated) in cnf.iter().zip(&negations) {
-            let literal_start = self.literals.len() as u32;
-            for (expr, negated) in clause.iter().zip(negated) {
-                let literal = self.literal(expr, *negated);
+            for (position, (expr, negated)) in clause.iter().zip(negated).enumerate() {
+                let mut literal = self.literal(expr, *negated);
+                literal.ends_clause = position + 1 == clause.len();
                 self.literals.push(literal);
             }
-            self.clauses.push(Clause { start: literal_start, len: clause.len() as u32 });
         }
-        self.ops.push(Op::Clauses { rule, start, count: cnf.len() as u32 });
+        let end = self.literals.len() as u32;
+        let index = self.clause_rules.len() as u32;
+        self.clause_rules.push(ClauseRule { rule, start, end });
+        match self.ops.last_mut() {
+            // The previous op decides the rules just before: one run.
+            Some(Op::Clauses { last, .. }) if *last == index => *last += 1,
+            _ => self.ops.push(Op::Clauses { first: index, last: index + 1 }),
+        }
         true
     }
 
@@ -385,15 +426,10 @@ impl Compiler {
         let index = |input: &InputId| input.0 as u32;
         match expr {
             Expr::Compare { input, comparator, threshold, .. } => {
-                let (input, threshold) = (index(input), *threshold);
-                match if negated { comparator.negated() } else { *comparator } {
-                    Comparator::Less => Literal::Less { input, threshold },
-                    Comparator::LessEqual => Literal::LessEqual { input, threshold },
-                    Comparator::Greater => Literal::Greater { input, threshold },
-                    Comparator::GreaterEqual => Literal::GreaterEqual { input, threshold },
-                }
+                let comparator = if negated { comparator.negated() } else { *comparator };
+                Literal::comparison(index(input), comparator, *threshold)
             }
-            Expr::Fact(rule, _) => Literal::Fact { rule: rule.0 as u32, negated },
+            Expr::Fact(rule, _) => Literal::read(Source::Fact, rule.0 as u32, negated),
             other => {
                 let leaf = match other {
                     Expr::Known(input, _) => Leaf::Known(index(input)),
@@ -415,7 +451,7 @@ impl Compiler {
                 };
                 let leaf_index = self.leaves.len() as u32;
                 self.leaves.push(leaf);
-                Literal::Leaf { leaf: leaf_index, negated }
+                Literal::read(Source::Leaf, leaf_index, negated)
             }
         }
     }
@@ -545,4 +581,40 @@ fn conjunction(expr: &Expr, negated: bool) -> Option<Vec<Vec<(&Expr, bool)>>> {
 fn disjunction(expr: &Expr, negated: bool) -> Option<Vec<(&Expr, bool)>> {
     let mut clauses = conjunction(expr, negated)?;
     (clauses.len() == 1).then(|| clauses.pop()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every comparison, stored as `value < bound` on the value or its
+    /// negation, must agree with the comparator itself just below, at and
+    /// just above its threshold, and be unknown for a missing value.
+    #[test]
+    fn comparisons_as_bounds_agree_with_the_comparators_at_the_threshold() {
+        let comparators =
+            [Comparator::Less, Comparator::LessEqual, Comparator::Greater, Comparator::GreaterEqual];
+        for threshold in [-3.5_f64, 0.0, 20.0, 75.0, 1e-9, 123_456.789] {
+            let values =
+                [threshold.next_down(), threshold, threshold.next_up(), threshold - 1.0, threshold + 1.0];
+            for comparator in comparators {
+                for comparator in [comparator, comparator.negated()] {
+                    let literal = Literal::comparison(0, comparator, threshold);
+                    for value in values {
+                        let want = Truth::from(comparator.holds(value, threshold)).code();
+                        assert_eq!(literal.compare(value), want, "{value} {comparator:?} {threshold}");
+                    }
+                    assert_eq!(literal.compare(f64::NAN), Truth::Unknown.code(), "missing value");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn truth_codes_round_trip_and_negate() {
+        for truth in [Truth::False, Truth::Unknown, Truth::True] {
+            assert_eq!(Truth::from_code(truth.code()), truth);
+            assert_eq!(Truth::from_code(2 - truth.code()), truth.not());
+        }
+    }
 }

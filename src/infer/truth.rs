@@ -5,6 +5,7 @@ use serde::Serialize;
 /// A truth value that may be unknown because data is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[repr(u8)]
 pub enum Truth {
     False,
     Unknown,
@@ -29,6 +30,24 @@ impl Truth {
             Truth::True => Truth::False,
             Truth::False => Truth::True,
             Truth::Unknown => Truth::Unknown,
+        }
+    }
+
+    /// 0 for false, 1 for unknown, 2 for true: the variants' order, in
+    /// which `and` is the minimum and `or` the maximum, and `not` is
+    /// `2 - code`. Evaluation computes with codes to avoid branches.
+    #[inline(always)]
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The inverse of [`Truth::code`]; anything above 2 is true.
+    #[inline(always)]
+    pub fn from_code(code: u8) -> Truth {
+        match code {
+            0 => Truth::False,
+            1 => Truth::Unknown,
+            _ => Truth::True,
         }
     }
 
