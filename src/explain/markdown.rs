@@ -256,12 +256,6 @@ fn plan_section(out: &mut String, plan: &crate::plan::DailyPlan) {
     for slot in &plan.slots {
         let _ = writeln!(out, "\n### {} {}\n", slot.time, slot.label);
         for placement in &slot.items {
-            let detail = placement.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default();
-            let with = if placement.take_with.is_empty() {
-                String::new()
-            } else {
-                format!("; take with {}", placement.take_with.join(", "))
-            };
             let placed: Vec<String> = placement
                 .placed_by
                 .iter()
@@ -272,7 +266,7 @@ fn plan_section(out: &mut String, plan: &crate::plan::DailyPlan) {
             } else {
                 format!("Placed by {}.", placed.join(", "))
             };
-            let _ = writeln!(out, "- **{}**{detail}{with}. {placed}", placement.label);
+            let _ = writeln!(out, "- **{}**{}. {placed}", placement.label, placement.notes());
         }
     }
     if !plan.kept.is_empty() {

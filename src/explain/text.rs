@@ -344,13 +344,7 @@ fn plan_section(out: &mut TextOut, plan: &DailyPlan) {
         let heading = out.paint(&format!("{}  {}", slot.time, slot.label), Style::new().bold());
         out.text.push_str(&format!("  {heading}\n"));
         for placement in &slot.items {
-            let detail = placement.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default();
-            let with = if placement.take_with.is_empty() {
-                String::new()
-            } else {
-                format!("; take with {}", placement.take_with.join(", "))
-            };
-            out.wrapped(4, "- ", &format!("{}{detail}{with}", placement.label));
+            out.wrapped(4, "- ", &format!("{}{}", placement.label, placement.notes()));
             if placement.placed_by.is_empty() {
                 out.wrapped(8, "", "no rule constrains when to take it");
             }

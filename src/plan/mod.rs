@@ -66,6 +66,18 @@ pub struct Placement {
     pub take_with: Vec<String>,
 }
 
+impl Placement {
+    /// What follows the label in a rendered plan: `: 50 mg; take with vitamin c`.
+    pub fn notes(&self) -> String {
+        let detail = self.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default();
+        if self.take_with.is_empty() {
+            detail
+        } else {
+            format!("{detail}; take with {}", self.take_with.join(", "))
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RuleRef {
     pub rule: String,

@@ -118,7 +118,8 @@ fn token_at(text: &str, at: usize) -> &str {
     rest.get(..end).unwrap_or("")
 }
 
-const ITEM_KEYWORDS: [Rule; 12] = [
+/// What a file may start with: any item's keyword, or its end.
+const FILE_START: [Rule; 13] = [
     Rule::KW_TITLE,
     Rule::KW_VERSION,
     Rule::KW_REVIEWED,
@@ -131,7 +132,13 @@ const ITEM_KEYWORDS: [Rule; 12] = [
     Rule::KW_LIMIT,
     Rule::KW_INFORM,
     Rule::KW_SLOT,
+    Rule::EOI,
 ];
+
+const ITEM_KEYWORDS: &[Rule] = match FILE_START.split_last() {
+    Some((_end, items)) => items,
+    None => &[],
+};
 
 const CLAUSE_KEYWORDS: [Rule; 12] = [
     Rule::KW_WHEN,
@@ -175,21 +182,7 @@ fn leading_keywords(rule: Rule) -> &'static [Rule] {
         Rule::contains_clause => &[Rule::KW_CONTAINS],
         Rule::slot_decl => &[Rule::KW_SLOT],
         // At the very start pest reports the whole file: any item or the end.
-        Rule::file => &[
-            Rule::KW_TITLE,
-            Rule::KW_VERSION,
-            Rule::KW_REVIEWED,
-            Rule::KW_INPUT,
-            Rule::KW_GROUP,
-            Rule::KW_DERIVE,
-            Rule::KW_RECOMMEND,
-            Rule::KW_TEST,
-            Rule::KW_WARN,
-            Rule::KW_LIMIT,
-            Rule::KW_INFORM,
-            Rule::KW_SLOT,
-            Rule::EOI,
-        ],
+        Rule::file => &FILE_START,
         _ => &[],
     }
 }
@@ -219,9 +212,9 @@ fn describe_expected(positives: &[Rule]) -> String {
         phrases.push(String::from("a clause (`when`, `unless`, `cite`, `caveat`, ...)"));
         covered.extend(CLAUSE_KEYWORDS);
     }
-    if has_all(&ITEM_KEYWORDS) {
+    if has_all(ITEM_KEYWORDS) {
         phrases.push(String::from("a new item (`input`, `derive`, `recommend`, ...)"));
-        covered.extend(ITEM_KEYWORDS);
+        covered.extend_from_slice(ITEM_KEYWORDS);
     }
     for rule in expected {
         if covered.contains(&rule) {
