@@ -21,6 +21,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use warrant::diagnostic::ErrorFormat;
 use warrant::knowledge_base::{self, Files, KnowledgeBase};
 use warrant::profile::{self, Facts, Format};
 use warrant::span::{FileId, SourceFile};
@@ -172,7 +173,14 @@ fn bench_batch(c: &mut Criterion) {
     group.throughput(Throughput::Elements(2_000));
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        let options = batch::Options { fail_fast: false, pool: &pool, progress: &|_| {} };
+        let options = batch::Options {
+            fail_fast: false,
+            pool: &pool,
+            progress: &|_| {},
+            input_name: "profiles.jsonl",
+            error_format: ErrorFormat::Plain,
+            colour: false,
+        };
         group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
             b.iter(|| {
                 let mut results = Vec::new();

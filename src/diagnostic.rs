@@ -216,8 +216,8 @@ impl<'a> JsonDiagnostic<'a> {
             .iter()
             .filter_map(|label| {
                 let file = sources.get(label.span.file)?;
-                let (line, column) = file.line_col(label.span.start);
-                let (end_line, end_column) = file.line_col(label.span.end);
+                let (line, column) = file.location(label.span.start);
+                let (end_line, end_column) = file.location(label.span.end);
                 Some(JsonLabel {
                     file: file.name.clone(),
                     line,
@@ -328,6 +328,10 @@ impl<'a> Files<'a> for Sources<'a> {
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
         let file = self.0.get(id).ok_or(FilesError::FileMissing)?;
         Ok(file.line_col(byte_index).0 - 1)
+    }
+
+    fn line_number(&'a self, id: FileId, line_index: usize) -> Result<usize, FilesError> {
+        Ok(self.0.get(id).ok_or(FilesError::FileMissing)?.line_number(line_index))
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {

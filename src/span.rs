@@ -70,16 +70,38 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// The number, in the file named `name`, of the text's first line: 1
+    /// for a whole file, more for one line of a JSON Lines file.
+    first_line: usize,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
-        SourceFile { name: name.into(), text, line_starts }
+        SourceFile { name: name.into(), text, line_starts, first_line: 1 }
     }
 
-    /// One-based line and column (in characters) of a byte offset.
+    /// Line `line` of the file `name`, on its own: diagnostics give the
+    /// line's number in that file.
+    pub fn line_of(name: impl Into<String>, text: impl Into<String>, line: usize) -> Self {
+        SourceFile { first_line: line.max(1), ..SourceFile::new(name, text) }
+    }
+
+    /// Where a byte offset is for a reader: line and column (both from
+    /// one) in the file `name`.
+    pub fn location(&self, offset: usize) -> (usize, usize) {
+        let (line, column) = self.line_col(offset);
+        (line + self.first_line - 1, column)
+    }
+
+    /// The number a line index (from zero, within the text) has in the file.
+    pub fn line_number(&self, line_index: usize) -> usize {
+        line_index + self.first_line
+    }
+
+    /// One-based line and column (in characters) of a byte offset, within
+    /// the text.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let line = self.line_starts.partition_point(|&start| start <= offset);
         let line_start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
@@ -130,7 +152,7 @@ impl SourceMap {
     pub fn locate(&self, span: Span) -> String {
         match self.get(span.file) {
             Some(file) => {
-                let (line, col) = file.line_col(span.start);
+                let (line, col) = file.location(span.start);
                 format!("{}:{line}:{col}", file.name)
             }
             None => String::from("<unknown file>"),

@@ -43,9 +43,34 @@ fn results_come_in_input_order_and_bad_lines_are_reported_by_number() {
     assert!(results[0]["fired"].as_array().unwrap().iter().any(|id| id == "oral_iron"));
     assert!(results[1]["fired"].as_array().unwrap().iter().all(|id| id != "oral_iron"));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("line 3:1:") && stderr.contains("missing field `unit`"), "{stderr}");
-    assert!(stderr.contains("line 5:1:"), "{stderr}");
+    // Each bad line is named by its number in the input, as a file:line:col.
+    assert!(stderr.contains("<stdin>:3:") && stderr.contains("missing field `unit`"), "{stderr}");
+    assert!(stderr.contains("<stdin>:5:") && stderr.contains("not valid JSON"), "{stderr}");
     assert!(stderr.trim_end().ends_with("batch: 2 profile(s) evaluated, 2 line(s) failed"), "{stderr}");
+}
+
+/// `--error-format json` holds for a batch too: one object per bad line,
+/// with the input's path and the line's number, then a summary object.
+#[test]
+fn bad_lines_follow_the_error_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profiles.jsonl");
+    let good = one_line("tests/fixtures/profiles/low_ferritin.yaml");
+    fs::write(
+        &path,
+        format!("{good}\n{good}\n{{\"labs\": {{\"ferritin\": {{\"value\": -1, \"unit\": \"ng/mL\"}}}}}}\n"),
+    )
+    .unwrap();
+    let output = warrant().args(["batch", "--error-format", "json"]).arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let objects: Vec<serde_json::Value> = stderr.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(objects.len(), 2, "{stderr}");
+    assert_eq!(objects[0]["code"], "E0604");
+    assert_eq!(objects[0]["file"], path.display().to_string());
+    assert_eq!(objects[0]["line"], 3);
+    assert_eq!(objects[1]["type"], "summary");
+    assert_eq!((objects[1]["evaluated"].as_u64(), objects[1]["failed"].as_u64()), (Some(2), Some(1)));
 }
 
 #[test]

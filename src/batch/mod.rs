@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Diagnostic, ErrorFormat};
 use crate::infer::{Evaluator, Truth};
 use crate::knowledge_base::KnowledgeBase;
 use crate::profile;
@@ -43,6 +43,11 @@ pub struct Options<'a> {
     pub pool: &'a rayon::ThreadPool,
     /// Called after each chunk with the number of lines done so far.
     pub progress: &'a (dyn Fn(usize) + Sync),
+    /// What diagnostics call the input: its path, or `<stdin>`.
+    pub input_name: &'a str,
+    /// How a bad line's diagnostics are written, and whether in colour.
+    pub error_format: ErrorFormat,
+    pub colour: bool,
 }
 
 /// Reads profiles from `input`, writes one result line per good profile to
@@ -71,7 +76,7 @@ pub fn run(
                 .par_iter()
                 .map_init(
                     || Evaluator::new(&kb.graph),
-                    |evaluator, (number, line)| evaluate_line(kb, evaluator, *number, line),
+                    |evaluator, (number, line)| evaluate_line(kb, evaluator, options, *number, line),
                 )
                 .collect()
         });
@@ -101,6 +106,7 @@ pub fn run(
 fn evaluate_line(
     kb: &KnowledgeBase,
     evaluator: &mut Evaluator<'_>,
+    options: &Options<'_>,
     number: usize,
     line: &str,
 ) -> Result<String, String> {
@@ -108,10 +114,10 @@ fn evaluate_line(
         return Ok(String::new());
     }
     let mut sources = SourceMap::new();
-    let source = SourceFile::new(format!("line {number}"), line);
+    let source = SourceFile::line_of(options.input_name, line, number);
     let file: FileId = sources.add(source.clone());
     let report = |diagnostics: Vec<Diagnostic>| {
-        diagnostic::render_as(&sources, &diagnostics, diagnostic::ErrorFormat::Plain, false)
+        diagnostic::render_as(&sources, &diagnostics, options.error_format, options.colour)
     };
     let parsed = profile::parse(file, &source, profile::Format::Json).map_err(|d| report(vec![d]))?;
     let facts = profile::bind(&parsed, &kb.graph.program, file, &source).map_err(report)?;
@@ -132,5 +138,6 @@ fn evaluate_line(
         fired: names_with(Truth::True),
         undecided: names_with(Truth::Unknown),
     };
-    serde_json::to_string(&outcome).map_err(|error| format!("line {number}: internal error: {error}\n"))
+    serde_json::to_string(&outcome)
+        .map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))
 }

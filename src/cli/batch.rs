@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::session::Session;
 use super::{ExitStatus, KnowledgeBaseArgs, Output};
 use crate::batch::{self, Options};
+use crate::diagnostic::ErrorFormat;
 
 #[derive(Debug, Args)]
 pub struct BatchArgs {
@@ -65,7 +66,18 @@ pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
             bar.set_position(done as u64);
         }
     };
-    let options = Options { fail_fast: args.fail_fast, pool: &pool, progress: &progress };
+    let input_name = match &args.input {
+        Some(path) if path.as_os_str() != "-" => path.display().to_string(),
+        _ => String::from("<stdin>"),
+    };
+    let options = Options {
+        fail_fast: args.fail_fast,
+        pool: &pool,
+        progress: &progress,
+        input_name: &input_name,
+        error_format: output.error_format(),
+        colour: output.stderr_colour(),
+    };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut stderr = std::io::stderr().lock();
     let result = batch::run(&kb, input, &mut stdout, &mut stderr, &options);
@@ -76,10 +88,22 @@ pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
     match result {
         Ok(summary) => {
             let stopped = if summary.stopped { ", stopped at the first failure" } else { "" };
-            output.eprint(&format!(
-                "batch: {} profile(s) evaluated, {} line(s) failed{stopped}\n",
+            let sentence = format!(
+                "batch: {} profile(s) evaluated, {} line(s) failed{stopped}",
                 summary.evaluated, summary.failed
-            ));
+            );
+            let line = match output.error_format() {
+                ErrorFormat::Json => serde_json::json!({
+                    "type": "summary",
+                    "evaluated": summary.evaluated,
+                    "failed": summary.failed,
+                    "stopped": summary.stopped,
+                    "message": sentence,
+                })
+                .to_string(),
+                ErrorFormat::Human | ErrorFormat::Plain => sentence,
+            };
+            output.eprint(&format!("{line}\n"));
             if summary.failed > 0 { ExitStatus::InputError } else { ExitStatus::Success }
         }
         Err(error) => {

@@ -169,10 +169,18 @@ impl Output {
         let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
     }
 
+    pub fn error_format(&self) -> ErrorFormat {
+        self.error_format
+    }
+
+    /// Whether diagnostics on stderr are coloured.
+    pub fn stderr_colour(&self) -> bool {
+        self.colour.enabled(std::io::stderr().is_terminal())
+    }
+
     /// Renders diagnostics to stderr.
     pub fn diagnostics(&self, sources: &SourceMap, diagnostics: &[Diagnostic]) {
-        let colour = self.colour.enabled(std::io::stderr().is_terminal());
-        let text = diagnostic::render_as(sources, diagnostics, self.error_format, colour);
+        let text = diagnostic::render_as(sources, diagnostics, self.error_format, self.stderr_colour());
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 

@@ -101,7 +101,14 @@ pub fn parse(file: FileId, source: &SourceFile, format: Format) -> Result<Profil
         }),
         Format::Json => serde_json::from_str::<Profile>(&source.text).map_err(|e| {
             let location = (e.line() > 0).then(|| source.offset_of(e.line(), e.column()));
-            (strip_location(&e.to_string()), location)
+            let message = strip_location(&e.to_string());
+            // serde's syntax messages ("expected ident") need saying what broke.
+            let message = match e.classify() {
+                serde_json::error::Category::Syntax => format!("not valid JSON ({message})"),
+                serde_json::error::Category::Eof => format!("the JSON ends too early ({message})"),
+                _ => message,
+            };
+            (message, location)
         }),
     };
     result.map_err(|(message, location)| {
