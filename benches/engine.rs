@@ -175,6 +175,7 @@ fn bench_batch(c: &mut Criterion) {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let options = batch::Options {
             fail_fast: false,
+            explain: false,
             pool: &pool,
             progress: &|_| {},
             input_name: "profiles.jsonl",

@@ -103,6 +103,26 @@ fn the_outcomes_match_explain() {
     assert_eq!(fired, expected);
 }
 
+/// `--explain` adds, per line, exactly the report `explain --format json`
+/// gives for the same profile; without it there is no report.
+#[test]
+fn explain_adds_the_same_report_as_explain_json() {
+    let path = "tests/fixtures/profiles/everything.yaml";
+    let input = format!("{}\n{}\n", one_line(path), one_line("tests/fixtures/profiles/empty.yaml"));
+    let batch = warrant().args(["batch", "--explain"]).write_stdin(input.clone()).output().unwrap();
+    assert!(batch.status.success());
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(batch.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let explain = warrant().args(["explain", path, "--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&explain.stdout).unwrap();
+    assert_eq!(lines[0]["report"], report);
+    assert!(lines[1]["report"]["disclaimer"].as_str().unwrap().contains("not medical advice"));
+    let plain = warrant().arg("batch").write_stdin(input).output().unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8(plain.stdout).unwrap().lines().next().unwrap()).unwrap();
+    assert!(first.get("report").is_none());
+}
+
 #[test]
 fn one_or_two_workers_give_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();

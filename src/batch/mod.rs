@@ -8,7 +8,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
-use crate::infer::{Evaluator, Truth};
+use crate::explain::{self, Report};
+use crate::infer::{self, Evaluator, Truth};
 use crate::knowledge_base::KnowledgeBase;
 use crate::profile;
 use crate::span::{FileId, SourceFile, SourceMap};
@@ -16,7 +17,8 @@ use crate::span::{FileId, SourceFile, SourceMap};
 /// Profiles read and evaluated together; bounds memory and keeps order.
 pub const CHUNK: usize = 4096;
 
-/// One profile's outcomes: what fired, and what stayed undecided.
+/// One profile's outcomes: what fired, what stayed undecided and, when
+/// asked for, the whole report `warrant explain --format json` gives.
 #[derive(Debug, Serialize)]
 struct Outcome<'a> {
     line: usize,
@@ -24,6 +26,8 @@ struct Outcome<'a> {
     profile: Option<String>,
     fired: Vec<&'a str>,
     undecided: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<Report>,
 }
 
 /// What a batch run did.
@@ -39,6 +43,8 @@ pub struct Summary {
 pub struct Options<'a> {
     /// Stop at the first line that fails.
     pub fail_fast: bool,
+    /// Add each profile's full report to its result line.
+    pub explain: bool,
     /// The worker threads.
     pub pool: &'a rayon::ThreadPool,
     /// Called after each chunk with the number of lines done so far.
@@ -132,12 +138,14 @@ fn evaluate_line(
             .map(|(rule, _)| rule.name.as_str())
             .collect()
     };
-    let outcome = Outcome {
-        line: number,
-        profile: facts.name.clone(),
-        fired: names_with(Truth::True),
-        undecided: names_with(Truth::Unknown),
-    };
+    let (fired, undecided) = (names_with(Truth::True), names_with(Truth::Unknown));
+    let profile = facts.name.clone();
+    // Explaining needs an `Evaluation` that owns the facts; evaluating
+    // again costs little next to building the report.
+    let report = options
+        .explain
+        .then(|| explain::build(&infer::evaluate(&kb.graph, facts), &kb.evidence, &kb.sources));
+    let outcome = Outcome { line: number, profile, fired, undecided, report };
     serde_json::to_string(&outcome)
         .map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))
 }

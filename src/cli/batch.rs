@@ -19,6 +19,9 @@ pub struct BatchArgs {
     /// Stop at the first line that fails.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Add each profile's full report (the shape of `explain --format json`) to its line.
+    #[arg(long)]
+    pub explain: bool,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -72,6 +75,7 @@ pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
     };
     let options = Options {
         fail_fast: args.fail_fast,
+        explain: args.explain,
         pool: &pool,
         progress: &progress,
         input_name: &input_name,
