@@ -8,7 +8,7 @@
 //! outcome, which flatters branchy code and says nothing about a real
 //! batch. Throughput is in profiles per second.
 //!
-//! `cargo bench --bench engine`; CI only compiles this file.
+//! `cargo bench --bench engine`; CI only type-checks and lints this file.
 
 #![allow(
     clippy::unwrap_used,
