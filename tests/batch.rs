@@ -9,15 +9,11 @@
     reason = "a test fails by panicking"
 )]
 
+mod common;
+
 use std::fs;
 
-use assert_cmd::Command;
-
-fn warrant() -> Command {
-    let mut command = Command::cargo_bin("warrant").unwrap();
-    command.env("NO_COLOR", "1");
-    command
-}
+use common::warrant;
 
 fn one_line(path: &str) -> String {
     let text = fs::read_to_string(path).unwrap();

@@ -9,17 +9,13 @@
     reason = "a test fails by panicking"
 )]
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::warrant;
 use predicates::prelude::*;
-
-fn warrant() -> Command {
-    let mut command = Command::cargo_bin("warrant").unwrap();
-    command.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
-    command
-}
 
 const LOW_FERRITIN: &str = "tests/fixtures/profiles/low_ferritin.yaml";
 

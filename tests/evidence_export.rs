@@ -9,22 +9,18 @@
     reason = "a test fails by panicking"
 )]
 
+mod common;
+
 use std::collections::BTreeSet;
 
-use assert_cmd::Command;
 use biblatex::{Bibliography, ChunksExt, EntryType};
+use common::warrant;
 use predicates::prelude::*;
 use serde::Deserialize;
 use warrant::evidence::export::{self, Format};
 use warrant::evidence::{self, EvidenceBase, EvidenceRecord};
 use warrant::knowledge_base::Files;
 use warrant::span::SourceMap;
-
-fn warrant() -> Command {
-    let mut command = Command::cargo_bin("warrant").unwrap();
-    command.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
-    command
-}
 
 /// The bundled evidence, loaded on its own; it must load clean.
 fn bundled() -> EvidenceBase {

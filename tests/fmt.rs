@@ -12,10 +12,12 @@
     reason = "a test fails by panicking"
 )]
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::warrant;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestCaseError};
@@ -632,12 +634,6 @@ proptest! {
 }
 
 // ---------------------------------------------------------------- command line
-
-fn warrant() -> Command {
-    let mut command = Command::cargo_bin("warrant").unwrap();
-    command.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE").env_remove("WARRANT_ERROR_FORMAT");
-    command
-}
 
 const UNFORMATTED: &str = "input a:flag \"A\"   // the flag\nderive d \"D\" when a cite x supports\n";
 

@@ -13,17 +13,11 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use assert_cmd::Command;
+use common::warrant;
 use graphviz_rust::dot_structures::{Attribute, EdgeTy, Graph, Id, NodeId, Stmt, Vertex};
 use predicates::prelude::*;
 use serde_json::Value;
 use warrant::graph::export::{self, Format};
-
-fn warrant() -> Command {
-    let mut command = Command::cargo_bin("warrant").unwrap();
-    command.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
-    command
-}
 
 const LOW_FERRITIN: &str = "tests/fixtures/profiles/low_ferritin.yaml";
 const FIXTURE_RULES: &str = "tests/fixtures/graph/rules";

@@ -13,7 +13,6 @@ mod common;
 
 use std::fs;
 
-use assert_cmd::Command;
 use warrant::diagnostic;
 use warrant::knowledge_base::{self, Files};
 use warrant::lint::{self, LintOptions};
@@ -75,14 +74,8 @@ fn deny_warnings_turns_warnings_into_exit_status_three() {
     let evidence = tempfile::tempdir().unwrap();
     fs::copy("tests/fixtures/lint/evidence.yaml", evidence.path().join("e.yaml")).unwrap();
     let run = |deny: bool| {
-        let mut command = Command::cargo_bin("warrant").unwrap();
-        command
-            .env("NO_COLOR", "1")
-            .arg("lint")
-            .arg("--rules")
-            .arg(dir.path())
-            .arg("--evidence")
-            .arg(evidence.path());
+        let mut command = common::warrant();
+        command.arg("lint").arg("--rules").arg(dir.path()).arg("--evidence").arg(evidence.path());
         command.args(["--today", "2026-11-27"]);
         if deny {
             command.arg("--deny-warnings");
@@ -100,7 +93,7 @@ fn deny_warnings_turns_warnings_into_exit_status_three() {
 fn lint_refuses_a_knowledge_base_with_errors() {
     let dir = tempfile::tempdir().unwrap();
     fs::copy("tests/fixtures/rules_invalid/unknown_name.warrant", dir.path().join("r.warrant")).unwrap();
-    Command::cargo_bin("warrant").unwrap().arg("lint").arg("--rules").arg(dir.path()).assert().code(1);
+    common::warrant().arg("lint").arg("--rules").arg(dir.path()).assert().code(1);
 }
 
 #[test]

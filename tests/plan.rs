@@ -16,7 +16,6 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 
-use assert_cmd::Command;
 use proptest::prelude::*;
 use warrant::explain::{self, Format};
 use warrant::plan::{self, solve};
@@ -44,7 +43,7 @@ fn plan_snapshots() {
 }
 
 fn plan_command(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("warrant").unwrap().env("NO_COLOR", "1").arg("plan").args(args).output().unwrap()
+    common::warrant().arg("plan").args(args).output().unwrap()
 }
 
 #[test]

@@ -14,18 +14,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::warrant;
 use predicates::prelude::*;
 use warrant::infer::Truth;
 use warrant::testing::{self, Expected, Mismatch};
 
 mod common;
-
-fn warrant() -> Command {
-    let mut command = Command::cargo_bin("warrant").unwrap();
-    command.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE").env_remove("WARRANT_ERROR_FORMAT");
-    command
-}
 
 const FIXTURES: &str = "tests/fixtures/rule_tests";
 

@@ -9,13 +9,13 @@
     reason = "a test fails by panicking"
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::warrant;
 use predicates::prelude::*;
 
 fn why_not(profile: &str, id: &str, format: &str) -> String {
-    let output = Command::cargo_bin("warrant")
-        .unwrap()
-        .env("NO_COLOR", "1")
+    let output = warrant()
         .args(["explain", &format!("tests/fixtures/profiles/{profile}"), "--why-not", id, "--format", format])
         .output()
         .unwrap();
@@ -62,9 +62,7 @@ fn an_outcome_that_fires_needs_no_change() {
 
 #[test]
 fn an_unknown_id_is_an_error_with_a_suggestion() {
-    Command::cargo_bin("warrant")
-        .unwrap()
-        .env("NO_COLOR", "1")
+    warrant()
         .args(["explain", "tests/fixtures/profiles/low_ferritin.yaml", "--why-not", "oral_irn"])
         .assert()
         .code(1)

@@ -4,11 +4,21 @@
 
 use std::path::Path;
 
+use assert_cmd::Command;
+
 use warrant::diagnostic::{self, Diagnostic};
 use warrant::explain::{self, Format};
 use warrant::knowledge_base::{self, Files, KnowledgeBase};
 use warrant::profile;
 use warrant::span::{SourceFile, SourceMap};
+
+/// The `warrant` binary with no colour and no error format from the
+/// environment, so its output is the same on every machine.
+pub fn warrant() -> Command {
+    let mut command = Command::cargo_bin("warrant").unwrap();
+    command.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE").env_remove("WARRANT_ERROR_FORMAT");
+    command
+}
 
 /// The bundled knowledge base, compiled; it must be free of errors.
 pub fn bundled() -> KnowledgeBase {
