@@ -45,15 +45,16 @@ pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
             return ExitStatus::InputError;
         }
     };
-    let input: Box<dyn std::io::BufRead> = match &args.input {
+    // The input, and what diagnostics call it.
+    let (input, input_name): (Box<dyn std::io::BufRead>, String) = match &args.input {
         Some(path) if path.as_os_str() != "-" => match std::fs::File::open(path) {
-            Ok(file) => Box::new(BufReader::new(file)),
+            Ok(file) => (Box::new(BufReader::new(file)), path.display().to_string()),
             Err(error) => {
                 output.eprint(&format!("error[E0701]: cannot read `{}`: {error}\n", path.display()));
                 return ExitStatus::InputError;
             }
         },
-        _ => Box::new(std::io::stdin().lock()),
+        _ => (Box::new(std::io::stdin().lock()), String::from("<stdin>")),
     };
     // A progress line on stderr only when a person is watching it.
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -68,10 +69,6 @@ pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
         if let Some(bar) = &bar {
             bar.set_position(done as u64);
         }
-    };
-    let input_name = match &args.input {
-        Some(path) if path.as_os_str() != "-" => path.display().to_string(),
-        _ => String::from("<stdin>"),
     };
     let options = Options {
         fail_fast: args.fail_fast,
