@@ -14,6 +14,7 @@
 pub mod batch;
 pub mod check;
 pub mod cli;
+pub mod dates;
 pub mod diagnostic;
 pub mod evidence;
 pub mod explain;

@@ -3,7 +3,9 @@
 //!
 //! Every unit is an exact power of ten of its dimension's base unit, so a
 //! conversion within a dimension multiplies or divides by an exact power of
-//! ten and `75 µg/L` compares equal to `75 ng/mL`.
+//! ten and `75 µg/L` compares equal to `75 ng/mL`. Units of time are the
+//! exception: a day is 48 half-hours and a year of 365.25 days 17,532, whole
+//! multiples of the half-hour, so converting a whole number of them is exact.
 
 use serde::Serialize;
 
@@ -19,8 +21,11 @@ pub enum Dimension {
     Fraction,
     /// Mass, e.g. a supplement dose; base g.
     Mass,
-    /// Time, e.g. a gap between doses; base h.
+    /// Time, e.g. a gap between doses or a person's age; base h.
     Time,
+    /// Glomerular filtration rate normalised to body surface area; base
+    /// mL/min/1.73 m².
+    FiltrationRate,
 }
 
 impl Dimension {
@@ -32,6 +37,7 @@ impl Dimension {
             Dimension::Fraction => "fraction",
             Dimension::Mass => "mass",
             Dimension::Time => "time",
+            Dimension::FiltrationRate => "filtration_rate",
         }
     }
 
@@ -43,15 +49,17 @@ impl Dimension {
             Dimension::Fraction => "fraction",
             Dimension::Mass => "mass",
             Dimension::Time => "time",
+            Dimension::FiltrationRate => "filtration rate",
         }
     }
 
-    pub const ALL: [Dimension; 5] = [
+    pub const ALL: [Dimension; 6] = [
         Dimension::MassConcentration,
         Dimension::MolarConcentration,
         Dimension::Fraction,
         Dimension::Mass,
         Dimension::Time,
+        Dimension::FiltrationRate,
     ];
 
     pub fn from_name(name: &str) -> Option<Dimension> {
@@ -64,15 +72,27 @@ impl Dimension {
 pub struct Unit {
     pub symbol: &'static str,
     pub dimension: Dimension,
-    /// The unit is `10^exponent` base units.
+    /// The unit is `factor × 10^exponent` base units.
     exponent: i32,
+    /// A whole multiplier: 1 for every unit but those of time, which count
+    /// half-hours, so products with it are exact.
+    factor: u32,
 }
 
 const fn unit(symbol: &'static str, dimension: Dimension, exponent: i32) -> Unit {
-    Unit { symbol, dimension, exponent }
+    Unit { symbol, dimension, exponent, factor: 1 }
 }
 
-use Dimension::{Fraction, Mass, MassConcentration, MolarConcentration, Time};
+/// A unit of time, `half_hours` half-hours long.
+const fn time(symbol: &'static str, half_hours: u32) -> Unit {
+    Unit { symbol, dimension: Time, exponent: 0, factor: half_hours }
+}
+
+use Dimension::{FiltrationRate, Fraction, Mass, MassConcentration, MolarConcentration, Time};
+
+/// Half-hours in a year of 365.25 days, the mean Julian year: a twelfth of
+/// it, the mean month, is whole too.
+const HALF_HOURS_PER_YEAR: u32 = 17_532;
 
 /// Every unit Warrant knows, canonical spelling first within a dimension.
 const UNITS: &[Unit] = &[
@@ -96,11 +116,40 @@ const UNITS: &[Unit] = &[
     unit("mg", Mass, -3),
     unit("µg", Mass, -6),
     unit("g", Mass, 0),
-    unit("h", Time, 0),
+    time("h", 2),
+    time("days", 48),
+    time("weeks", 336),
+    time("months", HALF_HOURS_PER_YEAR / 12),
+    time("years", HALF_HOURS_PER_YEAR),
+    unit("mL/min/1.73m²", FiltrationRate, 0),
 ];
 
-/// Spellings accepted besides the canonical ones: `u`, `mc` and Greek mu for µ.
+/// Other spellings of units, mapped to the canonical one.
+const ALIASES: &[(&str, &str)] = &[
+    ("hour", "h"),
+    ("hours", "h"),
+    ("d", "days"),
+    ("day", "days"),
+    ("wk", "weeks"),
+    ("week", "weeks"),
+    ("mo", "months"),
+    ("month", "months"),
+    ("y", "years"),
+    ("yr", "years"),
+    ("year", "years"),
+    ("mL/min/1.73m2", "mL/min/1.73m²"),
+    ("mL/min/1.73 m²", "mL/min/1.73m²"),
+    ("mL/min/1.73 m2", "mL/min/1.73m²"),
+    // UCUM, as FHIR writes it.
+    ("mL/min/{1.73_m2}", "mL/min/1.73m²"),
+];
+
+/// Spellings accepted besides the canonical ones: `u`, `mc` and Greek mu for
+/// µ, and the [`ALIASES`].
 fn normalise(symbol: &str) -> String {
+    if let Some((_, canonical)) = ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(symbol)) {
+        return (*canonical).to_string();
+    }
     let symbol = symbol.replace('μ', "µ");
     let symbol = match symbol.strip_prefix("mcg") {
         Some(rest) => format!("µg{rest}"),
@@ -114,7 +163,11 @@ fn normalise(symbol: &str) -> String {
 
 impl Unit {
     pub const MILLIGRAM: Unit = unit("mg", Mass, -3);
-    pub const HOUR: Unit = unit("h", Time, 0);
+    pub const HOUR: Unit = time("h", 2);
+    pub const DAY: Unit = time("days", 48);
+    pub const WEEK: Unit = time("weeks", 336);
+    pub const MONTH: Unit = time("months", HALF_HOURS_PER_YEAR / 12);
+    pub const YEAR: Unit = time("years", HALF_HOURS_PER_YEAR);
 
     /// Looks a unit up by any accepted spelling. Letter case must match,
     /// except that `ml`, `dl` and `l` are taken for `mL`, `dL` and `L`.
@@ -153,7 +206,13 @@ pub enum ConversionError {
 /// and molar concentrations.
 pub fn convert(value: f64, from: Unit, to: Unit, molar_mass: Option<f64>) -> Result<f64, ConversionError> {
     if from.dimension == to.dimension {
-        return Ok(scale(value, from.exponent - to.exponent));
+        let scaled = scale(value, from.exponent - to.exponent);
+        // Multiplying before dividing keeps whole numbers of days or years exact.
+        return Ok(if from.factor == to.factor {
+            scaled
+        } else {
+            scaled * f64::from(from.factor) / f64::from(to.factor)
+        });
     }
     let molar_bridge = (from.dimension, to.dimension);
     match (molar_bridge, molar_mass) {
@@ -258,6 +317,25 @@ mod tests {
             })
         );
         assert_eq!(convert(1.0, u("nmol/L"), u("ng/mL"), None), Err(ConversionError::NeedsMolarMass));
+    }
+
+    #[test]
+    fn whole_units_of_time_convert_exactly() {
+        assert_eq!(convert(18.0, u("years"), u("months"), None), Ok(216.0));
+        assert_eq!(convert(6.0, u("months"), u("years"), None), Ok(0.5));
+        assert_eq!(convert(2.0, u("weeks"), u("days"), None), Ok(14.0));
+        assert_eq!(convert(1.0, u("days"), u("h"), None), Ok(24.0));
+        assert_eq!(convert(17.9, u("years"), u("years"), None), Ok(17.9));
+        for (alias, canonical) in [("y", "years"), ("Year", "years"), ("mo", "months"), ("d", "days")] {
+            assert_eq!(u(alias).symbol, canonical, "{alias}");
+        }
+    }
+
+    #[test]
+    fn filtration_rate_is_written_several_ways() {
+        for spelling in ["mL/min/1.73m²", "mL/min/1.73m2", "mL/min/1.73 m2", "mL/min/{1.73_m2}"] {
+            assert_eq!(u(spelling).symbol, "mL/min/1.73m²", "{spelling}");
+        }
     }
 
     #[test]

@@ -13,13 +13,13 @@ mod common;
 
 use std::fs;
 
+use warrant::dates::Date;
 use warrant::diagnostic;
 use warrant::knowledge_base::{self, Files};
 use warrant::lint::{self, LintOptions};
 use warrant::span::SourceFile;
-use warrant::syntax::ast::Date;
 
-const TODAY: Date = Date { year: 2026, month: 11, day: 27 };
+const TODAY: Date = jiff::civil::date(2026, 11, 27);
 
 /// Lints one rule file against the small fixture evidence base.
 fn lint_fixture(name: &str, text: &str) -> (warrant::span::SourceMap, Vec<warrant::diagnostic::Diagnostic>) {

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::dates::Date;
 use crate::evidence::Certainty;
 use crate::span::{FileId, Span, Spanned};
-use crate::syntax::ast::{Comparator, Date, RangeSide, RuleKind, Stance, Strength};
+use crate::syntax::ast::{Comparator, RangeSide, RuleKind, Stance, Strength};
 use crate::units::Unit;
 
 /// Index of an input in [`Program::inputs`].

@@ -6,8 +6,7 @@ use super::{ExitStatus, KnowledgeBaseArgs, Output};
 use crate::diagnostic::{self, Diagnostic};
 use crate::knowledge_base::{self, Files};
 use crate::lint::{self, LintOptions};
-use crate::span::{SourceFile, SourceMap};
-use crate::syntax::ast::Date;
+use crate::span::SourceMap;
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
@@ -19,18 +18,6 @@ pub struct LintArgs {
     /// Report rule files last reviewed more than this many days ago.
     #[arg(long, value_name = "DAYS", default_value_t = 365)]
     pub max_age_days: u32,
-    /// Measure review ages to this date (YYYY-MM-DD) instead of today, for reproducible runs.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub today: Option<Date>,
-}
-
-fn parse_date(text: &str) -> Result<Date, String> {
-    let source = SourceFile::new("--today", format!("reviewed {text}"));
-    crate::syntax::parse(crate::span::FileId(0), &source)
-        .ok()
-        .and_then(|file| file.reviewed)
-        .map(|date| date.node)
-        .ok_or_else(|| format!("`{text}` is not a date in the form YYYY-MM-DD"))
 }
 
 pub fn run(args: &LintArgs, output: &Output) -> ExitStatus {
@@ -51,10 +38,7 @@ pub fn run(args: &LintArgs, output: &Output) -> ExitStatus {
             return ExitStatus::InputError;
         }
     };
-    let options = LintOptions {
-        max_age_days: i64::from(args.max_age_days),
-        today: args.today.unwrap_or_else(lint::today),
-    };
+    let options = LintOptions { max_age_days: i64::from(args.max_age_days), today: output.today() };
     let warnings: Vec<Diagnostic> = lint::lint(&kb, &options);
     output.diagnostics(&sources, &warnings);
     output.summary(&warnings, &format!("lint: {}", diagnostic::summary(&warnings)));

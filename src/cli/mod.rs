@@ -24,6 +24,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::dates::{self, Date};
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
 use crate::span::SourceMap;
 
@@ -51,6 +52,9 @@ pub struct Cli {
     /// How to write diagnostics: `human` (excerpts, underlines), `plain` (screen readers, logs), `json` (one object per line).
     #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human, env = "WARRANT_ERROR_FORMAT")]
     pub error_format: ErrorFormat,
+    /// The report date (YYYY-MM-DD): ages, lab ages and review ages are measured to it. Today by default; set it for reproducible output.
+    #[arg(long, global = true, value_name = "DATE", value_parser = dates::parse_argument, env = "WARRANT_TODAY")]
+    pub today: Option<Date>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -134,7 +138,11 @@ impl From<ExitStatus> for ExitCode {
 /// Parses arguments and runs one command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let output = Output { colour: cli.color, error_format: cli.error_format };
+    let output = Output {
+        colour: cli.color,
+        error_format: cli.error_format,
+        today: cli.today.unwrap_or_else(dates::today),
+    };
     let status = match &cli.command {
         Command::Explain(args) => explain::run(args, &output),
         Command::Check(args) => check::run(args, &output),
@@ -152,13 +160,19 @@ pub fn run() -> ExitCode {
     status.into()
 }
 
-/// Where commands write, and whether in colour.
+/// Where commands write, whether in colour, and the date they report on.
 pub struct Output {
     colour: ColourChoice,
     error_format: ErrorFormat,
+    today: Date,
 }
 
 impl Output {
+    /// The report date: `--today`, or the machine's date.
+    pub fn today(&self) -> Date {
+        self.today
+    }
+
     pub fn stdout_colour(&self) -> bool {
         self.colour.enabled(std::io::stdout().is_terminal())
     }

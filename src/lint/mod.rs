@@ -5,19 +5,17 @@
 //! conditions that can never hold, rules that duplicate others, and files
 //! whose review is out of date. Every lint has a stable `W` code.
 
-mod dates;
 mod satisfiable;
 
 use std::collections::BTreeSet;
 
 use crate::check::{Expr, InputId, Program, Rule};
+use crate::dates::{Date, days_between};
 use crate::diagnostic::Diagnostic;
 use crate::evidence::{Certainty, EvidenceBase};
 use crate::knowledge_base::KnowledgeBase;
 use crate::span::Span;
-use crate::syntax::ast::{Date, RuleKind, Stance};
-
-pub use dates::{days_between, today};
+use crate::syntax::ast::{RuleKind, Stance};
 
 /// Settings of a lint run.
 #[derive(Debug, Clone, Copy)]

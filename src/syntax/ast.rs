@@ -1,6 +1,7 @@
 //! The typed syntax tree of a rule file, as written: names are still strings
 //! and units still symbols. Every node carries its span.
 
+use crate::dates::Date;
 use crate::span::{Span, Spanned};
 
 pub type Name = Spanned<String>;
@@ -12,20 +13,6 @@ pub struct RuleFile {
     pub version: Option<Spanned<String>>,
     pub reviewed: Option<Spanned<Date>>,
     pub items: Vec<Item>,
-}
-
-/// A calendar date from `reviewed YYYY-MM-DD`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Date {
-    pub year: u16,
-    pub month: u8,
-    pub day: u8,
-}
-
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -8,6 +8,7 @@ use pest::iterators::{Pair, Pairs};
 
 use super::ast::*;
 use super::parser::Rule;
+use crate::dates::Date;
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, Span, Spanned};
 
@@ -135,7 +136,7 @@ impl Lowering {
         let date_pair = children.presume(Rule::date)?;
         children.finish()?;
         let date_span = self.span(&date_pair);
-        match parse_date(date_pair.as_str()) {
+        match crate::dates::parse(date_pair.as_str()) {
             Some(date) => self.set_once(slot, Spanned::new(date, date_span), "reviewed", span),
             None => self.diagnostics.push(
                 Diagnostic::error("E0103", format!("`{}` is not a calendar date", date_pair.as_str()))
@@ -511,22 +512,6 @@ fn collapse(
     join(operands, span)
 }
 
-fn parse_date(text: &str) -> Option<Date> {
-    let mut parts = text.split('-');
-    let year: u16 = parts.next()?.parse().ok()?;
-    let month: u8 = parts.next()?.parse().ok()?;
-    let day: u8 = parts.next()?.parse().ok()?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days_in_month).contains(&day).then_some(Date { year, month, day })
-}
-
 /// Lowers a pair produced by one of the `eof_*` test entry rules.
 pub(super) fn lower_eof_condition(pair: Pair<'_, Rule>, file: FileId) -> Lowered<Condition> {
     let mut lowering = Lowering { file, diagnostics: Vec::new() };
@@ -535,17 +520,4 @@ pub(super) fn lower_eof_condition(pair: Pair<'_, Rule>, file: FileId) -> Lowered
     children.presume(Rule::EOI)?;
     children.finish()?;
     Ok(condition)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_checked_against_the_calendar() {
-        assert_eq!(parse_date("2024-02-29").map(|d| d.day), Some(29));
-        assert_eq!(parse_date("2025-02-29"), None);
-        assert_eq!(parse_date("2025-13-01"), None);
-        assert_eq!(parse_date("2025-04-31"), None);
-    }
 }

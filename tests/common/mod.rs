@@ -16,7 +16,11 @@ use warrant::span::{SourceFile, SourceMap};
 /// environment, so its output is the same on every machine.
 pub fn warrant() -> Command {
     let mut command = Command::cargo_bin("warrant").unwrap();
-    command.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE").env_remove("WARRANT_ERROR_FORMAT");
+    command
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("WARRANT_ERROR_FORMAT")
+        .env_remove("WARRANT_TODAY");
     command
 }
 
