@@ -30,6 +30,8 @@ use warrant::{batch, explain, infer};
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 const SEED: u64 = 1;
+/// The report date: synthetic profiles carry no dates, so any fixed day will do.
+const TODAY: warrant::dates::Date = warrant::dates::date(2026, 11, 29);
 /// Distinct profiles per evaluated pool, and per explained pool (smaller:
 /// explaining 10,000 rules takes milliseconds).
 const POOL: usize = 256;
@@ -56,7 +58,7 @@ fn facts(kb: &KnowledgeBase, count: usize) -> Vec<Facts> {
             let source = SourceFile::new("p.json", line);
             let parsed = profile::parse(FileId(999), &source, Format::Json)
                 .unwrap_or_else(|_| panic!("profile parses"));
-            profile::bind(&parsed, &kb.graph.program, FileId(999), &source)
+            profile::bind(&parsed, &kb.graph.program, FileId(999), &source, TODAY)
                 .unwrap_or_else(|_| panic!("profile binds"))
         })
         .collect()
@@ -176,6 +178,8 @@ fn bench_batch(c: &mut Criterion) {
         let options = batch::Options {
             fail_fast: false,
             explain: false,
+            strict: false,
+            today: TODAY,
             pool: &pool,
             progress: &|_| {},
             input_name: "profiles.jsonl",

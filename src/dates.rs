@@ -6,6 +6,8 @@ use std::fmt;
 
 /// A calendar date in the proleptic Gregorian calendar.
 pub type Date = jiff::civil::Date;
+/// `date(2026, 11, 29)`: a date known to be valid when the program is written.
+pub use jiff::civil::date;
 
 /// Reads a date written exactly `YYYY-MM-DD`, refusing any other form (jiff
 /// alone would also take `20261129` or a time) and any day the calendar does

@@ -84,6 +84,13 @@ impl Diagnostic {
     }
 
     /// Adds a help line only when there is one to give.
+    pub fn maybe_secondary(self, span: Option<Span>, message: impl Into<String>) -> Self {
+        match span {
+            Some(span) => self.secondary(span, message),
+            None => self,
+        }
+    }
+
     pub fn maybe_help(self, help: Option<String>) -> Self {
         match help {
             Some(help) => self.help(help),

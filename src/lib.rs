@@ -32,20 +32,23 @@ pub mod testing;
 pub mod text_out;
 pub mod units;
 
+use dates::Date;
 use diagnostic::Diagnostic;
 use knowledge_base::KnowledgeBase;
 use span::{FileId, SourceFile};
 
-/// Parses a profile, binds it to the knowledge base and evaluates every rule.
-/// Errors point into `source`, registered as `file` in the caller's map.
+/// Parses a profile, binds it to the knowledge base on the report date
+/// `today` and evaluates every rule. Errors point into `source`, registered
+/// as `file` in the caller's map.
 pub fn evaluate_profile<'k>(
     kb: &'k KnowledgeBase,
     file: FileId,
     source: &SourceFile,
     format: profile::Format,
+    today: Date,
 ) -> Result<infer::Evaluation<'k>, Vec<Diagnostic>> {
     let parsed = profile::parse(file, source, format).map_err(|d| vec![d])?;
-    let facts = profile::bind(&parsed, &kb.graph.program, file, source)?;
+    let facts = profile::bind(&parsed, &kb.graph.program, file, source, today)?;
     Ok(infer::evaluate(&kb.graph, facts))
 }
 
@@ -55,7 +58,8 @@ pub fn explain_profile(
     file: FileId,
     source: &SourceFile,
     format: profile::Format,
+    today: Date,
 ) -> Result<explain::Report, Vec<Diagnostic>> {
-    let evaluation = evaluate_profile(kb, file, source, format)?;
+    let evaluation = evaluate_profile(kb, file, source, format, today)?;
     Ok(explain::build(&evaluation, &kb.evidence, &kb.sources))
 }

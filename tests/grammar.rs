@@ -33,6 +33,11 @@ fn sexpr(condition: &Condition) -> String {
         Condition::OutsideRange { subject, side, .. } => {
             format!("({} {} range)", subject.node, side.keyword())
         }
+        Condition::Is { subject, value, .. } => format!("(is {} {})", subject.node, value.node),
+        Condition::OlderThan { subject, age, .. } => {
+            let unit = age.unit.as_ref().map_or("<no unit>", |u| u.node.as_str());
+            format!("(older {} {} {unit})", subject.node, age.value.node)
+        }
         Condition::Fact(name) => name.node.clone(),
     }
 }
@@ -52,6 +57,18 @@ fn quantities_carry_their_units() {
     assert_eq!(condition("tsat < 20%"), "(< tsat 20 %)");
     assert_eq!(condition("b12 > 1.5 µg/L"), "(> b12 1.5 µg/L)");
     assert_eq!(condition("b12 >= 150 pmol/L"), "(>= b12 150 pmol/L)");
+}
+
+#[test]
+fn the_person_and_the_age_of_a_result_have_their_own_forms() {
+    assert_eq!(condition("age >= 18 years and not pregnant"), "(and (>= age 18 years) (not pregnant))");
+    assert_eq!(condition("sex is female"), "(is sex female)");
+    assert_eq!(condition("ferritin older than 12 months"), "(older ferritin 12 months)");
+    assert_eq!(condition("not ferritin older than 90 days"), "(not (older ferritin 90 days))");
+    assert_eq!(condition("egfr < 30 mL/min/1.73m2"), "(< egfr 30 mL/min/1.73m2)");
+    // `is`, `older` and `than` are words of the language, not names.
+    assert!(condition("is").starts_with("error E0101"), "{}", condition("is"));
+    assert!(condition("ferritin older 12 months").starts_with("error E0101"));
 }
 
 #[test]

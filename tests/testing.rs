@@ -263,7 +263,7 @@ fn the_library_reports_each_mismatch_with_its_verdict() {
     let kb = common::bundled();
     let mut sources = kb.sources.clone();
     let paths = [PathBuf::from(format!("{FIXTURES}/failing.yaml"))];
-    let (suite, warnings) = testing::load(&kb, &mut sources, &paths).unwrap();
+    let (suite, warnings) = testing::load(&kb, &mut sources, &paths, common::TODAY).unwrap();
     assert!(warnings.is_empty());
     assert_eq!(suite.case_count(), 4);
     let results = testing::run(&kb, &suite);

@@ -7,6 +7,7 @@ use std::io::{BufRead, Write};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::dates::Date;
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
 use crate::explain::{self, Report};
 use crate::infer::{self, Evaluator, Truth};
@@ -17,8 +18,9 @@ use crate::span::{FileId, SourceFile, SourceMap};
 /// Profiles read and evaluated together; bounds memory and keeps order.
 pub const CHUNK: usize = 4096;
 
-/// One profile's outcomes: what fired, what stayed undecided and, when
-/// asked for, the whole report `warrant explain --format json` gives.
+/// One profile's outcomes: what fired, what stayed undecided, the entries
+/// of its lists that no rule reads and, when asked for, the whole report
+/// `warrant explain --format json` gives.
 #[derive(Debug, Serialize)]
 struct Outcome<'a> {
     line: usize,
@@ -26,6 +28,7 @@ struct Outcome<'a> {
     profile: Option<String>,
     fired: Vec<&'a str>,
     undecided: Vec<&'a str>,
+    not_considered: Vec<profile::NotConsidered>,
     #[serde(skip_serializing_if = "Option::is_none")]
     report: Option<Report>,
 }
@@ -45,6 +48,10 @@ pub struct Options<'a> {
     pub fail_fast: bool,
     /// Add each profile's full report to its result line.
     pub explain: bool,
+    /// A list entry that no rule reads fails its line.
+    pub strict: bool,
+    /// The report date.
+    pub today: Date,
     /// The worker threads.
     pub pool: &'a rayon::ThreadPool,
     /// Called after each chunk with the number of lines done so far.
@@ -126,7 +133,10 @@ fn evaluate_line(
         diagnostic::render_as(&sources, &diagnostics, options.error_format, options.colour)
     };
     let parsed = profile::parse(file, &source, profile::Format::Json).map_err(|d| report(vec![d]))?;
-    let facts = profile::bind(&parsed, &kb.graph.program, file, &source).map_err(report)?;
+    let facts = profile::bind(&parsed, &kb.graph.program, file, &source, options.today).map_err(report)?;
+    if options.strict {
+        profile::refuse_not_considered(&facts, file, &source).map_err(report)?;
+    }
     let verdicts = evaluator.run(&facts);
     let program = &kb.graph.program;
     let names_with = |truth: Truth| -> Vec<&str> {
@@ -140,12 +150,13 @@ fn evaluate_line(
     };
     let (fired, undecided) = (names_with(Truth::True), names_with(Truth::Unknown));
     let profile = facts.name.clone();
+    let not_considered = facts.not_considered.clone();
     // Explaining needs an `Evaluation` that owns the facts; evaluating
     // again costs little next to building the report.
     let report = options
         .explain
         .then(|| explain::build(&infer::evaluate(&kb.graph, facts), &kb.evidence, &kb.sources));
-    let outcome = Outcome { line: number, profile, fired, undecided, report };
+    let outcome = Outcome { line: number, profile, fired, undecided, not_considered, report };
     serde_json::to_string(&outcome)
         .map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))
 }

@@ -1,9 +1,9 @@
 //! The checked program: names resolved to indices, thresholds converted to
 //! each input's canonical unit, citations resolved to evidence records.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dates::Date;
+use crate::dates::{Date, Period};
 use crate::evidence::Certainty;
 use crate::span::{FileId, Span, Spanned};
 use crate::syntax::ast::{Comparator, RangeSide, RuleKind, Stance, Strength};
@@ -44,6 +44,11 @@ pub struct Program {
     pub slots: Vec<Slot>,
     /// Inputs by name, so binding a profile does not scan them all.
     pub input_index: BTreeMap<String, InputId>,
+    /// For each of a profile's lists, the names some rule reads: a flag or
+    /// its alias (`conditions`), an item of a `has` test, a limit's daily
+    /// intake, or an item the daily plan keeps a suggestion with or apart
+    /// from. A profile's other entries are reported as not considered.
+    pub considered: BTreeMap<ProfileList, BTreeSet<String>>,
 }
 
 /// A time of day for the daily plan.
@@ -78,26 +83,172 @@ impl Program {
     pub fn find_rule(&self, name: &str) -> Option<RuleId> {
         self.rules.iter().position(|r| r.name == name).map(RuleId)
     }
+
+    /// A condition in words, as reports, lints and graphs write it:
+    /// `ferritin <= 75 ng/mL`, `daily vitamin_b6 breaks the limit <= 12 mg`,
+    /// an `and` or `or` in parentheses.
+    pub fn describe(&self, expr: &Expr) -> String {
+        let input = |id: &InputId| self.input(*id).map_or("?", |i| i.name.as_str());
+        let join = |parts: &[Expr], op: &str| {
+            let parts: Vec<String> = parts.iter().map(|p| self.describe(p)).collect();
+            format!("({})", parts.join(&format!(" {op} ")))
+        };
+        match expr {
+            Expr::And(parts) => join(parts, "and"),
+            Expr::Or(parts) => join(parts, "or"),
+            Expr::Not(inner) => format!("not {}", self.describe(inner)),
+            Expr::Compare { input: id, comparator, written, .. } => format!(
+                "{} {} {}",
+                input(id),
+                comparator.symbol(),
+                crate::units::format_quantity(written.value, written.unit)
+            ),
+            Expr::Known(id, _) => format!("known {}", input(id)),
+            Expr::Unknown(id, _) => format!("unknown {}", input(id)),
+            Expr::Has { input: id, item, .. } => format!("{} has {item}", input(id)),
+            Expr::Flag(id, _) => input(id).to_string(),
+            Expr::Is { input: id, value, .. } => format!("{} is {value}", input(id)),
+            Expr::OlderThan { input: id, age, .. } => format!("{} older than {age}", input(id)),
+            Expr::OutsideRange { input: id, side, .. } => format!("{} {} range", input(id), side.keyword()),
+            Expr::Fact(rule, _) => self.rule(*rule).map_or("?", |r| r.name.as_str()).to_string(),
+            Expr::DailyIntake { name, bound, limit, .. } => format!(
+                "daily {name} breaks the limit {} {}",
+                bound.symbol(),
+                crate::units::format_quantity(limit.value, limit.unit)
+            ),
+            Expr::Invalid(_) => String::from("(invalid condition)"),
+        }
+    }
 }
 
-/// A declared input.
+/// A declared input, or one of the person's [`Builtin`] attributes.
 #[derive(Debug, Clone)]
 pub struct Input {
     pub name: String,
     pub label: String,
     pub kind: InputKind,
     pub loinc: Option<String>,
+    /// Other names a profile's `conditions` may give a flag.
+    pub aliases: Vec<String>,
+    /// A lab result older than this on the report date counts as missing.
+    pub valid_for: Option<LabAge>,
+    /// Set for the person's attributes, which rules use without declaring.
+    pub builtin: Option<Builtin>,
+    /// Where it is declared; for a built-in, where it is first used.
     pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum InputKind {
-    /// Read from the profile's `conditions`.
+    /// Read from the profile's `conditions` (or, for `pregnant` and
+    /// `lactating`, from the profile's fields of those names).
     Flag,
     /// One of the profile's lists.
     List(ProfileList),
     /// A lab value from the profile's `labs`, converted to `unit`.
     Lab { unit: Unit, molar_mass: Option<f64> },
+    /// The person's age in years, from `age` or `birth_date`.
+    Age,
+    /// The person's sex, one of [`SEXES`].
+    Sex,
+}
+
+impl InputKind {
+    /// The unit a quantity input's values and thresholds are compared in.
+    pub fn quantity_unit(self) -> Option<(Unit, Option<f64>)> {
+        match self {
+            InputKind::Lab { unit, molar_mass } => Some((unit, molar_mass)),
+            InputKind::Age => Some((Unit::YEAR, None)),
+            _ => None,
+        }
+    }
+}
+
+/// The values `sex is ...` can test, as a profile's `sex` gives them.
+pub const SEXES: [&str; 3] = ["female", "male", "other"];
+
+/// What rules know about the person without a declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Builtin {
+    Age,
+    Sex,
+    Pregnant,
+    Lactating,
+}
+
+impl Builtin {
+    pub const ALL: [Builtin; 4] = [Builtin::Age, Builtin::Sex, Builtin::Pregnant, Builtin::Lactating];
+
+    /// The name rules use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Age => "age",
+            Builtin::Sex => "sex",
+            Builtin::Pregnant => "pregnant",
+            Builtin::Lactating => "lactating",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Builtin::Age => "Age",
+            Builtin::Sex => "Sex",
+            Builtin::Pregnant => "Pregnant",
+            Builtin::Lactating => "Breastfeeding",
+        }
+    }
+
+    pub fn kind(self) -> InputKind {
+        match self {
+            Builtin::Age => InputKind::Age,
+            Builtin::Sex => InputKind::Sex,
+            Builtin::Pregnant | Builtin::Lactating => InputKind::Flag,
+        }
+    }
+
+    /// Where a profile gives it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Builtin::Age => "age or birth_date",
+            Builtin::Sex => "sex",
+            Builtin::Pregnant => "pregnant",
+            Builtin::Lactating => "lactating",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+/// How old a lab result may be: a whole number of calendar periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabAge {
+    pub amount: u32,
+    pub period: Period,
+}
+
+impl Input {
+    /// Where a profile gives this input, as reports name a missing one:
+    /// `labs.ferritin`, `conditions`, `age or birth_date`. A lab that has a
+    /// value can only be missing its reference range or its date.
+    pub fn profile_field(&self, has_value: bool) -> String {
+        match (self.kind, self.builtin) {
+            (_, Some(builtin)) => builtin.field().to_string(),
+            (InputKind::Lab { .. }, _) if has_value => {
+                format!("labs.{}.range or labs.{}.date", self.name, self.name)
+            }
+            (InputKind::Lab { .. }, _) => format!("labs.{}", self.name),
+            (InputKind::List(list), _) => list.name().to_string(),
+            (InputKind::Flag | InputKind::Age | InputKind::Sex, _) => String::from("conditions"),
+        }
+    }
+}
+
+impl std::fmt::Display for LabAge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.amount, self.period.word())
+    }
 }
 
 /// The lists a profile can hold.
@@ -135,14 +286,24 @@ pub struct Rule {
     pub strength: Option<Strength>,
     pub citations: Vec<Citation>,
     pub caveats: Vec<String>,
+    /// Who an outcome is for: its `for`, or its file's.
+    pub population: Option<PopulationUse>,
     pub span: Span,
 }
 
 impl Rule {
-    /// Outcomes are what a report shows; derived facts only feed them.
+    /// Outcomes are what a report shows; derived facts and populations only
+    /// feed them.
     pub fn is_outcome(&self) -> bool {
-        self.kind != RuleKind::Derive
+        !matches!(self.kind, RuleKind::Derive | RuleKind::Population)
     }
+}
+
+/// An outcome's population: the `population` rule, and the `for` naming it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PopulationUse {
+    pub rule: RuleId,
+    pub span: Span,
 }
 
 /// What to take and how: form, dose, timing and spacing.
@@ -212,6 +373,18 @@ pub enum Expr {
         span: Span,
     },
     Flag(InputId, Span),
+    /// `sex is female`
+    Is {
+        input: InputId,
+        value: String,
+        span: Span,
+    },
+    /// The lab result is dated more than `age` before the report date.
+    OlderThan {
+        input: InputId,
+        age: LabAge,
+        span: Span,
+    },
     /// A lab value outside the reference range the profile gives with it.
     OutsideRange {
         input: InputId,
@@ -231,4 +404,25 @@ pub enum Expr {
     },
     /// A condition that failed to check; never evaluated.
     Invalid(Span),
+}
+
+impl Expr {
+    /// Where the condition is written: an `and` or `or` covers its parts.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Expr::Compare { span, .. }
+            | Expr::Known(_, span)
+            | Expr::Unknown(_, span)
+            | Expr::Has { span, .. }
+            | Expr::Flag(_, span)
+            | Expr::Is { span, .. }
+            | Expr::OlderThan { span, .. }
+            | Expr::OutsideRange { span, .. }
+            | Expr::Fact(_, span)
+            | Expr::DailyIntake { span, .. }
+            | Expr::Invalid(span) => Some(*span),
+            Expr::Not(inner) => inner.span(),
+            Expr::And(parts) | Expr::Or(parts) => parts.iter().filter_map(Expr::span).reduce(Span::to),
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! Name resolution, unit checking and clause checking.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::program::*;
+use crate::dates::Period;
 use crate::diagnostic::Diagnostic;
 use crate::evidence::{Certainty, EvidenceBase};
 use crate::span::{FileId, SourceMap, Span, Spanned};
@@ -26,7 +27,7 @@ pub fn check(
         diagnostics: Vec::new(),
         names: BTreeMap::new(),
         groups: BTreeMap::new(),
-        rules_declared: 0,
+        rule_kinds: Vec::new(),
         program: Program::default(),
     };
     for (file, rule_file) in files {
@@ -46,13 +47,16 @@ pub fn check(
         }
     }
     for (_, rule_file) in files {
+        let file_population = rule_file.population.as_ref().and_then(|name| checker.resolve_population(name));
         for item in &rule_file.items {
             if let Item::Rule(rule) = item {
-                let checked = checker.check_rule(rule);
+                let checked = checker.check_rule(rule, file_population);
                 checker.program.rules.push(checked);
             }
         }
     }
+    checker.check_populations_can_hold();
+    checker.program.considered = considered(&checker.program, &checker.groups);
     // The daily plan walks the slots in the order of the day.
     checker.program.slots.sort_by(|a, b| a.hour.total_cmp(&b.hour));
     (checker.program, checker.diagnostics)
@@ -77,17 +81,43 @@ struct Checker<'e> {
     /// Every top-level name with where it was declared.
     names: BTreeMap<String, (Declared, Span)>,
     groups: BTreeMap<String, Group>,
-    rules_declared: usize,
+    /// The kind of every rule, by the index it will have.
+    rule_kinds: Vec<RuleKind>,
     program: Program,
 }
+
+/// The population that `for` names to apply an outcome to every person.
+pub const EVERYONE: &str = "everyone";
 
 impl Checker<'_> {
     fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
-    /// Registers a name, reporting a duplicate with both places.
+    /// Registers a name, reporting a duplicate with both places, or a name
+    /// the language keeps for the person's attributes and populations.
     fn claim(&mut self, name: &Spanned<String>, declared: Declared) -> bool {
+        if let Some(builtin) = Builtin::from_name(&name.node) {
+            self.report(
+                Diagnostic::error("E0213", format!("`{}` is built in and cannot be declared", name.node))
+                    .primary(name.span, "a name the language keeps")
+                    .help(format!(
+                        "use `{}` in conditions without declaring it: it is the person's {} from the profile's `{}`",
+                        name.node,
+                        builtin.label().to_lowercase(),
+                        builtin.field()
+                    )),
+            );
+            return false;
+        }
+        if name.node == EVERYONE {
+            self.report(
+                Diagnostic::error("E0213", format!("`{EVERYONE}` is built in and cannot be declared"))
+                    .primary(name.span, "a name the language keeps")
+                    .help("`for everyone` makes an outcome apply to every person, whatever its file's `for`"),
+            );
+            return false;
+        }
         if let Some((_, first)) = self.names.get(&name.node) {
             let first = *first;
             self.report(
@@ -106,6 +136,8 @@ impl Checker<'_> {
         match item {
             Item::Input(input) => {
                 if let Some(kind) = self.check_input_kind(input) {
+                    let aliases = self.check_aliases(input, kind);
+                    let valid_for = self.check_valid_for(input, kind);
                     let id = InputId(self.program.inputs.len());
                     if self.claim(&input.name, Declared::Input(id)) {
                         self.program.input_index.insert(input.name.node.clone(), id);
@@ -114,6 +146,9 @@ impl Checker<'_> {
                             label: input.label.node.clone(),
                             kind,
                             loinc: input.loinc.as_ref().map(|l| l.node.clone()),
+                            aliases,
+                            valid_for,
+                            builtin: None,
                             span: input.name.span,
                         });
                     }
@@ -136,8 +171,8 @@ impl Checker<'_> {
             Item::Rule(rule) => {
                 // `check` pushes every rule in this same order, duplicates
                 // included, so this is the index the rule will have.
-                let id = RuleId(self.rules_declared);
-                self.rules_declared += 1;
+                let id = RuleId(self.rule_kinds.len());
+                self.rule_kinds.push(rule.kind);
                 self.claim(&rule.name, Declared::Rule(id));
             }
         }
@@ -212,6 +247,73 @@ impl Checker<'_> {
         }
     }
 
+    /// A flag's other names; only flags have them.
+    fn check_aliases(&mut self, input: &ast::InputDecl, kind: InputKind) -> Vec<String> {
+        let Some(first) = input.aliases.first() else { return Vec::new() };
+        if kind != InputKind::Flag {
+            let span = input.aliases.iter().map(|a| a.span).fold(first.span, Span::to);
+            self.report(
+                Diagnostic::error(
+                    "E0217",
+                    format!("`{}` is not a flag and cannot have aliases", input.name.node),
+                )
+                .primary(span, "aliases are for flags")
+                .help("aliases are other names a profile's `conditions` may give a flag; remove them"),
+            );
+            return Vec::new();
+        }
+        names_of(&input.aliases)
+    }
+
+    /// How old a lab result may be before it counts as missing.
+    fn check_valid_for(&mut self, input: &ast::InputDecl, kind: InputKind) -> Option<LabAge> {
+        let period = input.valid_for.as_ref()?;
+        if !matches!(kind, InputKind::Lab { .. }) {
+            self.report(
+                Diagnostic::error(
+                    "E0217",
+                    format!("`{}` is not a lab value and has no date", input.name.node),
+                )
+                .primary(period.span, "`valid_for` is for lab values")
+                .help("remove `valid_for`: only lab results carry a date"),
+            );
+            return None;
+        }
+        self.check_lab_age(period)
+    }
+
+    /// A lab result's age: a whole number of days, weeks, months or years.
+    fn check_lab_age(&mut self, quantity: &ast::Quantity) -> Option<LabAge> {
+        let unit = self.quantity_unit(quantity)?;
+        let period = [
+            (Unit::DAY, Period::Days),
+            (Unit::WEEK, Period::Weeks),
+            (Unit::MONTH, Period::Months),
+            (Unit::YEAR, Period::Years),
+        ]
+        .into_iter()
+        .find_map(|(candidate, period)| (candidate == unit).then_some(period));
+        let value = quantity.value.node;
+        let whole = value.fract() == 0.0 && value >= 1.0 && value <= f64::from(u16::MAX);
+        match period {
+            Some(period) if whole => Some(LabAge { amount: value as u32, period }),
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        "E0307",
+                        format!(
+                            "a lab result's age is a whole number of days, weeks, months or years, not `{}`",
+                            units::format_quantity(value, unit)
+                        ),
+                    )
+                    .primary(quantity.span, "not a calendar period")
+                    .help("write e.g. `12 months`, `90 days` or `1 years`"),
+                );
+                None
+            }
+        }
+    }
+
     fn check_slot(&mut self, slot: &ast::SlotDecl) -> Option<Slot> {
         let unit = self.quantity_unit(&slot.time)?;
         let Ok(hour) = units::convert(slot.time.value.node, unit, Unit::HOUR, None) else {
@@ -259,7 +361,50 @@ impl Checker<'_> {
         parsed
     }
 
-    fn check_rule(&mut self, rule: &ast::RuleDecl) -> Rule {
+    /// The population a `for` names: `None` for `everyone` or on an error.
+    fn resolve_population(&mut self, name: &Spanned<String>) -> Option<PopulationUse> {
+        if name.node == EVERYONE {
+            return None;
+        }
+        match self.names.get(&name.node).map(|(d, _)| *d) {
+            Some(Declared::Rule(id)) if self.rule_kinds.get(id.0) == Some(&RuleKind::Population) => {
+                Some(PopulationUse { rule: id, span: name.span })
+            }
+            Some(_) => {
+                self.report(
+                    Diagnostic::error("E0214", format!("`{}` is not a population", name.node))
+                        .primary(name.span, "`for` needs a population")
+                        .help(format!(
+                            "declare one, e.g. `population {} \"Adults\" when age >= 18 years`, or write `for {EVERYONE}`",
+                            name.node
+                        )),
+                );
+                None
+            }
+            None => {
+                self.unknown_name(name, "a population");
+                None
+            }
+        }
+    }
+
+    /// E0215: a population no person can be in.
+    fn check_populations_can_hold(&mut self) {
+        let mut found = Vec::new();
+        for rule in self.program.rules.iter().filter(|r| r.kind == RuleKind::Population) {
+            if let Some(when) = rule.when.as_ref().filter(|w| crate::lint::never_holds(&self.program, w)) {
+                found.push(
+                    Diagnostic::error("E0215", format!("no person can be in population `{}`", rule.name))
+                        .primary(rule.span, "its condition can never hold")
+                        .maybe_secondary(when.span(), "this condition contradicts itself")
+                        .help("check the thresholds and their units: an outcome for this population could never apply"),
+                );
+            }
+        }
+        self.diagnostics.extend(found);
+    }
+
+    fn check_rule(&mut self, rule: &ast::RuleDecl, file_population: Option<PopulationUse>) -> Rule {
         let mut checked = Rule {
             kind: rule.kind,
             name: rule.name.node.clone(),
@@ -270,8 +415,10 @@ impl Checker<'_> {
             strength: None,
             citations: Vec::new(),
             caveats: Vec::new(),
+            population: None,
             span: rule.name.span,
         };
+        let mut own_population = None;
         let mut seen: BTreeMap<&'static str, Span> = BTreeMap::new();
         let mut daily = None;
         for clause in &rule.clauses {
@@ -321,7 +468,11 @@ impl Checker<'_> {
                 Clause::Caveat(text) => checked.caveats.push(text.node.clone()),
                 Clause::Daily(bound) => daily = self.check_daily(bound),
                 Clause::Contains(items) => checked.advice.contains = names_of(items),
+                Clause::For(name) => own_population = Some(self.resolve_population(name)),
             }
+        }
+        if checked.is_outcome() {
+            checked.population = own_population.unwrap_or(file_population);
         }
         // A limit fires when its daily bound is broken (and `when` holds).
         if let Some(intake) = daily {
@@ -344,17 +495,21 @@ impl Checker<'_> {
                 | Clause::TakeWith(_)
                 | Clause::SeparateFrom { .. }
         );
+        let fact = matches!(rule.kind, RuleKind::Derive | RuleKind::Population);
         let allowed = match clause {
             _ if advice => rule.kind == RuleKind::Recommend,
             Clause::Strength(_) => rule.kind == RuleKind::Recommend,
             Clause::Daily(_) => rule.kind == RuleKind::Limit,
-            Clause::Unless(_) => rule.kind != RuleKind::Derive,
+            Clause::Unless(_) | Clause::For(_) => !fact,
+            Clause::Caveat(_) => rule.kind != RuleKind::Population,
             _ => true,
         };
         if !allowed {
             let only = match clause {
                 Clause::Daily(_) => "only a `limit` has a daily bound",
                 Clause::Unless(_) => "a derived fact has no contraindications; put the condition in `when`",
+                Clause::For(_) => "only outcomes are for a population; a derived fact holds for everyone",
+                Clause::Caveat(_) => "a population only says who is in it; put caveats on the outcomes",
                 _ => "only a `recommend` says what to take and how firmly",
             };
             self.report(
@@ -401,7 +556,7 @@ impl Checker<'_> {
             );
         }
         let cited = rule.clauses.iter().any(|c| matches!(c, Clause::Cite(_)));
-        if rule.kind != RuleKind::Derive && !cited {
+        if checked.is_outcome() && !cited {
             self.report(
                 Diagnostic::error("E0206", format!("`{}` cites no evidence", rule.name.node))
                     .primary(head, "no `cite` clause")
@@ -647,11 +802,65 @@ impl Checker<'_> {
                     span: *span,
                 }
             }
+            Condition::Is { subject, value, span } => {
+                let Some(input) = self.expect_input(subject, "`is` tests the person's sex") else {
+                    return Expr::Invalid(*span);
+                };
+                if self.program.input(input).map(|i| i.kind) != Some(InputKind::Sex) {
+                    self.report(
+                        Diagnostic::error(
+                            "E0204",
+                            format!("`{}` has no values to test with `is`", subject.node),
+                        )
+                        .primary(subject.span, "not `sex`")
+                        .help("`is` tests the person's sex, e.g. `sex is female`"),
+                    );
+                    return Expr::Invalid(*span);
+                }
+                if !SEXES.contains(&value.node.as_str()) {
+                    self.report(
+                        Diagnostic::error(
+                            "E0216",
+                            format!("`{}` is not a value of `{}`", value.node, subject.node),
+                        )
+                        .primary(value.span, "no profile can give this")
+                        .maybe_help(did_you_mean(&value.node, SEXES))
+                        .note(format!(
+                            "`{}` is one of {}",
+                            subject.node,
+                            quote_list(&SEXES)
+                        )),
+                    );
+                    return Expr::Invalid(*span);
+                }
+                Expr::Is { input, value: value.node.clone(), span: *span }
+            }
+            Condition::OlderThan { subject, age, span } => {
+                let Some(input) = self.expect_input(subject, "`older than` reads a lab result's date") else {
+                    return Expr::Invalid(*span);
+                };
+                if !matches!(self.program.input(input).map(|i| i.kind), Some(InputKind::Lab { .. })) {
+                    self.report(
+                        Diagnostic::error(
+                            "E0204",
+                            format!("`{}` is not a lab value and has no date", subject.node),
+                        )
+                        .primary(subject.span, "not a lab value")
+                        .help("`older than` measures how long ago a lab result was taken"),
+                    );
+                    return Expr::Invalid(*span);
+                }
+                match self.check_lab_age(age) {
+                    Some(age) => Expr::OlderThan { input, age, span: *span },
+                    None => Expr::Invalid(*span),
+                }
+            }
             Condition::Fact(name) => self.check_fact(name),
         }
     }
 
     fn check_fact(&mut self, name: &Spanned<String>) -> Expr {
+        self.declare_builtin(name);
         match self.names.get(&name.node).map(|(d, _)| *d) {
             Some(Declared::Rule(rule)) => Expr::Fact(rule, name.span),
             Some(Declared::Input(input)) => match self.program.input(input).map(|i| i.kind) {
@@ -667,6 +876,25 @@ impl Checker<'_> {
                             "compare it with a threshold, e.g. `{} < 50 {}`",
                             name.node, unit.symbol
                         )),
+                    );
+                    Expr::Invalid(name.span)
+                }
+                Some(InputKind::Age) => {
+                    self.report(
+                        Diagnostic::error(
+                            "E0204",
+                            format!("`{}` is a quantity, not a yes/no fact", name.node),
+                        )
+                        .primary(name.span, "needs a comparison")
+                        .help(format!("compare it, e.g. `{} >= 18 years`", name.node)),
+                    );
+                    Expr::Invalid(name.span)
+                }
+                Some(InputKind::Sex) => {
+                    self.report(
+                        Diagnostic::error("E0204", format!("`{}` is not a yes/no fact", name.node))
+                            .primary(name.span, "needs `is`")
+                            .help(format!("test its value, e.g. `{} is female`", name.node)),
                     );
                     Expr::Invalid(name.span)
                 }
@@ -715,15 +943,15 @@ impl Checker<'_> {
         let Some(input) = self.expect_input(subject, "comparisons test lab values") else {
             return Expr::Invalid(span);
         };
-        let Some(InputKind::Lab { unit: canonical, molar_mass }) = self.program.input(input).map(|i| i.kind)
+        let Some((canonical, molar_mass)) = self.program.input(input).and_then(|i| i.kind.quantity_unit())
         else {
             self.report(
                 Diagnostic::error(
                     "E0204",
-                    format!("`{}` is not a lab value and cannot be compared with a quantity", subject.node),
+                    format!("`{}` is not a quantity and cannot be compared with one", subject.node),
                 )
-                .primary(subject.span, "not a lab value")
-                .help("compare only inputs declared with a dimension and unit"),
+                .primary(subject.span, "not a lab value or the person's age")
+                .help("compare lab values (inputs declared with a dimension and unit) and `age`"),
             );
             return Expr::Invalid(span);
         };
@@ -776,8 +1004,32 @@ impl Checker<'_> {
         }
     }
 
+    /// Makes a person attribute (`age`, `sex`, `pregnant`, `lactating`) an
+    /// input the first time a rule names it, so a knowledge base carries
+    /// only the attributes its rules read.
+    fn declare_builtin(&mut self, name: &Spanned<String>) {
+        let Some(builtin) = Builtin::from_name(&name.node) else { return };
+        if self.names.contains_key(&name.node) {
+            return;
+        }
+        let id = InputId(self.program.inputs.len());
+        self.names.insert(name.node.clone(), (Declared::Input(id), name.span));
+        self.program.input_index.insert(name.node.clone(), id);
+        self.program.inputs.push(Input {
+            name: name.node.clone(),
+            label: builtin.label().to_string(),
+            kind: builtin.kind(),
+            loinc: None,
+            aliases: Vec::new(),
+            valid_for: None,
+            builtin: Some(builtin),
+            span: name.span,
+        });
+    }
+
     /// Resolves a name that must be an input.
     fn expect_input(&mut self, name: &Spanned<String>, why: &str) -> Option<InputId> {
+        self.declare_builtin(name);
         match self.names.get(&name.node).map(|(d, _)| *d) {
             Some(Declared::Input(id)) => Some(id),
             Some(_) => {
@@ -808,6 +1060,54 @@ impl Checker<'_> {
     }
 }
 
+/// The names each profile list's entries are read by: see
+/// [`Program::considered`].
+fn considered(
+    program: &Program,
+    groups: &BTreeMap<String, Group>,
+) -> BTreeMap<ProfileList, BTreeSet<String>> {
+    let mut read: BTreeMap<ProfileList, BTreeSet<String>> = BTreeMap::new();
+    let list_of = |input: &InputId| match program.input(*input).map(|i| i.kind) {
+        Some(InputKind::List(list)) => Some(list),
+        _ => None,
+    };
+    let mut stack: Vec<&Expr> =
+        program.rules.iter().flat_map(|r| r.when.iter().chain(r.unless.iter())).collect();
+    while let Some(expr) = stack.pop() {
+        match expr {
+            Expr::And(parts) | Expr::Or(parts) => stack.extend(parts),
+            Expr::Not(inner) => stack.push(inner),
+            Expr::Has { input, members, .. } => {
+                if let Some(list) = list_of(input) {
+                    read.entry(list).or_default().extend(members.iter().cloned());
+                }
+            }
+            Expr::DailyIntake { members, .. } => {
+                read.entry(ProfileList::Supplements).or_default().extend(members.iter().cloned());
+            }
+            _ => {}
+        }
+    }
+    let flags = program.inputs.iter().filter(|i| i.kind == InputKind::Flag && i.builtin.is_none());
+    let conditions = read.entry(ProfileList::Conditions).or_default();
+    for flag in flags {
+        conditions.insert(flag.name.clone());
+        conditions.extend(flag.aliases.iter().cloned());
+    }
+    // The daily plan matches a supplement to what suggestions keep it with or apart from.
+    let supplements = read.entry(ProfileList::Supplements).or_default();
+    for advice in program.rules.iter().map(|r| &r.advice) {
+        let named = advice.take_with.iter().chain(advice.separate_from.iter().flat_map(|s| s.items.iter()));
+        for name in named {
+            supplements.insert(name.clone());
+            if let Some(group) = groups.get(name) {
+                supplements.extend(group.members.iter().cloned());
+            }
+        }
+    }
+    read
+}
+
 fn clause_span(clause: &Clause) -> Span {
     match clause {
         Clause::When(c) | Clause::Unless(c) => c.span(),
@@ -820,6 +1120,7 @@ fn clause_span(clause: &Clause) -> Span {
             citations.iter().map(|c| c.evidence.span).reduce(Span::to).unwrap_or_default()
         }
         Clause::Daily(d) => d.span,
+        Clause::For(name) => name.span,
     }
 }
 

@@ -22,6 +22,9 @@ pub struct BatchArgs {
     /// Add each profile's full report (the shape of `explain --format json`) to its line.
     #[arg(long)]
     pub explain: bool,
+    /// Fail a line whose lists name anything no rule reads.
+    #[arg(long)]
+    pub strict: bool,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -73,6 +76,8 @@ pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
     let options = Options {
         fail_fast: args.fail_fast,
         explain: args.explain,
+        strict: args.strict,
+        today: output.today(),
         pool: &pool,
         progress: &progress,
         input_name: &input_name,

@@ -50,7 +50,7 @@ pub fn evaluate<'k>(
     };
     let source = read_profile(&path).map_err(|error| fail(output, sources, &[error]))?;
     let file = sources.add(source.clone());
-    crate::evaluate_profile(kb, file, &source, format)
+    crate::evaluate_profile(kb, file, &source, format, output.today())
         .map_err(|diagnostics| fail(output, sources, &diagnostics))
 }
 

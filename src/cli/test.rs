@@ -61,7 +61,7 @@ pub fn run(args: &TestArgs, output: &Output) -> ExitStatus {
     };
     let paths =
         if args.paths.is_empty() { vec![PathBuf::from(testing::DEFAULT_DIR)] } else { args.paths.clone() };
-    let suite = match testing::load(&kb, &mut sources, &paths) {
+    let suite = match testing::load(&kb, &mut sources, &paths, output.today()) {
         Ok((suite, warnings)) => {
             if !warnings.is_empty() {
                 output.diagnostics(&sources, &warnings);

@@ -18,13 +18,32 @@ pub fn render(report: &Report) -> String {
         let reviewed = file.reviewed.as_ref().map(|r| format!(", reviewed {r}")).unwrap_or_default();
         let _ = writeln!(out, "- Rules: {title}{version}{reviewed} (`{}`)", file.file);
     }
+    let _ = writeln!(out, "- Report date: {}", report.report_date);
+    if let Some(person) = report.person.describe() {
+        let _ = writeln!(out, "- Person: {person}");
+    }
+    if !report.not_considered.is_empty() {
+        let _ = writeln!(out, "\n## Not considered\n");
+        let _ = writeln!(
+            out,
+            "No rule reads these entries of the profile, so nothing below takes them into account:\n"
+        );
+        for entry in &report.not_considered {
+            let _ = writeln!(out, "- {}", entry.describe());
+        }
+    }
     if !report.labs.is_empty() {
         let _ = writeln!(out, "\n## Lab values read\n");
         for lab in &report.labs {
             let given = lab.given.as_ref().map(|g| format!(" (given as {g})")).unwrap_or_default();
             let range = lab.range.as_ref().map(|r| format!("; reference range {r}")).unwrap_or_default();
             let date = lab.date.as_ref().map(|d| format!("; {d}")).unwrap_or_default();
-            let _ = writeln!(out, "- `{}` ({}): {}{given}{range}{date}", lab.input, lab.label, lab.value);
+            let missing = lab.counted_as_missing.as_ref().map(|m| format!("; {m}")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- `{}` ({}): {}{given}{range}{date}{missing}",
+                lab.input, lab.label, lab.value
+            );
         }
     }
     section(&mut out, "Suggestions", &report.suggestions, "No supplement is suggested for this profile.");
@@ -57,6 +76,13 @@ pub fn render(report: &Report) -> String {
             let _ =
                 writeln!(out, "- **{}** ({} `{}`), ruled out by:", finding.label, finding.kind, finding.id);
             render_reason(&mut out, 1, &finding.excluded_by);
+        }
+    }
+    if !report.outside_population.is_empty() {
+        let _ = writeln!(out, "\n## Not for this person\n");
+        for finding in &report.outside_population {
+            let _ = writeln!(out, "- **{}** ({} `{}`), for:", finding.label, finding.kind, finding.id);
+            render_reason(&mut out, 1, &finding.population);
         }
     }
     if !report.background.is_empty() {
@@ -114,6 +140,11 @@ fn render_finding(out: &mut String, finding: &Finding) {
                 format_number(separation.hours)
             );
         }
+        out.push('\n');
+    }
+    if let Some(population) = &finding.population {
+        let _ = writeln!(out, "**For**\n");
+        render_reason(out, 0, population);
         out.push('\n');
     }
     if let Some(because) = &finding.because {
@@ -207,6 +238,11 @@ pub fn render_why_not(why: &super::why_not::WhyNot) -> String {
         why.source,
         why.verdict.word()
     );
+    if let Some(population) = &why.population {
+        let _ = writeln!(out, "**For**\n");
+        render_reason(&mut out, 0, population);
+        out.push('\n');
+    }
     if let Some(because) = &why.because {
         let _ = writeln!(out, "**Conditions**\n");
         render_reason(&mut out, 0, because);
@@ -217,7 +253,12 @@ pub fn render_why_not(why: &super::why_not::WhyNot) -> String {
         render_reason(&mut out, 0, contra);
         out.push('\n');
     }
-    if why.verdict != Truth::True {
+    if why.verdict != Truth::True && !why.possible {
+        let _ = writeln!(
+            out,
+            "No change to the profile would make it apply: every way to meet its conditions breaks another of them."
+        );
+    } else if why.verdict != Truth::True {
         let _ = writeln!(out, "**Smallest change that would make it apply**\n");
         for change in &why.smallest_change {
             let _ = writeln!(

@@ -9,7 +9,7 @@ use std::cmp::Reverse;
 
 use crate::evidence::{Certainty, EvidenceBase, EvidenceRecord, StudyKind, Verification};
 use crate::infer::{Evaluation, Truth};
-use crate::profile::Value;
+use crate::profile::{NotConsidered, Person, Sex, Value};
 use crate::span::SourceMap;
 use crate::syntax::ast::{RuleKind, Stance, Strength};
 use crate::units::{format_number, format_quantity};
@@ -25,7 +25,15 @@ or medicine, and before acting on any lab result.";
 pub struct Report {
     pub schema_version: u32,
     pub profile: Option<String>,
+    /// The date ages and lab ages are measured to: `--today`, or the day
+    /// the report was made.
+    pub report_date: String,
     pub knowledge_base: Vec<RuleFileInfo>,
+    /// Who the person is, as the profile says.
+    pub person: PersonView,
+    /// Entries of the profile's lists that no rule reads, with the nearest
+    /// name the knowledge base knows.
+    pub not_considered: Vec<NotConsidered>,
     /// The profile's lab values as the rules read them, in canonical units.
     pub labs: Vec<LabReading>,
     /// Recommendations whose conditions hold.
@@ -38,6 +46,9 @@ pub struct Report {
     pub cautions: Vec<Finding>,
     /// Recommendations whose conditions hold but which a contraindication blocks.
     pub ruled_out: Vec<RuledOut>,
+    /// Outcomes whose conditions hold (or may), for a population the person
+    /// is not in.
+    pub outside_population: Vec<OutsidePopulation>,
     /// Background statements (`inform`) with their evidence.
     pub background: Vec<Finding>,
     /// When to take each suggested supplement and each one the profile lists.
@@ -45,6 +56,57 @@ pub struct Report {
     /// Every record cited above, numbered in order of first citation.
     pub references: Vec<Reference>,
     pub disclaimer: &'static str,
+}
+
+/// The person, as the profile describes them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PersonView {
+    /// `54 years`, on the report date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sex: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pregnant: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lactating: Option<bool>,
+}
+
+impl PersonView {
+    /// `54 years (born 1972-03-01), female, not pregnant`, or `None` when
+    /// the profile says nothing about the person.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        match (&self.age, &self.birth_date) {
+            (Some(age), Some(born)) => parts.push(format!("{age} (born {born})")),
+            (Some(age), None) => parts.push(age.clone()),
+            _ => {}
+        }
+        parts.extend(self.sex.map(str::to_string));
+        for (value, yes, no) in [
+            (self.pregnant, "pregnant", "not pregnant"),
+            (self.lactating, "breastfeeding", "not breastfeeding"),
+        ] {
+            parts.extend(value.map(|set| String::from(if set { yes } else { no })));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+/// An outcome not applied because the person is outside its population.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutsidePopulation {
+    pub id: String,
+    pub kind: &'static str,
+    pub label: String,
+    /// The population, evaluated: false here.
+    pub population: Reason,
+    /// Whether the outcome's own conditions hold (`true`) or may
+    /// (`unknown`).
+    pub conditions: Truth,
+    pub source: String,
 }
 
 /// One lab value from the profile, converted to its input's unit.
@@ -64,6 +126,9 @@ pub struct LabReading {
     pub range: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// Why the value is not used, when it is not: too old on the report date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counted_as_missing: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,6 +153,9 @@ pub struct Finding {
     pub verified_support: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advice: Option<AdviceView>,
+    /// Who it is for: its population, evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population: Option<Reason>,
     /// Why it applies: the `when` condition, evaluated.
     pub because: Option<Reason>,
     /// Contraindications checked, evaluated.
@@ -215,6 +283,9 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         profile: evaluation.facts.name.clone(),
+        report_date: evaluation.facts.today.to_string(),
+        person: person_view(&evaluation.facts.person),
+        not_considered: evaluation.facts.not_considered.clone(),
         knowledge_base: program
             .files
             .iter()
@@ -231,6 +302,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
         test_first: Vec::new(),
         cautions: Vec::new(),
         ruled_out: Vec::new(),
+        outside_population: Vec::new(),
         background: Vec::new(),
         daily_plan: crate::plan::build(evaluation, evidence),
         references: Vec::new(),
@@ -248,12 +320,25 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
                     RuleKind::Test => report.tests.push(finding),
                     RuleKind::Warn | RuleKind::Limit => report.cautions.push(finding),
                     RuleKind::Inform => report.background.push(finding),
-                    RuleKind::Derive => {}
+                    RuleKind::Derive | RuleKind::Population => {}
                 }
             }
             // Background is not advice: missing data for it calls for no test.
             Truth::Unknown if rule.kind == RuleKind::Inform => {}
             Truth::Unknown => report.test_first.push(builder.undecided(id, rule)),
+            Truth::False if evaluation.in_population(rule) == Truth::False => {
+                let conditions = evaluation.applies(rule);
+                if let (Some(population), true) = (rule.population, conditions != Truth::False) {
+                    report.outside_population.push(OutsidePopulation {
+                        id: rule.name.clone(),
+                        kind: rule.kind.keyword(),
+                        label: rule.label.clone(),
+                        population: builder.reason(&Expr::Fact(population.rule, population.span)),
+                        conditions,
+                        source: sources.locate(rule.span),
+                    });
+                }
+            }
             Truth::False => {
                 let applies = rule.when.as_ref().map_or(Truth::True, |w| evaluation.truth(w));
                 let excluded_by = rule.unless.as_ref().filter(|u| evaluation.truth(u) == Truth::True);
@@ -327,6 +412,7 @@ impl Builder<'_> {
             strength: rule.strength,
             verified_support,
             advice: (rule.kind == RuleKind::Recommend).then(|| advice_view(rule)),
+            population: rule.population.map(|p| self.reason(&Expr::Fact(p.rule, p.span))),
             because: rule.when.as_ref().map(|w| self.reason(w)),
             contraindications: rule.unless.as_ref().map(|u| self.reason(u)),
             evidence,
@@ -345,21 +431,12 @@ impl Builder<'_> {
             .map(|input| MissingInput {
                 input: input.name.clone(),
                 label: input.label.clone(),
-                field: match input.kind {
-                    // A lab with a value can only be missing its reference range.
-                    InputKind::Lab { .. }
-                        if self
-                            .program
-                            .find_input(&input.name)
-                            .and_then(|i| self.evaluation.facts.value(i))
-                            .is_some() =>
-                    {
-                        format!("labs.{}.range", input.name)
-                    }
-                    InputKind::Lab { .. } => format!("labs.{}", input.name),
-                    InputKind::Flag => String::from("conditions"),
-                    InputKind::List(list) => list.name().to_string(),
-                },
+                field: input.profile_field(
+                    self.program
+                        .find_input(&input.name)
+                        .and_then(|i| self.evaluation.facts.value(i))
+                        .is_some(),
+                ),
             })
             .collect();
         Undecided { id: rule.name.clone(), kind: rule.kind.keyword(), label: rule.label.clone(), missing }
@@ -440,12 +517,34 @@ impl Builder<'_> {
             }
             Expr::Flag(input, _) => {
                 let name = self.input_name(*input);
-                let value = match self.evaluation.facts.value(*input) {
-                    Some(Value::Flag(true)) => "listed in conditions",
-                    Some(_) => "not listed in conditions",
-                    None => "no conditions in profile",
+                let builtin = self.program.input(*input).and_then(|i| i.builtin);
+                let value = match (self.evaluation.facts.value(*input), builtin) {
+                    (Some(Value::Flag(true)), None) => String::from("listed in conditions"),
+                    (Some(_), None) => String::from("not listed in conditions"),
+                    (None, None) => String::from("no conditions in profile"),
+                    (Some(Value::Flag(set)), Some(_)) => String::from(if *set { "yes" } else { "no" }),
+                    (_, Some(builtin)) => format!("the profile does not say (`{}`)", builtin.field()),
                 };
-                leaf(name.to_string(), Some(value.to_string()))
+                leaf(name.to_string(), Some(value))
+            }
+            Expr::Is { input, value: wanted, .. } => {
+                let name = self.input_name(*input);
+                let value = match self.evaluation.facts.value(*input) {
+                    Some(Value::Choice(given)) => (*given).to_string(),
+                    _ => String::from("not in profile"),
+                };
+                leaf(format!("{name} is {wanted}"), Some(value))
+            }
+            Expr::OlderThan { input, age, .. } => {
+                let name = self.input_name(*input);
+                let value = match self.evaluation.facts.value(*input) {
+                    Some(Value::Quantity { date: Some(date), .. }) => {
+                        format!("dated {date}; report date {}", self.evaluation.facts.today)
+                    }
+                    Some(_) => String::from("no date given"),
+                    None => String::from("not in profile"),
+                };
+                leaf(format!("{name} older than {age}"), Some(value))
             }
             Expr::Fact(rule, _) => {
                 let Some(fact) = self.program.rule(*rule) else {
@@ -455,7 +554,9 @@ impl Builder<'_> {
                 // Derived facts are expanded into their own reasons; outcomes
                 // are explained where they are reported.
                 match (&fact.when, fact.kind) {
-                    (Some(when), RuleKind::Derive) => Reason { fact: fact_ref, ..self.reason(when) },
+                    (Some(when), RuleKind::Derive | RuleKind::Population) => {
+                        Reason { fact: fact_ref, ..self.reason(when) }
+                    }
                     _ => Reason { fact: fact_ref, ..leaf(String::from("applies"), None) },
                 }
             }
@@ -515,36 +616,69 @@ fn lab_range_text(evaluation: &Evaluation<'_>, input: InputId) -> Option<String>
     Some(format!("{}-{}", format_number(*low), format_quantity(*high, unit)))
 }
 
+/// The unit a quantity input (a lab, or the age) is shown in.
 fn lab_unit(evaluation: &Evaluation<'_>, input: InputId) -> Option<crate::units::Unit> {
-    match evaluation.graph.program.input(input)?.kind {
-        InputKind::Lab { unit, .. } => Some(unit),
-        _ => None,
-    }
+    evaluation.graph.program.input(input)?.kind.quantity_unit().map(|(unit, _)| unit)
 }
 
-/// Every lab the profile gives, in declaration order.
+/// Every lab the profile gives, in declaration order, with those too old
+/// to use.
 fn lab_readings(evaluation: &Evaluation<'_>) -> Vec<LabReading> {
     let program = &evaluation.graph.program;
+    let facts = &evaluation.facts;
     (0..program.inputs.len())
         .map(InputId)
         .filter_map(|id| {
             let input = program.input(id)?;
-            let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = evaluation.facts.value(id)
-            else {
-                return None;
-            };
-            let unit = lab_unit(evaluation, id)?;
-            Some(LabReading {
+            let InputKind::Lab { unit, .. } = input.kind else { return None };
+            let reading = |value: String| LabReading {
                 input: input.name.clone(),
                 label: input.label.clone(),
                 loinc: input.loinc.clone(),
-                value: format_quantity(*canonical, unit),
+                value,
+                given: None,
+                range: None,
+                date: None,
+                counted_as_missing: None,
+            };
+            if let Some(stale) = facts.stale.iter().find(|s| s.input == id) {
+                return Some(LabReading {
+                    date: Some(stale.date.to_string()),
+                    counted_as_missing: Some(format!(
+                        "older than {} on the report date {}: counted as missing",
+                        stale.valid_for, facts.today
+                    )),
+                    ..reading(stale.given.clone())
+                });
+            }
+            let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = facts.value(id) else {
+                return None;
+            };
+            Some(LabReading {
                 given: (*given_unit != unit).then(|| format_quantity(*given, *given_unit)),
                 range: lab_range_text(evaluation, id),
-                date: date.clone(),
+                date: date.map(|d| d.to_string()),
+                ..reading(format_quantity(*canonical, unit))
             })
         })
         .collect()
+}
+
+fn person_view(person: &Person) -> PersonView {
+    PersonView {
+        age: person.age.map(|years| {
+            // Whole years, as people say their age; months for a baby.
+            if years < 1.0 {
+                format!("{} months", (years * 12.0).floor())
+            } else {
+                format!("{} years", years.floor())
+            }
+        }),
+        birth_date: person.birth_date.map(|d| d.to_string()),
+        sex: person.sex.map(Sex::word),
+        pregnant: person.pregnant,
+        lactating: person.lactating,
+    }
 }
 
 fn advice_view(rule: &Rule) -> AdviceView {

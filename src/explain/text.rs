@@ -6,7 +6,9 @@ use anstyle::{AnsiColor, Style};
 
 use crate::text_out::TextOut;
 
-use super::report::{AdviceView, CitationView, Finding, Reason, Reference, Report, RuledOut};
+use super::report::{
+    AdviceView, CitationView, Finding, OutsidePopulation, Reason, Reference, Report, RuledOut,
+};
 use super::why_not::{self, Change, WhyNot};
 use crate::evidence::Verification;
 use crate::infer::Truth;
@@ -23,8 +25,24 @@ pub fn render(report: &Report, colour: bool) -> String {
         let reviewed = file.reviewed.as_ref().map(|r| format!(", reviewed {r}")).unwrap_or_default();
         out.line(0, &format!("Rules: {title}{version}{reviewed}"));
     }
+    out.line(0, &format!("Report date: {}", report.report_date));
+    if let Some(person) = report.person.describe() {
+        out.wrapped(0, "", &format!("Person: {person}"));
+    }
     out.blank();
     out.wrapped(0, "", "Not medical advice: read the note at the end before acting on anything here.");
+    if !report.not_considered.is_empty() {
+        out.blank();
+        out.heading("Not considered");
+        out.wrapped(
+            2,
+            "",
+            "No rule reads these entries of the profile, so nothing below takes them into account:",
+        );
+        for entry in &report.not_considered {
+            out.wrapped(2, "- ", &entry.describe());
+        }
+    }
     if !report.labs.is_empty() {
         out.blank();
         out.heading("Lab values read");
@@ -32,10 +50,11 @@ pub fn render(report: &Report, colour: bool) -> String {
             let given = lab.given.as_ref().map(|g| format!(" (given as {g})")).unwrap_or_default();
             let range = lab.range.as_ref().map(|r| format!("; reference range {r}")).unwrap_or_default();
             let date = lab.date.as_ref().map(|d| format!("; {d}")).unwrap_or_default();
+            let missing = lab.counted_as_missing.as_ref().map(|m| format!("; {m}")).unwrap_or_default();
             out.wrapped(
                 2,
                 "- ",
-                &format!("{} ({}): {}{given}{range}{date}", lab.input, lab.label, lab.value),
+                &format!("{} ({}): {}{given}{range}{date}{missing}", lab.input, lab.label, lab.value),
             );
         }
     }
@@ -69,6 +88,13 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.heading("Ruled out");
         for finding in &report.ruled_out {
             render_ruled_out(&mut out, finding);
+        }
+    }
+    if !report.outside_population.is_empty() {
+        out.blank();
+        out.heading("Not for this person");
+        for finding in &report.outside_population {
+            render_outside_population(&mut out, finding);
         }
     }
     if !report.background.is_empty() {
@@ -116,6 +142,10 @@ fn render_finding(out: &mut TextOut, number: usize, finding: &Finding) {
     out.text.push_str(&format!("  {styled}\n"));
     if let Some(advice) = &finding.advice {
         render_advice(out, advice);
+    }
+    if let Some(population) = &finding.population {
+        out.line(4, "For:");
+        render_reason(out, 6, population);
     }
     if let Some(because) = &finding.because {
         out.line(4, "Why:");
@@ -225,6 +255,18 @@ fn render_ruled_out(out: &mut TextOut, finding: &RuledOut) {
     out.line(4, &format!("Rule: {}", finding.source));
 }
 
+/// An outcome whose conditions hold (or may), for people the person is not.
+fn render_outside_population(out: &mut TextOut, finding: &OutsidePopulation) {
+    out.wrapped(2, "- ", &format!("{} [{} `{}`]", finding.label, finding.kind, finding.id));
+    let conditions = match finding.conditions {
+        Truth::True => "its conditions hold, but it is for:",
+        _ => "its conditions may hold, but it is for:",
+    };
+    out.line(4, conditions);
+    render_reason(out, 6, &finding.population);
+    out.line(4, &format!("Rule: {}", finding.source));
+}
+
 fn render_reference(out: &mut TextOut, reference: &Reference) {
     let prefix = format!("[{}] ", reference.number);
     out.wrapped(2, &prefix, &reference.citation);
@@ -274,6 +316,11 @@ pub fn render_why_not(why: &WhyNot, colour: bool) -> String {
         Truth::Unknown => "it cannot be decided yet: data is missing",
     };
     out.line(0, &format!("Status: {status}."));
+    if let Some(population) = &why.population {
+        out.blank();
+        out.line(0, "For:");
+        render_reason(&mut out, 2, population);
+    }
     if let Some(because) = &why.because {
         out.blank();
         out.line(0, "Conditions:");
@@ -284,7 +331,14 @@ pub fn render_why_not(why: &WhyNot, colour: bool) -> String {
         out.line(0, "Contraindications:");
         render_reason(&mut out, 2, contra);
     }
-    if why.verdict != Truth::True {
+    if why.verdict != Truth::True && !why.possible {
+        out.blank();
+        out.wrapped(
+            0,
+            "",
+            "No change to the profile would make it apply: every way to meet its conditions breaks another of them.",
+        );
+    } else if why.verdict != Truth::True {
         out.blank();
         out.line(0, "Smallest change that would make it apply:");
         render_changes(&mut out, 2, &why.smallest_change);
@@ -304,9 +358,6 @@ pub fn render_why_not(why: &WhyNot, colour: bool) -> String {
 }
 
 fn render_changes(out: &mut TextOut, indent: usize, changes: &[Change]) {
-    if changes.is_empty() {
-        out.line(indent, "No change to the profile would make it apply.");
-    }
     for change in changes {
         out.wrapped(indent, "- ", &change.change);
         let evidence = if change.evidence.is_empty() {

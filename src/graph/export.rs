@@ -37,7 +37,7 @@ use crate::profile::Value;
 use crate::span::Span;
 use crate::suggest;
 use crate::syntax::ast::{RuleKind, Stance, Strength};
-use crate::units::{format_number, format_quantity};
+use crate::units::{Unit, format_number, format_quantity};
 
 /// The output formats of `warrant graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -285,6 +285,8 @@ fn input_node(
     let input = program.input(id)?;
     let (input_kind, unit, list) = match input.kind {
         InputKind::Lab { unit, .. } => ("lab", Some(unit.symbol), None),
+        InputKind::Age => ("age", Some(Unit::YEAR.symbol), None),
+        InputKind::Sex => ("sex", None, None),
         InputKind::Flag => ("flag", None, None),
         InputKind::List(list) => ("list", None, Some(list.name())),
     };
@@ -323,10 +325,7 @@ fn profile_value(
     match evaluation.facts.value(id) {
         None => (String::from("missing"), None, None),
         Some(Value::Quantity { canonical, given, given_unit, range, .. }) => {
-            let unit = match kind {
-                InputKind::Lab { unit, .. } => unit,
-                InputKind::Flag | InputKind::List(_) => *given_unit,
-            };
+            let unit = kind.quantity_unit().map_or(*given_unit, |(unit, _)| unit);
             let value = format_quantity(*canonical, unit);
             let shown_given = (*given_unit != unit).then(|| format_quantity(*given, *given_unit));
             let range =
@@ -334,6 +333,7 @@ fn profile_value(
             (value, shown_given, range)
         }
         Some(Value::Flag(set)) => (String::from(if *set { "yes" } else { "no" }), None, None),
+        Some(Value::Choice(given)) => ((*given).to_string(), None, None),
         Some(Value::List(items)) if items.is_empty() => (String::from("none"), None, None),
         Some(Value::List(items)) => (items.join(", "), None, None),
     }
@@ -405,22 +405,30 @@ impl<'p> Conditions<'p> {
         span: Span,
         evaluation: Option<&Evaluation<'_>>,
     ) -> Option<(SortKey, GraphNode)> {
-        let (index, expr) = self.by_place.get(&(rule, role, span)).copied()?;
-        let name = &program.rule(rule)?.name;
+        let outcome = program.rule(rule)?;
+        let name = &outcome.name;
+        // A population is not written in a condition: it is the rule's `for`.
+        let (index, label, truth) = match role {
+            Role::For => {
+                let population = outcome.population?;
+                let population_name = &program.rule(population.rule)?.name;
+                (0, format!("for {population_name}"), evaluation.map(|e| e.verdict(population.rule)))
+            }
+            Role::When | Role::Unless => {
+                let (index, expr) = self.by_place.get(&(rule, role, span)).copied()?;
+                (index, program.describe(expr), evaluation.map(|e| e.truth(expr)))
+            }
+        };
         let role_word = match role {
+            Role::For => "for",
             Role::When => "when",
             Role::Unless => "unless",
         };
         let node = GraphNode {
             id: format!("cond:{name}:{role_word}:{index}"),
             kind: NodeKind::Condition,
-            label: describe(program, expr),
-            detail: Detail::Condition {
-                rule: name.clone(),
-                role: role_word,
-                index,
-                truth: evaluation.map(|e| e.truth(expr)),
-            },
+            label,
+            detail: Detail::Condition { rule: name.clone(), role: role_word, index, truth },
         };
         Some((SortKey(NodeKind::Condition, rule.0, Some(role), index, String::new()), node))
     }
@@ -443,42 +451,13 @@ fn collect_atoms<'p>(expr: &'p Expr, negated: Option<&'p Expr>, atoms: &mut Vec<
         | Expr::Unknown(_, span)
         | Expr::Has { span, .. }
         | Expr::OutsideRange { span, .. }
+        | Expr::Is { span, .. }
+        | Expr::OlderThan { span, .. }
         | Expr::Flag(_, span)
         | Expr::DailyIntake { span, .. }
         | Expr::Fact(_, span) => *span,
     };
     atoms.push((span, negated.unwrap_or(expr)));
-}
-
-/// A condition in words, as `explain` writes it: `ferritin <= 75 ng/mL`.
-fn describe(program: &Program, expr: &Expr) -> String {
-    let input_name = |input: &InputId| program.input(*input).map_or("?", |i| i.name.as_str());
-    match expr {
-        Expr::And(parts) | Expr::Or(parts) => {
-            let joiner = if matches!(expr, Expr::And(_)) { " and " } else { " or " };
-            let parts: Vec<String> = parts.iter().map(|p| describe(program, p)).collect();
-            format!("({})", parts.join(joiner))
-        }
-        Expr::Not(inner) => format!("not {}", describe(program, inner)),
-        Expr::Compare { input, comparator, written, .. } => format!(
-            "{} {} {}",
-            input_name(input),
-            comparator.symbol(),
-            format_quantity(written.value, written.unit)
-        ),
-        Expr::Known(input, _) => format!("known {}", input_name(input)),
-        Expr::Unknown(input, _) => format!("unknown {}", input_name(input)),
-        Expr::Has { input, item, .. } => format!("{} has {item}", input_name(input)),
-        Expr::OutsideRange { input, side, .. } => format!("{} {} range", input_name(input), side.keyword()),
-        Expr::Flag(input, _) => input_name(input).to_string(),
-        Expr::Fact(rule, _) => program.rule(*rule).map_or_else(|| String::from("?"), |r| r.name.clone()),
-        Expr::DailyIntake { name, bound, limit, .. } => format!(
-            "daily {name} breaks the limit {} {}",
-            bound.symbol(),
-            format_quantity(limit.value, limit.unit)
-        ),
-        Expr::Invalid(_) => String::from("(invalid condition)"),
-    }
 }
 
 // ---------------------------------------------------------------------------

@@ -34,9 +34,11 @@ pub enum Node {
     Evidence(String),
 }
 
-/// Whether a condition is part of a rule's `when` or its `unless`.
+/// Whether a condition is a rule's population (`for`), part of its `when`,
+/// or part of its `unless`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
+    For,
     When,
     Unless,
 }
@@ -113,6 +115,10 @@ impl Builder {
         for (id, rule) in program.rule_ids().zip(&program.rules) {
             let target = self.rules.get(&id).copied();
             let Some(target) = target else { continue };
+            if let Some(population) = rule.population {
+                let member = Expr::Fact(population.rule, population.span);
+                self.add_conditions(id, Role::For, &member, target);
+            }
             if let Some(when) = &rule.when {
                 self.add_conditions(id, Role::When, when, target);
             }
@@ -151,6 +157,8 @@ impl Builder {
             | Expr::Unknown(input, span)
             | Expr::Has { input, span, .. }
             | Expr::OutsideRange { input, span, .. }
+            | Expr::Is { input, span, .. }
+            | Expr::OlderThan { input, span, .. }
             | Expr::Flag(input, span)
             | Expr::DailyIntake { supplements: input, span, .. } => (self.inputs.get(input).copied(), *span),
             Expr::Fact(fact, span) => (self.rules.get(fact).copied(), *span),
@@ -160,7 +168,7 @@ impl Builder {
             self.graph.add_edge(source, condition, Edge::Feeds);
         }
         let edge = match role {
-            Role::When => Edge::Feeds,
+            Role::For | Role::When => Edge::Feeds,
             Role::Unless => Edge::Qualifies,
         };
         self.graph.add_edge(condition, target, edge);

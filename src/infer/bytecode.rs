@@ -11,7 +11,7 @@
 //! instructions, for the other rules, short-circuit as Kleene's logic
 //! allows.
 
-use crate::check::{Expr, InputId, Program, RuleId};
+use crate::check::{Expr, InputId, LabAge, Program, RuleId};
 use crate::profile::{Facts, Value};
 use crate::syntax::ast::{Comparator, RangeSide};
 use crate::units::{self, Unit};
@@ -164,6 +164,8 @@ enum Leaf {
     Flag(u32),
     Has { input: u32, members: Vec<String> },
     Range { input: u32, side: RangeSide },
+    Is { input: u32, value: String },
+    OlderThan { input: u32, age: LabAge },
     Daily { members: Vec<String>, bound: Comparator, limit_mg: Option<f64> },
 }
 
@@ -184,10 +186,19 @@ impl Bytecode {
         let mut compiler = Compiler::default();
         for &id in order {
             let Some(rule) = program.rule(id) else { continue };
-            if compiler.clauses_of(id.0 as u32, rule.when.as_ref(), rule.unless.as_ref()) {
+            // An outcome for a population holds only for the people in it.
+            let gated = rule.population.map(|population| {
+                let member = Expr::Fact(population.rule, population.span);
+                match &rule.when {
+                    Some(when) => Expr::And(vec![member, when.clone()]),
+                    None => member,
+                }
+            });
+            let when = gated.as_ref().or(rule.when.as_ref());
+            if compiler.clauses_of(id.0 as u32, when, rule.unless.as_ref()) {
                 continue;
             }
-            match &rule.when {
+            match when {
                 Some(when) => compiler.expr(when),
                 None => compiler.push(Op::Constant(Truth::True), 1),
             }
@@ -346,6 +357,8 @@ impl Leaf {
                 Some(Value::List(items)) => items.iter().any(|item| members.contains(item)).into(),
                 _ => Truth::Unknown,
             },
+            Leaf::Is { input, value: wanted } => super::is(value(input), wanted),
+            Leaf::OlderThan { input, age } => super::older_than(facts, InputId(*input as usize), *age),
             Leaf::Range { input, side } => match value(input) {
                 Some(Value::Quantity { canonical, range: Some((low, high)), .. }) => match side {
                     RangeSide::Below => (canonical < low).into(),
@@ -441,6 +454,8 @@ impl Compiler {
                     Expr::OutsideRange { input, side, .. } => {
                         Leaf::Range { input: index(input), side: *side }
                     }
+                    Expr::Is { input, value, .. } => Leaf::Is { input: index(input), value: value.clone() },
+                    Expr::OlderThan { input, age, .. } => Leaf::OlderThan { input: index(input), age: *age },
                     Expr::DailyIntake { members, bound, limit, .. } => Leaf::Daily {
                         members: members.clone(),
                         bound: *bound,
@@ -539,6 +554,12 @@ impl Compiler {
             }
             Expr::OutsideRange { input, side, .. } => {
                 self.leaf(Leaf::Range { input: index(input), side: *side })
+            }
+            Expr::Is { input, value, .. } => {
+                self.leaf(Leaf::Is { input: index(input), value: value.clone() })
+            }
+            Expr::OlderThan { input, age, .. } => {
+                self.leaf(Leaf::OlderThan { input: index(input), age: *age })
             }
             Expr::Fact(rule, _) => self.push(Op::Fact(rule.0 as u32), 1),
             Expr::DailyIntake { members, bound, limit, .. } => {

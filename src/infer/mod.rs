@@ -8,7 +8,7 @@
 pub mod bytecode;
 pub mod truth;
 
-use crate::check::{Expr, InputId, Rule, RuleId};
+use crate::check::{Expr, InputId, LabAge, Rule, RuleId};
 use crate::graph::KnowledgeGraph;
 use crate::profile::{Facts, Value};
 use crate::syntax::ast::RangeSide;
@@ -58,10 +58,22 @@ impl Evaluation<'_> {
         self.verdicts.get(rule.0).copied().unwrap_or(Truth::Unknown)
     }
 
-    /// `when` holds and no contraindication (`unless`) does, read by walking
-    /// the rule's conditions: what explanations show, and a check on the
-    /// compiled plan, which must agree with it.
+    /// The person is in the rule's population, `when` holds and no
+    /// contraindication (`unless`) does, read by walking the rule's
+    /// conditions: what explanations show, and a check on the compiled
+    /// plan, which must agree with it.
     pub fn verdict_by_walking(&self, rule: &Rule) -> Truth {
+        self.in_population(rule).and(self.applies(rule))
+    }
+
+    /// Whether the person is in the rule's population: true for a rule
+    /// without one.
+    pub fn in_population(&self, rule: &Rule) -> Truth {
+        rule.population.map_or(Truth::True, |population| self.verdict(population.rule))
+    }
+
+    /// `when` holds and no `unless` does, whoever the person is.
+    pub fn applies(&self, rule: &Rule) -> Truth {
         let applies = rule.when.as_ref().map_or(Truth::True, |when| self.truth(when));
         let blocked = rule.unless.as_ref().map_or(Truth::False, |unless| self.truth(unless));
         applies.and(blocked.not())
@@ -94,6 +106,8 @@ impl Evaluation<'_> {
                 Some(Value::Flag(set)) => (*set).into(),
                 _ => Truth::Unknown,
             },
+            Expr::Is { input, value, .. } => is(self.facts.value(*input), value),
+            Expr::OlderThan { input, age, .. } => older_than(&self.facts, *input, *age),
             Expr::Fact(rule, _) => self.verdict(*rule),
             Expr::DailyIntake { members, bound, limit, .. } => match self.daily_milligrams(members) {
                 Some(total) => {
@@ -137,6 +151,9 @@ impl Evaluation<'_> {
         let Some(rule) = self.graph.program.rule(id) else {
             return;
         };
+        if let Some(population) = rule.population.filter(|p| self.verdict(p.rule) == Truth::Unknown) {
+            self.collect_missing_for_rule(population.rule, missing, visited);
+        }
         for expr in rule.when.iter().chain(rule.unless.iter()) {
             self.collect_missing(expr, missing, visited);
         }
@@ -157,9 +174,31 @@ impl Evaluation<'_> {
             | Expr::Has { input, .. }
             | Expr::OutsideRange { input, .. }
             | Expr::Flag(input, _)
+            | Expr::Is { input, .. }
+            | Expr::OlderThan { input, .. }
             | Expr::DailyIntake { supplements: input, .. } => missing.push(*input),
             Expr::Known(..) | Expr::Unknown(..) | Expr::Invalid(_) => {}
             Expr::Fact(rule, _) => self.collect_missing_for_rule(*rule, missing, visited),
         }
+    }
+}
+
+/// `sex is female`: unknown when the profile does not say.
+pub(crate) fn is(value: Option<&Value>, wanted: &str) -> Truth {
+    match value {
+        Some(Value::Choice(given)) => (*given == wanted).into(),
+        _ => Truth::Unknown,
+    }
+}
+
+/// Whether a lab result is dated more than `age` before the report date:
+/// unknown for a missing or undated result.
+pub(crate) fn older_than(facts: &Facts, input: InputId, age: LabAge) -> Truth {
+    let Some(Value::Quantity { date: Some(date), .. }) = facts.value(input) else {
+        return Truth::Unknown;
+    };
+    match crate::dates::before(facts.today, age.amount, age.period) {
+        Some(cutoff) => (*date < cutoff).into(),
+        None => Truth::Unknown,
     }
 }

@@ -7,6 +7,8 @@
 
 mod satisfiable;
 
+pub use satisfiable::never_holds;
+
 use std::collections::BTreeSet;
 
 use crate::check::{Expr, InputId, Program, Rule};
@@ -130,6 +132,8 @@ fn collect_inputs(expr: &Expr, used: &mut BTreeSet<InputId>) {
         | Expr::Unknown(input, _)
         | Expr::Has { input, .. }
         | Expr::Flag(input, _)
+        | Expr::Is { input, .. }
+        | Expr::OlderThan { input, .. }
         | Expr::OutsideRange { input, .. }
         | Expr::DailyIntake { supplements: input, .. } => {
             used.insert(*input);
@@ -199,7 +203,7 @@ fn conjuncts(program: &Program, expr: &Option<Expr>) -> BTreeSet<String> {
         match expr {
             Expr::And(parts) => parts.iter().for_each(|p| flatten(program, p, out)),
             other => {
-                out.insert(satisfiable::describe(program, other));
+                out.insert(program.describe(other));
             }
         }
     }

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::check::{Expr, InputId, Program, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::span::Span;
 use crate::syntax::ast::{Comparator, RangeSide};
-use crate::units::format_quantity;
 
 /// Every conjunction inside `expr` that no profile can satisfy.
 pub fn never_true(program: &Program, rule: &Rule, expr: &Expr) -> Vec<Diagnostic> {
@@ -45,6 +43,22 @@ pub fn is_unsatisfiable(program: &Program, expr: &Expr) -> bool {
     conflict(program, &atoms).is_some()
 }
 
+/// Whether no profile can make `expr` true: an `or` of parts that never
+/// hold, or an `and` with two parts that exclude each other or one part
+/// that never holds.
+pub fn never_holds(program: &Program, expr: &Expr) -> bool {
+    match expr {
+        Expr::Or(parts) => parts.iter().all(|part| never_holds(program, part)),
+        Expr::And(_) => {
+            let mut atoms = Vec::new();
+            flatten_and(expr, &mut atoms);
+            conflict(program, &atoms).is_some()
+                || atoms.iter().any(|atom| matches!(atom, Expr::Or(_)) && never_holds(program, atom))
+        }
+        _ => false,
+    }
+}
+
 fn flatten_and<'e>(expr: &'e Expr, atoms: &mut Vec<&'e Expr>) {
     match expr {
         Expr::And(parts) => parts.iter().for_each(|p| flatten_and(p, atoms)),
@@ -61,12 +75,12 @@ struct Conflict<'e> {
 impl Conflict<'_> {
     fn into_diagnostic(self, program: &Program, rule: &Rule) -> Diagnostic {
         // Name the two parts in the order they are written.
-        let (earlier, later) = match (span_of(self.first), span_of(self.second)) {
+        let (earlier, later) = match (Expr::span(self.first), Expr::span(self.second)) {
             (Some(a), Some(b)) if b.start < a.start => (self.second, self.first),
             _ => (self.first, self.second),
         };
         let (this, other) = (earlier, later);
-        let (first, second) = (describe(program, this), describe(program, other));
+        let (first, second) = (program.describe(this), program.describe(other));
         let mut diagnostic = Diagnostic::warning(
             "W0106",
             format!(
@@ -75,10 +89,10 @@ impl Conflict<'_> {
             ),
         )
         .help("one of the two is probably a typo: check the thresholds and their units");
-        if let Some(span) = span_of(other) {
+        if let Some(span) = Expr::span(other) {
             diagnostic = diagnostic.primary(span, "excludes the other");
         }
-        if let Some(span) = span_of(this) {
+        if let Some(span) = Expr::span(this) {
             diagnostic = diagnostic.secondary(span, "this part");
         }
         diagnostic
@@ -97,11 +111,23 @@ fn conflict<'e>(program: &Program, atoms: &[&'e Expr]) -> Option<Conflict<'e>> {
     let mut lower: BTreeMap<InputId, Bound<'e>> = BTreeMap::new();
     let mut upper: BTreeMap<InputId, Bound<'e>> = BTreeMap::new();
     let mut literals: Vec<(String, bool, &'e Expr)> = Vec::new();
+    let mut choices: BTreeMap<InputId, (&'e str, &'e Expr)> = BTreeMap::new();
     for &atom in atoms {
         let (positive, core) = match atom {
             Expr::Not(inner) => (false, inner.as_ref()),
             other => (true, other),
         };
+        // `sex is female and sex is male`: one value cannot be two.
+        if let (true, Expr::Is { input, value, .. }) = (positive, core) {
+            match choices.get(input) {
+                Some((other, earlier)) if *other != value.as_str() => {
+                    return Some(Conflict { first: earlier, second: atom });
+                }
+                _ => {
+                    choices.insert(*input, (value.as_str(), atom));
+                }
+            }
+        }
         if let Expr::Compare { input, comparator, threshold, .. } = core {
             // Under `not`, a comparison that holds on a known value flips.
             let comparator = if positive { *comparator } else { comparator.negated() };
@@ -151,49 +177,6 @@ fn literal(program: &Program, expr: &Expr, positive: bool) -> Option<(String, bo
             Some((format!("range {}", input.0), *side == RangeSide::Below))
         }
         Expr::Compare { .. } | Expr::And(_) | Expr::Or(_) | Expr::Not(_) | Expr::Invalid(_) => None,
-        other => Some((describe(program, other), positive)),
-    }
-}
-
-fn span_of(expr: &Expr) -> Option<Span> {
-    match expr {
-        Expr::Compare { span, .. }
-        | Expr::Known(_, span)
-        | Expr::Unknown(_, span)
-        | Expr::Has { span, .. }
-        | Expr::Flag(_, span)
-        | Expr::OutsideRange { span, .. }
-        | Expr::Fact(_, span)
-        | Expr::DailyIntake { span, .. }
-        | Expr::Invalid(span) => Some(*span),
-        Expr::Not(inner) => span_of(inner),
-        Expr::And(_) | Expr::Or(_) => None,
-    }
-}
-
-/// A condition in the rule language's words, with full parentheses.
-pub fn describe(program: &Program, expr: &Expr) -> String {
-    let input = |id: &InputId| program.input(*id).map_or("?", |i| i.name.as_str()).to_string();
-    let join = |parts: &[Expr], op: &str| {
-        let parts: Vec<String> = parts.iter().map(|p| describe(program, p)).collect();
-        format!("({})", parts.join(&format!(" {op} ")))
-    };
-    match expr {
-        Expr::And(parts) => join(parts, "and"),
-        Expr::Or(parts) => join(parts, "or"),
-        Expr::Not(inner) => format!("not {}", describe(program, inner)),
-        Expr::Compare { input: id, comparator, written, .. } => {
-            format!("{} {} {}", input(id), comparator.symbol(), format_quantity(written.value, written.unit))
-        }
-        Expr::Known(id, _) => format!("known {}", input(id)),
-        Expr::Unknown(id, _) => format!("unknown {}", input(id)),
-        Expr::Has { input: id, item, .. } => format!("{} has {item}", input(id)),
-        Expr::Flag(id, _) => input(id),
-        Expr::OutsideRange { input: id, side, .. } => format!("{} {} range", input(id), side.keyword()),
-        Expr::Fact(rule, _) => program.rule(*rule).map_or("?", |r| r.name.as_str()).to_string(),
-        Expr::DailyIntake { name, bound, limit, .. } => {
-            format!("daily {name} {} {}", bound.symbol(), format_quantity(limit.value, limit.unit))
-        }
-        Expr::Invalid(_) => String::from("?"),
+        other => Some((program.describe(other), positive)),
     }
 }

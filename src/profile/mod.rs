@@ -1,19 +1,25 @@
 //! A person's profile in, [`Facts`] for one checked program out.
 //!
-//! Profiles are YAML or JSON (chosen by file extension). Binding checks every
-//! lab against the program's inputs and converts its value to the input's
-//! canonical unit, so evaluation compares plain numbers. A field that is
-//! absent stays unknown; it is never read as false or zero.
+//! Profiles are YAML or JSON (chosen by file extension). Binding ([`bind`])
+//! checks every lab against the program's inputs and converts its value to
+//! the input's canonical unit, so evaluation compares plain numbers; works
+//! out the person's age on the report date; and lists every entry of the
+//! profile's lists that no rule reads. A field that is absent stays unknown;
+//! it is never read as false or zero.
+
+mod bind;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{InputId, InputKind, ProfileList, Program};
+use crate::check::InputId;
+use crate::dates::Date;
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, SourceFile, Span};
-use crate::suggest::did_you_mean;
-use crate::units::{self, ConversionError, Dimension, Unit};
+use crate::units::Unit;
+
+pub use bind::{bind, normalise_name};
 
 /// A profile as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -21,10 +27,18 @@ use crate::units::{self, ConversionError, Dimension, Unit};
 pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Age in years; with `birth_date` too, the two must agree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age: Option<f64>,
+    /// `YYYY-MM-DD`: the age is worked out on the report date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pregnant: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "breastfeeding")]
+    pub lactating: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labs: Option<BTreeMap<String, LabValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +57,17 @@ pub enum Sex {
     Female,
     Male,
     Other,
+}
+
+impl Sex {
+    /// As rules write it: `sex is female`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+        }
+    }
 }
 
 /// `{ value: 32, unit: ng/mL, date: 2026-10-01 }`
@@ -92,6 +117,11 @@ impl Format {
     }
 }
 
+/// Every field a profile and its entries can have.
+pub const FIELDS_HELP: &str = "a profile has `name`, `age`, `birth_date`, `sex`, `pregnant`, `lactating`, `labs`, \
+`conditions`, `medications`, `supplements` and `diet`; a lab has `value`, `unit`, `date` and `range`; a supplement \
+has `name`, `dose`, `unit` and `time`";
+
 /// Parses profile text, pointing any error at its line and column.
 pub fn parse(file: FileId, source: &SourceFile, format: Format) -> Result<Profile, Diagnostic> {
     let result = match format {
@@ -113,7 +143,7 @@ pub fn parse(file: FileId, source: &SourceFile, format: Format) -> Result<Profil
     };
     result.map_err(|(message, location)| {
         let help = if message.contains("unknown field") {
-            "a profile has `name`, `age`, `sex`, `labs`, `conditions`, `medications`, `supplements` and `diet`; a lab has `value`, `unit` and `date`; a supplement has `name`, `dose`, `unit` and `time`"
+            FIELDS_HELP
         } else if message.contains("missing field `unit`") {
             "every lab value and supplement dose needs its unit, e.g. `unit: ng/mL`"
         } else if message.contains("missing field") {
@@ -147,16 +177,19 @@ fn span_from(file: FileId, source: &SourceFile, at: usize) -> Span {
 /// A profile value bound to one input.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    /// A lab value: `canonical` is in the input's unit; `given` is as written.
+    /// A lab value (or the person's age): `canonical` is in the input's
+    /// unit; `given` is as written.
     Quantity {
         canonical: f64,
         given: f64,
         given_unit: Unit,
         /// The reference range in the canonical unit, when the profile gives one.
         range: Option<(f64, f64)>,
-        date: Option<String>,
+        date: Option<Date>,
     },
     Flag(bool),
+    /// The person's sex, as rules write it.
+    Choice(&'static str),
     /// Normalised names.
     List(Vec<String>),
 }
@@ -171,16 +204,65 @@ pub struct Intake {
     pub time: Option<String>,
 }
 
+/// Who the person is, as the profile says: the report states it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Person {
+    /// In years on the report date.
+    pub age: Option<f64>,
+    pub birth_date: Option<Date>,
+    pub sex: Option<Sex>,
+    pub pregnant: Option<bool>,
+    pub lactating: Option<bool>,
+}
+
+/// A lab result too old to use: it counts as missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaleLab {
+    pub input: InputId,
+    pub date: Date,
+    /// How old a result may be, e.g. `12 months`.
+    pub valid_for: String,
+    /// The value as given, e.g. `32 ng/mL`.
+    pub given: String,
+}
+
+/// An entry of one of the profile's lists that no rule reads.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NotConsidered {
+    /// `conditions`, `medications`, `supplements` or `diet`.
+    pub list: &'static str,
+    /// As written in the profile.
+    pub name: String,
+    /// A name the knowledge base reads that is close to it, and its list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+}
+
+impl NotConsidered {
+    /// `` `hemochromatosys` (conditions): did you mean `hemochromatosis`? ``
+    pub fn describe(&self) -> String {
+        let hint = self.did_you_mean.as_ref().map(|d| format!(": did you mean {d}?")).unwrap_or_default();
+        format!("`{}` ({}){hint}", self.name, self.list)
+    }
+}
+
 /// A profile's values, indexed by the program's inputs; `None` is unknown.
 #[derive(Debug, Clone)]
 pub struct Facts {
     pub name: Option<String>,
+    /// The date ages and lab ages are measured to.
+    pub today: Date,
+    pub person: Person,
     values: Vec<Option<Value>>,
-    /// Each input's value in its canonical unit for a lab, NaN when it is
-    /// missing or not a lab: what compiled comparisons read.
+    /// Each input's value in its canonical unit for a lab or the age, NaN
+    /// when it is missing or not a quantity: what compiled comparisons read.
     numbers: Vec<f64>,
     /// The profile's supplements with their doses, when it lists them.
     pub intakes: Option<Vec<Intake>>,
+    /// Lab results older than their input's `valid_for`.
+    pub stale: Vec<StaleLab>,
+    /// List entries no rule reads, in list order then as written.
+    pub not_considered: Vec<NotConsidered>,
 }
 
 impl Facts {
@@ -188,256 +270,62 @@ impl Facts {
         self.values.get(input.0).and_then(Option::as_ref)
     }
 
-    /// Every input's lab value in its canonical unit, NaN where missing.
+    /// Every input's quantity in its canonical unit, NaN where missing.
     pub fn numbers(&self) -> &[f64] {
         &self.numbers
     }
-}
 
-/// Lower-case, with spaces and hyphens as `_`: "Vitamin B6" → `vitamin_b6`.
-pub fn normalise_name(name: &str) -> String {
-    name.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect()
-}
-
-/// Binds a profile to a program's inputs, reporting every problem.
-pub fn bind(
-    profile: &Profile,
-    program: &Program,
-    file: FileId,
-    source: &SourceFile,
-) -> Result<Facts, Vec<Diagnostic>> {
-    let mut problems = Vec::new();
-    let at_key = |key: &str| locate_key(file, source, key);
-    let mut values: Vec<Option<Value>> = vec![None; program.inputs.len()];
-
-    if let Some(age) = profile.age {
-        if !age.is_finite() || age < 0.0 {
-            problems.push(
-                Diagnostic::error("E0604", format!("`age` is {age}, which is not an age"))
-                    .maybe_primary(at_key("age"), "not an age")
-                    .help("give the age in years, a number of zero or more"),
-            );
+    /// These facts with one input's value replaced, for asking what a
+    /// different profile would get.
+    pub fn with_value(&self, input: InputId, value: Option<Value>) -> Facts {
+        let mut changed = self.clone();
+        if let Some(number) = changed.numbers.get_mut(input.0) {
+            *number = number_of(value.as_ref());
         }
-    }
-
-    let labs = profile.labs.as_ref();
-    for (name, lab) in labs.into_iter().flatten() {
-        // Messages are only built for the labs that have a problem.
-        let field = || format!("labs.{name}");
-        let input = program.find_input(name);
-        let lab_input = input.and_then(|id| match program.input(id).map(|i| i.kind) {
-            Some(InputKind::Lab { unit, molar_mass }) => Some((id, unit, molar_mass)),
-            _ => None,
-        });
-        let Some((id, canonical, molar_mass)) = lab_input else {
-            let lab_names = program
-                .inputs
-                .iter()
-                .filter(|i| matches!(i.kind, InputKind::Lab { .. }))
-                .map(|i| i.name.as_str());
-            let known: Vec<&str> = lab_names.collect();
-            problems.push(
-                Diagnostic::error("E0602", format!("`{}`: no rule uses a lab called `{name}`", field()))
-                    .maybe_primary(at_key(name), "unknown lab")
-                    .help(did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
-                        format!(
-                            "the labs are {}",
-                            known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-                        )
-                    })),
-            );
-            continue;
-        };
-        if !lab.value.is_finite() || lab.value < 0.0 {
-            problems.push(
-                Diagnostic::error(
-                    "E0604",
-                    format!("`{}.value` is {}, which cannot be a lab result", field(), lab.value),
-                )
-                .maybe_primary(at_key(name), "here")
-                .help("give the measured value: a finite number of zero or more"),
-            );
-            continue;
-        }
-        let accepted = || accepted_units(canonical.dimension, molar_mass);
-        let Some(unit) = Unit::parse(&lab.unit) else {
-            problems.push(
-                Diagnostic::error("E0603", format!("`{}.unit`: unknown unit `{}`", field(), lab.unit))
-                    .maybe_primary(at_key(name), "here")
-                    .help(format!("{name} accepts {}", accepted())),
-            );
-            continue;
-        };
-        match units::convert(lab.value, unit, canonical, molar_mass) {
-            Ok(value) => {
-                let range = match lab.range {
-                    None => None,
-                    Some([low, high]) if low.is_finite() && high.is_finite() && 0.0 <= low && low <= high => {
-                        // The range is in the value's unit, so it converts like the value.
-                        let low = units::convert(low, unit, canonical, molar_mass).unwrap_or(low);
-                        let high = units::convert(high, unit, canonical, molar_mass).unwrap_or(high);
-                        Some((low, high))
-                    }
-                    Some([low, high]) => {
-                        problems.push(
-                            Diagnostic::error(
-                                "E0604",
-                                format!(
-                                    "`{}.range` is [{low}, {high}], which is not a reference range",
-                                    field()
-                                ),
-                            )
-                            .maybe_primary(at_key(name), "here")
-                            .help("give `range: [low, high]` in the value's unit, with 0 <= low <= high"),
-                        );
-                        continue;
-                    }
-                };
-                if let Some(slot) = values.get_mut(id.0) {
-                    *slot = Some(Value::Quantity {
-                        canonical: value,
-                        given: lab.value,
-                        given_unit: unit,
-                        range,
-                        date: lab.date.clone(),
-                    });
-                }
-            }
-            Err(error) => {
-                let why = match error {
-                    ConversionError::NeedsMolarMass => format!(
-                        "`{}` is a molar unit and `{name}` declares no molar mass to convert it",
-                        unit.symbol
-                    ),
-                    ConversionError::Incompatible { .. } => format!(
-                        "`{}` is a {}, but `{name}` is a {}",
-                        unit.symbol,
-                        unit.dimension.describe(),
-                        canonical.dimension.describe()
-                    ),
-                };
-                problems.push(
-                    Diagnostic::error("E0603", format!("`{}.unit`: {why}", field()))
-                        .maybe_primary(at_key(name), "unit does not fit")
-                        .help(format!("{name} accepts {}", accepted())),
-                );
-            }
-        }
-    }
-
-    let intakes = profile.supplements.as_ref().map(|entries| {
-        let mut intakes = Vec::new();
-        for (index, entry) in entries.iter().enumerate() {
-            let field = format!("supplements[{index}]");
-            let unit = Unit::parse(&entry.unit).filter(|u| u.dimension == Dimension::Mass);
-            match unit {
-                _ if !entry.dose.is_finite() || entry.dose < 0.0 => problems.push(
-                    Diagnostic::error(
-                        "E0604",
-                        format!("`{field}.dose` is {}, which is not a dose", entry.dose),
-                    )
-                    .maybe_primary(locate_text(file, source, &entry.name), "in this supplement")
-                    .help("give the daily dose: a finite number of zero or more"),
-                ),
-                None => problems.push(
-                    Diagnostic::error(
-                        "E0603",
-                        format!("`{field}.unit`: `{}` is not a unit of mass", entry.unit),
-                    )
-                    .maybe_primary(locate_text(file, source, &entry.unit), "not a unit of mass")
-                    .help(format!("write the dose in {}", Unit::symbols_of(Dimension::Mass).join(", "))),
-                ),
-                Some(unit) => {
-                    let milligrams =
-                        units::convert(entry.dose, unit, Unit::MILLIGRAM, None).unwrap_or(entry.dose);
-                    intakes.push(Intake {
-                        name: normalise_name(&entry.name),
-                        milligrams,
-                        given: entry.dose,
-                        given_unit: unit,
-                        time: entry.time.clone(),
-                    });
-                }
-            }
-        }
-        intakes
-    });
-
-    let lists: BTreeMap<ProfileList, Option<Vec<String>>> = [
-        (ProfileList::Conditions, profile.conditions.as_ref().map(|l| normalise_all(l))),
-        (ProfileList::Medications, profile.medications.as_ref().map(|l| normalise_all(l))),
-        (ProfileList::Diet, profile.diet.as_ref().map(|l| normalise_all(l))),
-        (ProfileList::Supplements, intakes.as_ref().map(|i| i.iter().map(|s| s.name.clone()).collect())),
-    ]
-    .into_iter()
-    .collect();
-    for (index, input) in program.inputs.iter().enumerate() {
-        let value = match input.kind {
-            InputKind::Lab { .. } => continue,
-            InputKind::List(list) => lists.get(&list).cloned().flatten().map(Value::List),
-            InputKind::Flag => lists
-                .get(&ProfileList::Conditions)
-                .cloned()
-                .flatten()
-                .map(|conditions| Value::Flag(conditions.contains(&input.name))),
-        };
-        if let Some(slot) = values.get_mut(index) {
+        if let Some(slot) = changed.values.get_mut(input.0) {
             *slot = value;
         }
+        changed
     }
 
-    if problems.is_empty() {
-        let numbers = values
-            .iter()
-            .map(|value| match value {
-                Some(Value::Quantity { canonical, .. }) => *canonical,
-                _ => f64::NAN,
-            })
-            .collect();
-        Ok(Facts { name: profile.name.clone(), values, numbers, intakes })
-    } else {
-        Err(problems)
+    /// These facts with other supplements, for the same reason.
+    pub fn with_intakes(&self, intakes: Option<Vec<Intake>>) -> Facts {
+        Facts { intakes, ..self.clone() }
     }
 }
 
-fn normalise_all(names: &[String]) -> Vec<String> {
-    names.iter().map(|n| normalise_name(n)).collect()
-}
-
-/// "ng/mL, µg/L, ..." for a help line.
-fn accepted_units(dimension: Dimension, molar_mass: Option<f64>) -> String {
-    let mut symbols = Unit::symbols_of(dimension);
-    let bridged = match dimension {
-        Dimension::MassConcentration => Some(Dimension::MolarConcentration),
-        Dimension::MolarConcentration => Some(Dimension::MassConcentration),
-        _ => None,
-    };
-    if let (Some(other), Some(_)) = (bridged, molar_mass) {
-        symbols.extend(Unit::symbols_of(other));
+/// With `--strict`: one error per list entry no rule reads, at the entry.
+pub fn refuse_not_considered(
+    facts: &Facts,
+    file: FileId,
+    source: &SourceFile,
+) -> Result<(), Vec<Diagnostic>> {
+    if facts.not_considered.is_empty() {
+        return Ok(());
     }
-    symbols.join(", ")
+    Err(facts
+        .not_considered
+        .iter()
+        .map(|entry| {
+            let at =
+                source.text.find(&entry.name).map(|start| Span::new(file, start..start + entry.name.len()));
+            let help = match &entry.did_you_mean {
+                Some(near) => format!("did you mean {near}?"),
+                None => String::from(
+                    "remove it, or add a rule that reads it; without `--strict` the report lists it",
+                ),
+            };
+            Diagnostic::error("E0607", format!("no rule reads `{}` in `{}`", entry.name, entry.list))
+                .maybe_primary(at, "not considered")
+                .help(help)
+        })
+        .collect())
 }
 
-/// The first place `text` is written, for labelling a value.
-fn locate_text(file: FileId, source: &SourceFile, text: &str) -> Option<Span> {
-    let start = source.text.find(text).filter(|_| !text.is_empty())?;
-    Some(Span::new(file, start..start + text.len()))
-}
-
-/// The first place `key:` (or `"key":`) is written, for labelling a field.
-fn locate_key(file: FileId, source: &SourceFile, key: &str) -> Option<Span> {
-    let text = &source.text;
-    let mut from = 0;
-    while let Some(found) = text.get(from..).and_then(|rest| rest.find(key)) {
-        let start = from + found;
-        let end = start + key.len();
-        let before = text.get(..start).and_then(|b| b.chars().next_back());
-        let after = text.get(end..).unwrap_or("").trim_start_matches(['"', '\'']).trim_start();
-        let boundary = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        if boundary && after.starts_with(':') {
-            return Some(Span::new(file, start..end));
-        }
-        from = end;
+/// What a compiled comparison reads for a value.
+fn number_of(value: Option<&Value>) -> f64 {
+    match value {
+        Some(Value::Quantity { canonical, .. }) => *canonical,
+        _ => f64::NAN,
     }
-    None
 }

@@ -12,6 +12,8 @@ pub struct RuleFile {
     pub title: Option<Spanned<String>>,
     pub version: Option<Spanned<String>>,
     pub reviewed: Option<Spanned<Date>>,
+    /// `for adults`: the population every outcome of the file is for.
+    pub population: Option<Name>,
     pub items: Vec<Item>,
 }
 
@@ -42,6 +44,10 @@ pub struct InputDecl {
     pub label: Spanned<String>,
     pub loinc: Option<Spanned<String>>,
     pub molar_mass: Option<Spanned<f64>>,
+    /// `aliases ckd, chronic_renal_disease`: other names a profile may use.
+    pub aliases: Vec<Name>,
+    /// `valid_for 12 months`: a lab result older than this counts as missing.
+    pub valid_for: Option<Quantity>,
     pub span: Span,
 }
 
@@ -61,10 +67,12 @@ pub struct GroupDecl {
     pub span: Span,
 }
 
-/// What a rule is: a derived fact, or one of the four outcome kinds.
+/// What a rule is: a derived fact, a population, or one of the outcome kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RuleKind {
     Derive,
+    /// Who outcomes are for: a named condition that `for` refers to.
+    Population,
     Recommend,
     Test,
     Warn,
@@ -77,6 +85,7 @@ impl RuleKind {
     pub fn keyword(self) -> &'static str {
         match self {
             RuleKind::Derive => "derive",
+            RuleKind::Population => "population",
             RuleKind::Recommend => "recommend",
             RuleKind::Test => "test",
             RuleKind::Warn => "warn",
@@ -86,7 +95,7 @@ impl RuleKind {
     }
 }
 
-/// A `derive`, `recommend`, `test`, `warn` or `limit` with its clauses.
+/// A `derive`, `population` or outcome with its clauses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleDecl {
     pub kind: RuleKind,
@@ -114,6 +123,8 @@ pub enum Clause {
     Daily(DailyBound),
     /// `contains iron, vitamin_c`
     Contains(Vec<Name>),
+    /// `for adults`
+    For(Name),
 }
 
 impl Clause {
@@ -132,6 +143,7 @@ impl Clause {
             Clause::Caveat(_) => "caveat",
             Clause::Daily(_) => "daily",
             Clause::Contains(_) => "contains",
+            Clause::For(_) => "for",
         }
     }
 }
@@ -278,6 +290,19 @@ pub enum Condition {
         side: RangeSide,
         span: Span,
     },
+    /// `sex is female`
+    Is {
+        subject: Name,
+        value: Name,
+        span: Span,
+    },
+    /// `ferritin older than 12 months`: the result's date, against the
+    /// report date.
+    OlderThan {
+        subject: Name,
+        age: Quantity,
+        span: Span,
+    },
     /// A flag, derived fact or outcome by name.
     Fact(Name),
 }
@@ -292,7 +317,9 @@ impl Condition {
             | Condition::Known(_, span)
             | Condition::Unknown(_, span)
             | Condition::Has { span, .. }
-            | Condition::OutsideRange { span, .. } => *span,
+            | Condition::OutsideRange { span, .. }
+            | Condition::Is { span, .. }
+            | Condition::OlderThan { span, .. } => *span,
             Condition::Fact(name) => name.span,
         }
     }

@@ -33,6 +33,8 @@ pub(super) enum ShapeKind {
     Title,
     Version,
     Reviewed,
+    /// The file's `for`.
+    For,
     Input,
     Group,
     Slot,
@@ -70,10 +72,11 @@ pub(super) fn skeleton(text: &str) -> Result<Skeleton, String> {
             Rule::title_decl => ShapeKind::Title,
             Rule::version_decl => ShapeKind::Version,
             Rule::reviewed_decl => ShapeKind::Reviewed,
+            Rule::for_decl => ShapeKind::For,
             Rule::input_decl => ShapeKind::Input,
             Rule::group_decl => ShapeKind::Group,
             Rule::slot_decl => ShapeKind::Slot,
-            Rule::derive_decl | Rule::outcome_decl => ShapeKind::Rule,
+            Rule::derive_decl | Rule::population_decl | Rule::outcome_decl => ShapeKind::Rule,
             Rule::EOI => continue,
             other => return Err(format!("unexpected {other:?} at top level")),
         };
@@ -104,7 +107,8 @@ fn shape(kind: ShapeKind, item: Pair<'_, Rule>) -> Shape {
     let mut head_end = span.end;
     let mut clauses = Vec::new();
     if kind == ShapeKind::Rule {
-        // `derive name label clause*` or `outcome_kind name label clause*`.
+        // `derive name label clause*`, `population name label clause*` or
+        // `outcome_kind name label clause*`.
         let mut seen_label = false;
         for child in item.into_inner() {
             if seen_label {

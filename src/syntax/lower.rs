@@ -85,10 +85,11 @@ pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<D
             Rule::title_decl => lowering.lower_metadata(child, &mut rule_file.title, "title"),
             Rule::version_decl => lowering.lower_metadata(child, &mut rule_file.version, "version"),
             Rule::reviewed_decl => lowering.lower_reviewed(child, &mut rule_file.reviewed),
+            Rule::for_decl => lowering.lower_file_population(child, &mut rule_file.population),
             Rule::input_decl => lowering.lower_input(child).map(|i| rule_file.items.push(Item::Input(i))),
             Rule::group_decl => lowering.lower_group(child).map(|g| rule_file.items.push(Item::Group(g))),
             Rule::slot_decl => lowering.lower_slot(child).map(|s| rule_file.items.push(Item::Slot(s))),
-            Rule::derive_decl | Rule::outcome_decl => {
+            Rule::derive_decl | Rule::population_decl | Rule::outcome_decl => {
                 lowering.lower_rule(child).map(|r| rule_file.items.push(Item::Rule(r)))
             }
             _ => Err(internal(span_of(&child, file), format!("unexpected {rule:?} at top level"))),
@@ -147,6 +148,16 @@ impl Lowering {
         Ok(())
     }
 
+    fn lower_file_population(&mut self, pair: Pair<'_, Rule>, slot: &mut Option<Name>) -> Lowered<()> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        children.presume(Rule::KW_FOR)?;
+        let name = self.lower_ident(children.presume(Rule::ident)?);
+        children.finish()?;
+        self.set_once(slot, name, "for", span);
+        Ok(())
+    }
+
     /// Stores a metadata value, reporting a second one.
     fn set_once<T>(&mut self, slot: &mut Option<Spanned<T>>, value: Spanned<T>, keyword: &str, span: Span) {
         match slot {
@@ -181,6 +192,8 @@ impl Lowering {
         let label = self.lower_label(children.presume(Rule::label)?)?;
         let mut loinc = None;
         let mut molar_mass = None;
+        let mut aliases: Option<Spanned<Vec<Name>>> = None;
+        let mut valid_for = None;
         for option in children.pairs.by_ref() {
             let option_span = self.span(&option);
             match option.as_rule() {
@@ -198,12 +211,40 @@ impl Lowering {
                     inner.finish()?;
                     self.set_once(&mut molar_mass, grams, "molar_mass", option_span);
                 }
+                Rule::aliases => {
+                    let mut inner = self.children(option);
+                    inner.presume(Rule::KW_ALIASES)?;
+                    let names = self.lower_ident_list(inner.presume(Rule::ident_list)?)?;
+                    inner.finish()?;
+                    self.set_once(&mut aliases, Spanned::new(names, option_span), "aliases", option_span);
+                }
+                Rule::valid_for => {
+                    let mut inner = self.children(option);
+                    inner.presume(Rule::KW_VALID_FOR)?;
+                    let period = self.lower_quantity(inner.presume(Rule::quantity)?)?;
+                    inner.finish()?;
+                    self.set_once(
+                        &mut valid_for,
+                        Spanned::new(period, option_span),
+                        "valid_for",
+                        option_span,
+                    );
+                }
                 other => {
                     return Err(internal(option_span, format!("unexpected input option {other:?}")));
                 }
             }
         }
-        Ok(InputDecl { name, kind, label, loinc, molar_mass, span })
+        Ok(InputDecl {
+            name,
+            kind,
+            label,
+            loinc,
+            molar_mass,
+            aliases: aliases.map(|a| a.node).unwrap_or_default(),
+            valid_for: valid_for.map(|v| v.node),
+            span,
+        })
     }
 
     fn lower_group(&mut self, pair: Pair<'_, Rule>) -> Lowered<GroupDecl> {
@@ -237,6 +278,7 @@ impl Lowering {
         let head = children.presume_any()?;
         let kind = match head.as_rule() {
             Rule::KW_DERIVE => RuleKind::Derive,
+            Rule::KW_POPULATION => RuleKind::Population,
             Rule::outcome_kind => {
                 let mut inner = self.children(head);
                 let keyword = inner.presume_any()?;
@@ -315,6 +357,7 @@ impl Lowering {
             Rule::contains_clause => {
                 Clause::Contains(self.lower_ident_list(children.presume(Rule::ident_list)?)?)
             }
+            Rule::for_clause => Clause::For(self.lower_ident(children.presume(Rule::ident)?)),
             Rule::daily_clause => {
                 let supplement = self.lower_ident(children.presume(Rule::ident)?);
                 let comparator = self.lower_comparator(children.presume(Rule::comparator)?)?;
@@ -426,6 +469,19 @@ impl Lowering {
                 };
                 children.presume(Rule::KW_RANGE)?;
                 Condition::OutsideRange { subject, side, span }
+            }
+            Rule::age_test => {
+                let subject = self.lower_ident(children.presume(Rule::ident)?);
+                children.presume(Rule::KW_OLDER)?;
+                children.presume(Rule::KW_THAN)?;
+                let age = self.lower_quantity(children.presume(Rule::quantity)?)?;
+                Condition::OlderThan { subject, age, span }
+            }
+            Rule::choice_test => {
+                let subject = self.lower_ident(children.presume(Rule::ident)?);
+                children.presume(Rule::KW_IS)?;
+                let value = self.lower_ident(children.presume(Rule::ident)?);
+                Condition::Is { subject, value, span }
             }
             Rule::fact => Condition::Fact(self.lower_ident(children.presume(Rule::ident)?)),
             other => {

@@ -119,10 +119,12 @@ fn token_at(text: &str, at: usize) -> &str {
 }
 
 /// What a file may start with: any item's keyword, or its end.
-const FILE_START: [Rule; 13] = [
+const FILE_START: [Rule; 15] = [
     Rule::KW_TITLE,
     Rule::KW_VERSION,
     Rule::KW_REVIEWED,
+    Rule::KW_FOR,
+    Rule::KW_POPULATION,
     Rule::KW_INPUT,
     Rule::KW_GROUP,
     Rule::KW_DERIVE,
@@ -140,7 +142,7 @@ const ITEM_KEYWORDS: &[Rule] = match FILE_START.split_last() {
     None => &[],
 };
 
-const CLAUSE_KEYWORDS: [Rule; 12] = [
+const CLAUSE_KEYWORDS: [Rule; 13] = [
     Rule::KW_WHEN,
     Rule::KW_UNLESS,
     Rule::KW_FORM,
@@ -153,6 +155,7 @@ const CLAUSE_KEYWORDS: [Rule; 12] = [
     Rule::KW_CAVEAT,
     Rule::KW_DAILY,
     Rule::KW_CONTAINS,
+    Rule::KW_FOR,
 ];
 
 /// The keyword rules a rule starts with, so that a failed item or clause
@@ -162,6 +165,8 @@ fn leading_keywords(rule: Rule) -> &'static [Rule] {
         Rule::title_decl => &[Rule::KW_TITLE],
         Rule::version_decl => &[Rule::KW_VERSION],
         Rule::reviewed_decl => &[Rule::KW_REVIEWED],
+        Rule::for_decl | Rule::for_clause => &[Rule::KW_FOR],
+        Rule::population_decl => &[Rule::KW_POPULATION],
         Rule::input_decl => &[Rule::KW_INPUT],
         Rule::group_decl => &[Rule::KW_GROUP],
         Rule::derive_decl => &[Rule::KW_DERIVE],
@@ -261,6 +266,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::citation => "an evidence id and its stance",
         Rule::outcome_kind => "`recommend`, `test`, `warn`, `limit` or `inform`",
         Rule::range_test => "a range test such as `vitamin_b12 below range`",
+        Rule::age_test => "a lab's age such as `ferritin older than 12 months`",
+        Rule::choice_test => "a test such as `sex is female`",
         Rule::flag_type | Rule::list_type | Rule::lab_type => {
             "an input type (`flag`, `list`, or a dimension and a unit)"
         }
@@ -310,8 +317,17 @@ fn describe(rule: Rule) -> &'static str {
         Rule::KW_AT => "`at`",
         Rule::KW_PROVIDES => "`provides`",
         Rule::KW_CONTAINS => "`contains`",
+        Rule::KW_POPULATION => "`population`",
+        Rule::KW_FOR => "`for`",
+        Rule::KW_IS => "`is`",
+        Rule::KW_OLDER => "`older`",
+        Rule::KW_THAN => "`than`",
+        Rule::KW_ALIASES => "`aliases`",
+        Rule::KW_VALID_FOR => "`valid_for`",
         Rule::loinc => "`loinc \"...\"`",
         Rule::molar_mass => "`molar_mass ... g/mol`",
+        Rule::aliases => "`aliases ...`",
+        Rule::valid_for => "`valid_for ...`",
         _ => "something else",
     }
 }

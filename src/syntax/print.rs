@@ -7,10 +7,10 @@
 //!
 //! The layout:
 //!
-//! - metadata (`title`, `version`, `reviewed`) first, in the order written,
+//! - metadata (`title`, `version`, `reviewed`, `for`) first, in the order written,
 //!   then the items in source order;
 //! - one blank line between the metadata and the first item, and before
-//!   every rule (`derive`, `recommend`, `test`, `warn`, `limit`, `inform`)
+//!   every rule (`population`, `derive`, `recommend`, `test`, `warn`, `limit`, `inform`)
 //!   and every item that follows an item of another kind; consecutive
 //!   `input`s stay together, as do consecutive `group`s, unless the source
 //!   had a blank line between them;
@@ -80,6 +80,7 @@ enum Node<'a> {
     Title(&'a str),
     Version(&'a str),
     Reviewed(String),
+    For(&'a str),
     Input(&'a InputDecl),
     Group(&'a GroupDecl),
     Slot(&'a SlotDecl),
@@ -88,7 +89,7 @@ enum Node<'a> {
 
 impl Node<'_> {
     fn is_metadata(&self) -> bool {
-        matches!(self, Node::Title(_) | Node::Version(_) | Node::Reviewed(_))
+        matches!(self, Node::Title(_) | Node::Version(_) | Node::Reviewed(_) | Node::For(_))
     }
 }
 
@@ -101,6 +102,7 @@ fn place<'a>(tree: &'a RuleFile, shapes: &'a [Shape]) -> Option<Vec<Placed<'a>>>
             ShapeKind::Title => Node::Title(&tree.title.as_ref()?.node),
             ShapeKind::Version => Node::Version(&tree.version.as_ref()?.node),
             ShapeKind::Reviewed => Node::Reviewed(tree.reviewed.as_ref()?.node.to_string()),
+            ShapeKind::For => Node::For(&tree.population.as_ref()?.node),
             ShapeKind::Input => match items.next()? {
                 Item::Input(input) => Node::Input(input),
                 _ => return None,
@@ -296,6 +298,7 @@ impl<'a> Printer<'a> {
             Node::Title(title) => vec![format!("title {}", string(title))],
             Node::Version(version) => vec![format!("version {}", string(version))],
             Node::Reviewed(date) => vec![format!("reviewed {date}")],
+            Node::For(population) => vec![format!("for {population}")],
             Node::Input(input) => vec![input_line(input)],
             Node::Group(group) => group_lines(group),
             Node::Slot(slot) => vec![format!(
@@ -421,6 +424,12 @@ fn input_line(input: &InputDecl) -> String {
     if let Some(grams) = &input.molar_mass {
         line.push_str(&format!(" molar_mass {} g/mol", number(grams.node)));
     }
+    if !input.aliases.is_empty() {
+        line.push_str(&format!(" aliases {}", names(&input.aliases)));
+    }
+    if let Some(period) = &input.valid_for {
+        line.push_str(&format!(" valid_for {}", quantity(period)));
+    }
     line
 }
 
@@ -493,6 +502,7 @@ fn clause_lines(clause: &Clause) -> Vec<String> {
         }
         Clause::Caveat(caveat) => one(format!("caveat {}", string(&caveat.node))),
         Clause::Contains(items) => one(format!("contains {}", names(items))),
+        Clause::For(population) => one(format!("for {}", population.node)),
         Clause::Daily(bound) => one(format!(
             "daily {} {} {}",
             bound.supplement.node,
@@ -545,6 +555,8 @@ pub fn render(condition: &Condition) -> String {
         Condition::Unknown(name, _) => format!("unknown {}", name.node),
         Condition::Has { list, item, .. } => format!("{} has {}", list.node, item.node),
         Condition::OutsideRange { subject, side, .. } => format!("{} {} range", subject.node, side.keyword()),
+        Condition::Is { subject, value, .. } => format!("{} is {}", subject.node, value.node),
+        Condition::OlderThan { subject, age, .. } => format!("{} older than {}", subject.node, quantity(age)),
         Condition::Fact(name) => name.node.clone(),
     }
 }

@@ -4,8 +4,8 @@
 //! sides of the boundary the cases test.
 
 use super::Suite;
-use super::coverage::describe;
 use crate::check::{Expr, InputId, InputKind, Program, RuleId};
+use crate::dates::Date;
 use crate::infer::{self, Truth};
 use crate::knowledge_base::KnowledgeBase;
 use crate::profile::{self, Facts, LabValue, Profile, SupplementEntry, Value, normalise_name};
@@ -16,8 +16,8 @@ use crate::units::{self, Unit, format_quantity};
 /// What a threshold is compared with.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Subject {
-    /// A lab value, in the input's canonical unit.
-    Lab(InputId),
+    /// A lab value or the person's age, in the input's canonical unit.
+    Quantity(InputId),
     /// The daily milligrams of a supplement or group.
     Daily { name: String, members: Vec<String> },
 }
@@ -111,7 +111,7 @@ pub fn boundaries(kb: &KnowledgeBase, suite: &Suite) -> BoundaryReport {
                 .probes
                 .iter()
                 .filter_map(|&probe| {
-                    let varied = vary(program, &case.profile, &boundary.subject, probe)?;
+                    let varied = vary(program, &case.profile, case.facts.today, &boundary.subject, probe)?;
                     let evaluation = infer::evaluate(&kb.graph, varied);
                     Some(outcomes.iter().map(|&o| evaluation.verdict(o)).collect())
                 })
@@ -181,9 +181,9 @@ fn boundary_of(program: &Program, expr: &Expr) -> Option<Boundary> {
     let (subject, threshold, unit, comparator, subject_name, written) = match expr {
         Expr::Compare { input, comparator, threshold, written, .. } => {
             let declared = program.input(*input)?;
-            let InputKind::Lab { unit, .. } = declared.kind else { return None };
+            let (unit, _) = declared.kind.quantity_unit()?;
             let written = format_quantity(written.value, written.unit);
-            (Subject::Lab(*input), *threshold, unit, *comparator, declared.name.clone(), written)
+            (Subject::Quantity(*input), *threshold, unit, *comparator, declared.name.clone(), written)
         }
         Expr::DailyIntake { name, members, bound, limit, .. } => {
             let milligrams = units::convert(limit.value, limit.unit, Unit::MILLIGRAM, None).ok()?;
@@ -198,7 +198,7 @@ fn boundary_of(program: &Program, expr: &Expr) -> Option<Boundary> {
     let probes = [threshold - step, threshold, threshold + step].into_iter().filter(|v| *v >= 0.0).collect();
     let condition = match expr {
         Expr::DailyIntake { name, bound, .. } => format!("daily {name} {} {written}", bound.symbol()),
-        _ => describe(program, expr),
+        _ => program.describe(expr),
     };
     Some(Boundary {
         subject,
@@ -218,7 +218,7 @@ fn boundary_of(program: &Program, expr: &Expr) -> Option<Boundary> {
 /// The case's value of the subject, when its profile gives it.
 fn current_value(subject: &Subject, facts: &Facts) -> Option<f64> {
     match subject {
-        Subject::Lab(input) => match facts.value(*input)? {
+        Subject::Quantity(input) => match facts.value(*input)? {
             Value::Quantity { canonical, .. } => Some(*canonical),
             _ => None,
         },
@@ -230,16 +230,24 @@ fn current_value(subject: &Subject, facts: &Facts) -> Option<f64> {
 }
 
 /// The profile with the subject set to `value` (in the boundary's unit),
-/// bound again. A lab keeps its date and its reference range, converted to
-/// the canonical unit with the value.
-fn vary(program: &Program, profile: &Profile, subject: &Subject, value: f64) -> Option<Facts> {
+/// bound again on the same report date. A lab keeps its date and its
+/// reference range, converted to the canonical unit with the value; an age
+/// replaces the birth date.
+fn vary(program: &Program, profile: &Profile, today: Date, subject: &Subject, value: f64) -> Option<Facts> {
     let mut varied = profile.clone();
     match subject {
-        Subject::Lab(input) => {
+        Subject::Quantity(input) => {
             let declared = program.input(*input)?;
+            if declared.kind == InputKind::Age {
+                varied.age = Some(value);
+                varied.birth_date = None;
+                return profile::bind(&varied, program, FileId::default(), &SourceFile::new("", ""), today)
+                    .ok();
+            }
             let InputKind::Lab { unit: canonical, molar_mass } = declared.kind else { return None };
             let labs = varied.labs.as_mut()?;
-            let lab = labs.get_mut(&declared.name)?;
+            let lab =
+                labs.iter_mut().find(|(key, _)| normalise_name(key) == declared.name).map(|(_, lab)| lab)?;
             let given = Unit::parse(&lab.unit)?;
             let to_canonical = |v: f64| units::convert(v, given, canonical, molar_mass).ok();
             let range = match lab.range {
@@ -261,5 +269,5 @@ fn vary(program: &Program, profile: &Profile, subject: &Subject, value: f64) -> 
     }
     // Only values the original profile bound without error are varied, so
     // binding again cannot fail; if it did, the probe is skipped.
-    profile::bind(&varied, program, FileId::default(), &SourceFile::new("", "")).ok()
+    profile::bind(&varied, program, FileId::default(), &SourceFile::new("", ""), today).ok()
 }

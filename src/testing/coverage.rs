@@ -3,11 +3,10 @@
 //! were cited by an outcome that fired.
 
 use super::Suite;
-use crate::check::{Expr, Program, RuleId};
+use crate::check::{Expr, RuleId};
 use crate::graph::Role;
 use crate::infer::{self, Truth};
 use crate::knowledge_base::KnowledgeBase;
-use crate::units::format_quantity;
 
 /// Coverage of one rule's verdict.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,7 +128,7 @@ pub fn coverage(kb: &KnowledgeBase, suite: &Suite) -> Coverage {
             rule: *rule,
             rule_name: program.rule(*rule).map_or_else(String::new, |r| r.name.clone()),
             role: *role,
-            condition: describe(program, atom),
+            condition: program.describe(atom),
             seen_true,
             seen_false,
         })
@@ -159,33 +158,5 @@ pub(crate) fn atoms_of(expr: &Expr) -> Vec<&Expr> {
         Expr::Not(inner) => atoms_of(inner),
         Expr::Invalid(_) => Vec::new(),
         atom => vec![atom],
-    }
-}
-
-/// An atomic condition in the words reports use.
-pub(crate) fn describe(program: &Program, expr: &Expr) -> String {
-    let input_name = |id| program.input(id).map_or("?", |i| i.name.as_str());
-    match expr {
-        Expr::Compare { input, comparator, written, .. } => format!(
-            "{} {} {}",
-            input_name(*input),
-            comparator.symbol(),
-            format_quantity(written.value, written.unit)
-        ),
-        Expr::OutsideRange { input, side, .. } => format!("{} {} range", input_name(*input), side.keyword()),
-        Expr::Known(input, _) => format!("known {}", input_name(*input)),
-        Expr::Unknown(input, _) => format!("unknown {}", input_name(*input)),
-        Expr::Has { input, item, .. } => format!("{} has {item}", input_name(*input)),
-        Expr::Flag(input, _) => input_name(*input).to_string(),
-        Expr::Fact(rule, _) => program.rule(*rule).map_or_else(|| String::from("?"), |r| r.name.clone()),
-        Expr::DailyIntake { name, bound, limit, .. } => format!(
-            "daily {name} breaks the limit {} {}",
-            bound.symbol(),
-            format_quantity(limit.value, limit.unit)
-        ),
-        Expr::And(_) => String::from("all of"),
-        Expr::Or(_) => String::from("any of"),
-        Expr::Not(inner) => format!("not {}", describe(program, inner)),
-        Expr::Invalid(_) => String::from("(invalid condition)"),
     }
 }

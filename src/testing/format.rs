@@ -6,10 +6,13 @@ use serde::Deserialize;
 
 use crate::profile::Profile;
 
-/// A test file: `cases:` and nothing else.
+/// A test file: `cases:`, and the report date they are evaluated on.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFile {
+    /// `YYYY-MM-DD`; `--today` (or today) when absent.
+    #[serde(default)]
+    pub today: Option<String>,
     pub cases: Vec<RawCase>,
 }
 

@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use super::format::{RawCase, RawFile};
 use super::{Case, Suite, TestFile};
 use crate::check::RuleId;
+use crate::dates::{self, Date};
 use crate::diagnostic::{self, Diagnostic};
 use crate::knowledge_base::KnowledgeBase;
 use crate::profile::{self, Facts, Profile};
@@ -21,10 +22,6 @@ const FORMAT_HELP: &str = "a test file holds `cases:`, a list; each case has a `
 `profile_file`, and any of `fires`, `does_not_fire`, `undecided` (lists of outcome ids) and `evidence` \
 (outcome id -> list of evidence ids)";
 
-const PROFILE_HELP: &str = "a profile has `name`, `age`, `sex`, `labs`, `conditions`, `medications`, \
-`supplements` and `diet`; a lab has `value`, `unit`, `date` and `range`; a supplement has `name`, `dose`, \
-`unit` and `time`";
-
 /// Reads every test file under `paths` (files, or directories of `*.yaml`
 /// files), adding each to `sources`. Returns the suite with any warnings,
 /// or every problem found when there is an error.
@@ -32,9 +29,17 @@ pub fn load(
     kb: &KnowledgeBase,
     sources: &mut SourceMap,
     paths: &[PathBuf],
+    today: Date,
 ) -> Result<(Suite, Vec<Diagnostic>), Vec<Diagnostic>> {
     let found = discover(paths)?;
-    let mut loader = Loader { kb, sources, diagnostics: Vec::new(), profiles: BTreeMap::new() };
+    let mut loader = Loader {
+        kb,
+        sources,
+        diagnostics: Vec::new(),
+        profiles: BTreeMap::new(),
+        default_today: today,
+        today,
+    };
     let mut files = Vec::new();
     for found in found {
         if let Some(file) = loader.file(&found) {
@@ -123,7 +128,12 @@ struct Loader<'a> {
     kb: &'a KnowledgeBase,
     sources: &'a mut SourceMap,
     diagnostics: Vec<Diagnostic>,
-    profiles: BTreeMap<PathBuf, CachedProfile>,
+    /// Profile files by path and the report date they were bound on.
+    profiles: BTreeMap<(PathBuf, Date), CachedProfile>,
+    /// The report date of files that do not give their own.
+    default_today: Date,
+    /// The report date of the file being read.
+    today: Date,
 }
 
 impl Loader<'_> {
@@ -144,6 +154,22 @@ impl Loader<'_> {
             Ok(raw) => raw,
             Err(error) => {
                 self.diagnostics.push(yaml_error(file, &source, &error));
+                return None;
+            }
+        };
+        self.today = match raw.today.as_deref().map(|text| (text, dates::parse(text))) {
+            None => self.default_today,
+            Some((_, Some(date))) => date,
+            Some((text, None)) => {
+                self.diagnostics.push(
+                    Diagnostic::error("E0809", format!("`today` is `{text}`, which is not a calendar date"))
+                        .maybe_primary(
+                            Locator { file, text: &source.text, region: 0..source.text.len() }
+                                .key_span("today"),
+                            "not a date",
+                        )
+                        .help("write the report date as YYYY-MM-DD, e.g. `today: 2026-11-29`"),
+                );
                 return None;
             }
         };
@@ -328,7 +354,7 @@ impl Loader<'_> {
         let masked = at.masked(start..at.region.end);
         let name = self.sources.get(at.file).map(|f| f.name.clone()).unwrap_or_default();
         let source = SourceFile::new(name, masked);
-        match profile::bind(&profile, &self.kb.graph.program, at.file, &source) {
+        match profile::bind(&profile, &self.kb.graph.program, at.file, &source, self.today) {
             Ok(facts) => Some((profile, facts)),
             Err(problems) => {
                 self.diagnostics.extend(problems);
@@ -341,7 +367,8 @@ impl Loader<'_> {
     fn profile_file(&mut self, written: &str, at: &Locator<'_>, dir: &Path) -> Option<(Profile, Facts)> {
         let path = normalise(&dir.join(written));
         let used_here = at.key_position("profile_file").and_then(|from| at.text_from(from, written));
-        if let Some(cached) = self.profiles.get(&path) {
+        let key = (path.clone(), self.today);
+        if let Some(cached) = self.profiles.get(&key) {
             return match cached {
                 CachedProfile::Bound(bound) => Some((**bound).clone()),
                 CachedProfile::Failed => None,
@@ -349,7 +376,7 @@ impl Loader<'_> {
         }
         let result = self.read_profile(&path, used_here);
         self.profiles.insert(
-            path,
+            key,
             match &result {
                 Some(bound) => CachedProfile::Bound(Box::new(bound.clone())),
                 None => CachedProfile::Failed,
@@ -396,7 +423,7 @@ impl Loader<'_> {
                 return None;
             }
         };
-        match profile::bind(&parsed, &self.kb.graph.program, file, &source) {
+        match profile::bind(&parsed, &self.kb.graph.program, file, &source, self.today) {
             Ok(facts) => Some((parsed, facts)),
             Err(problems) => {
                 self.diagnostics.extend(problems.into_iter().map(with_use));
@@ -423,7 +450,7 @@ fn yaml_error(file: FileId, source: &SourceFile, error: &serde_yaml::Error) -> D
     let path = message.split_once(": ").map_or("", |(path, _)| path);
     let in_profile = !path.contains(' ') && path.split('.').any(|segment| segment == "profile");
     let diagnostic = if in_profile {
-        Diagnostic::error("E0601", format!("invalid profile: {message}")).help(PROFILE_HELP)
+        Diagnostic::error("E0601", format!("invalid profile: {message}")).help(profile::FIELDS_HELP)
     } else {
         let help = if ["unknown field", "missing field", "invalid type"].iter().any(|m| message.contains(m)) {
             FORMAT_HELP

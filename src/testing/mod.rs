@@ -3,6 +3,7 @@
 //! A test file is YAML, loaded with unknown fields refused:
 //!
 //! ```yaml
+//! today: 2026-11-29                  # the report date; `--today` (or today) when absent
 //! cases:
 //!   - name: low ferritin gets oral iron
 //!     profile: { labs: { ferritin: { value: 32, unit: ng/mL } }, conditions: [rls] }
@@ -26,7 +27,8 @@
 //! `profile_file`, `E0803` an unknown outcome id, `E0804` an unknown
 //! evidence id, `E0805` a `profile_file` that cannot be read, `E0806` two
 //! cases with one name, `E0807` an outcome expected two ways in one case,
-//! and the warning `E0808` for a case that expects nothing.
+//! the warning `E0808` for a case that expects nothing, and `E0809` a
+//! `today:` that is not a date.
 
 mod boundaries;
 mod coverage;

@@ -156,6 +156,7 @@ fn render_coverage(out: &mut TextOut, coverage: &Coverage) {
         .sort_by(|a, b| (&a.rule_name, a.role, &a.condition).cmp(&(&b.rule_name, b.role, &b.condition)));
     let word = |c: &&super::coverage::ConditionCoverage| {
         let role = match c.role {
+            Role::For => "for",
             Role::When => "when",
             Role::Unless => "unless",
         };
@@ -196,7 +197,7 @@ fn render_boundaries(out: &mut TextOut, program: &Program, report: &BoundaryRepo
         let rules = rules_text(&boundary.rules);
         let what = if boundary.cases_tried == 0 {
             match boundary.subject {
-                Subject::Lab(_) => format!("no test case gives {}", boundary.subject_name),
+                Subject::Quantity(_) => format!("no test case gives {}", boundary.subject_name),
                 Subject::Daily { .. } => String::from("no test case lists supplements"),
             }
         } else {

@@ -1,9 +1,8 @@
 //! Running the cases: each profile evaluated, each expectation compared
 //! with the verdict.
 
-use super::coverage::describe;
 use super::{Case, Suite};
-use crate::check::{Expr, InputKind, RuleId};
+use crate::check::{Expr, RuleId};
 use crate::infer::{self, Evaluation, Truth};
 use crate::knowledge_base::KnowledgeBase;
 
@@ -162,28 +161,20 @@ fn collect_holding(evaluation: &Evaluation<'_>, expr: &Expr, into: &mut Vec<Stri
                 collect_holding(evaluation, part, into);
             }
         }
-        _ if evaluation.truth(expr) == Truth::True => into.push(describe(&evaluation.graph.program, expr)),
+        _ if evaluation.truth(expr) == Truth::True => into.push(evaluation.graph.program.describe(expr)),
         _ => {}
     }
 }
 
 /// The profile fields whose absence leaves a rule undecided, named as the
-/// report names them: `labs.ferritin`, `labs.vitamin_b12.range`, `conditions`.
+/// report names them: `labs.ferritin`, `conditions`, `age or birth_date`.
 pub fn missing_fields(evaluation: &Evaluation<'_>, rule: RuleId) -> Vec<String> {
     let program = &evaluation.graph.program;
     evaluation
         .missing_inputs(rule)
         .into_iter()
         .filter_map(|id| Some((id, program.input(id)?)))
-        .map(|(id, input)| match input.kind {
-            // A lab with a value can only be missing its reference range.
-            InputKind::Lab { .. } if evaluation.facts.value(id).is_some() => {
-                format!("labs.{}.range", input.name)
-            }
-            InputKind::Lab { .. } => format!("labs.{}", input.name),
-            InputKind::Flag => String::from("conditions"),
-            InputKind::List(list) => list.name().to_string(),
-        })
+        .map(|(id, input)| input.profile_field(evaluation.facts.value(id).is_some()))
         .fold(Vec::new(), |mut fields, field| {
             if !fields.contains(&field) {
                 fields.push(field);

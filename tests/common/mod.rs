@@ -6,21 +6,26 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+use warrant::dates::Date;
 use warrant::diagnostic::{self, Diagnostic};
 use warrant::explain::{self, Format};
 use warrant::knowledge_base::{self, Files, KnowledgeBase};
 use warrant::profile;
 use warrant::span::{SourceFile, SourceMap};
 
-/// The `warrant` binary with no colour and no error format from the
-/// environment, so its output is the same on every machine.
+/// The report date every test uses, so reports are the same on any day.
+pub const TODAY: Date = jiff::civil::date(2026, 11, 29);
+
+/// The `warrant` binary with no colour, no error format from the
+/// environment and the report date pinned to [`TODAY`], so its output is
+/// the same on every machine and every day.
 pub fn warrant() -> Command {
     let mut command = Command::cargo_bin("warrant").unwrap();
     command
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("WARRANT_ERROR_FORMAT")
-        .env_remove("WARRANT_TODAY");
+        .env("WARRANT_TODAY", TODAY.to_string());
     command
 }
 
@@ -53,7 +58,7 @@ pub fn explain(kb: &KnowledgeBase, name: &str, text: &str, format: Format) -> Re
     let mut sources = kb.sources.clone();
     let source = SourceFile::new(name, text);
     let file = sources.add(source.clone());
-    warrant::explain_profile(kb, file, &source, profile_format)
+    warrant::explain_profile(kb, file, &source, profile_format, TODAY)
         .map(|report| explain::render(&report, format, false))
         .map_err(|diagnostics| diagnostic::render(&sources, &diagnostics, false))
 }

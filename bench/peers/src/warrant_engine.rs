@@ -48,7 +48,7 @@ impl Warrant {
         let file = FileId(0);
         let source = SourceFile::new(format!("p{index}.json"), json);
         let parsed = profile::parse(file, &source, Format::Json).map_err(|d| d.message.clone())?;
-        profile::bind(&parsed, &self.kb.graph.program, file, &source)
+        profile::bind(&parsed, &self.kb.graph.program, file, &source, warrant::dates::date(2026, 11, 29))
             .map_err(|d| d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))
     }
 
