@@ -84,6 +84,24 @@ impl Program {
         self.rules.iter().position(|r| r.name == name).map(RuleId)
     }
 
+    /// The limits whose daily intake counts the dose `suggestion` suggests.
+    pub fn limits_counting(&self, suggestion: RuleId) -> Vec<RuleId> {
+        fn counts(expr: &Expr, suggestion: RuleId) -> bool {
+            match expr {
+                Expr::And(parts) | Expr::Or(parts) => parts.iter().any(|p| counts(p, suggestion)),
+                Expr::Not(inner) => counts(inner, suggestion),
+                Expr::DailyIntake { suggested, .. } => suggested.iter().any(|s| s.rule == suggestion),
+                _ => false,
+            }
+        }
+        self.rule_ids()
+            .zip(&self.rules)
+            .filter(|(_, rule)| rule.kind == RuleKind::Limit)
+            .filter(|(_, rule)| rule.when.as_ref().is_some_and(|when| counts(when, suggestion)))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
     /// A condition in words, as reports, lints and graphs write it:
     /// `ferritin <= 75 ng/mL`, `daily vitamin_b6 breaks the limit <= 12 mg`,
     /// an `and` or `or` in parentheses.
@@ -324,6 +342,15 @@ pub struct DoseRange {
     pub low: f64,
     pub high: f64,
     pub unit: Unit,
+    /// Where the `dose` clause is written.
+    pub span: Span,
+}
+
+impl DoseRange {
+    /// The high end in milligrams: what a limit counts for a suggestion.
+    pub fn high_milligrams(&self) -> f64 {
+        crate::units::convert(self.high, self.unit, Unit::MILLIGRAM, None).unwrap_or(self.high)
+    }
 }
 
 /// Keep apart from these by at least `hours`.
@@ -347,6 +374,14 @@ pub struct Citation {
 pub struct Written {
     pub value: f64,
     pub unit: Unit,
+}
+
+/// A recommendation whose dose counts towards a daily limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SuggestedDose {
+    pub rule: RuleId,
+    /// The high end of its dose range.
+    pub milligrams: f64,
 }
 
 /// A resolved condition.
@@ -392,14 +427,19 @@ pub enum Expr {
         span: Span,
     },
     Fact(RuleId, Span),
-    /// Total daily intake of the named supplements, from the profile's
-    /// `supplements`, breaks the bound.
+    /// Total daily intake of the named supplements breaks the bound: what
+    /// the profile's `supplements` take plus the high end of the dose of
+    /// each suggestion that fires and contains one of them.
     DailyIntake {
         supplements: InputId,
         name: String,
         members: Vec<String>,
         bound: Comparator,
         limit: Written,
+        /// The limit in milligrams.
+        limit_mg: f64,
+        /// The recommendations whose doses count towards it.
+        suggested: Vec<SuggestedDose>,
         span: Span,
     },
     /// A condition that failed to check; never evaluated.

@@ -56,6 +56,7 @@ pub fn check(
         }
     }
     checker.check_populations_can_hold();
+    count_suggested_doses(&mut checker.program);
     checker.program.considered = considered(&checker.program, &checker.groups);
     // The daily plan walks the slots in the order of the day.
     checker.program.slots.sort_by(|a, b| a.hour.total_cmp(&b.hour));
@@ -635,7 +636,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(DoseRange { low: dose.low.node, high: dose.high.node, unit })
+        Some(DoseRange { low: dose.low.node, high: dose.high.node, unit, span: dose.span })
     }
 
     fn check_timing(&mut self, words: &[Spanned<String>]) -> Vec<String> {
@@ -720,6 +721,9 @@ impl Checker<'_> {
             members,
             bound: bound.comparator.node,
             limit: Written { value: bound.bound.value.node, unit },
+            limit_mg: units::convert(bound.bound.value.node, unit, Unit::MILLIGRAM, None)
+                .unwrap_or(bound.bound.value.node),
+            suggested: Vec::new(),
             span: bound.span,
         })
     }
@@ -1057,6 +1061,36 @@ impl Checker<'_> {
                     Some(format!("declare it with `input {}: ...` or `derive {} ...`", name.node, name.node))
                 })),
         );
+    }
+}
+
+/// Links each limit's daily intake to the recommendations whose doses count
+/// towards it: those with a `dose` that `contains` the limit's supplement or
+/// one of its group's members.
+fn count_suggested_doses(program: &mut Program) {
+    let doses: Vec<(RuleId, Vec<String>, f64)> = program
+        .rule_ids()
+        .zip(&program.rules)
+        .filter(|(_, rule)| rule.kind == RuleKind::Recommend)
+        .filter_map(|(id, rule)| {
+            let dose = rule.advice.dose.as_ref()?;
+            Some((id, rule.advice.contains.clone(), dose.high_milligrams()))
+        })
+        .collect();
+    let mut stack: Vec<&mut Expr> = program.rules.iter_mut().filter_map(|r| r.when.as_mut()).collect();
+    while let Some(expr) = stack.pop() {
+        match expr {
+            Expr::And(parts) | Expr::Or(parts) => stack.extend(parts.iter_mut()),
+            Expr::Not(inner) => stack.push(inner),
+            Expr::DailyIntake { members, suggested, .. } => {
+                *suggested = doses
+                    .iter()
+                    .filter(|(_, contains, _)| contains.iter().any(|c| members.contains(c)))
+                    .map(|(rule, _, milligrams)| SuggestedDose { rule: *rule, milligrams: *milligrams })
+                    .collect();
+            }
+            _ => {}
+        }
     }
 }
 

@@ -52,20 +52,15 @@ pub fn render(report: &Report) -> String {
     if report.test_first.is_empty() {
         let _ = writeln!(out, "Nothing is left undecided by missing data.");
     }
-    for undecided in &report.test_first {
-        let missing: Vec<String> = undecided
-            .missing
+    for (missing, outcomes) in report.test_first_by_missing() {
+        let missing: Vec<String> = missing
             .iter()
             .map(|m| format!("`{}` ({}, profile field `{}`)", m.input, m.label, m.field))
             .collect();
-        let _ = writeln!(
-            out,
-            "- **{}** ({} `{}`) cannot be decided yet. Missing: {}.",
-            undecided.label,
-            undecided.kind,
-            undecided.id,
-            missing.join("; ")
-        );
+        let _ = writeln!(out, "- To decide these, give {}:", missing.join("; "));
+        for undecided in outcomes {
+            let _ = writeln!(out, "  - **{}** ({} `{}`)", undecided.label, undecided.kind, undecided.id);
+        }
     }
     section(&mut out, "Cautions", &report.cautions, "No caution applies to the data given.");
     let _ = writeln!(out, "\n## Daily plan");
@@ -181,6 +176,13 @@ fn render_finding(out: &mut String, finding: &Finding) {
         let _ = writeln!(out, "**Caveats**\n");
         for caveat in &finding.caveats {
             let _ = writeln!(out, "- {caveat}");
+        }
+        out.push('\n');
+    }
+    if !finding.over_limits.is_empty() {
+        let _ = writeln!(out, "**Caution: with this, a safety limit can be passed** (see Cautions)\n");
+        for limit in &finding.over_limits {
+            let _ = writeln!(out, "- {} (`{}`)", limit.label, limit.id);
         }
         out.push('\n');
     }
@@ -307,7 +309,9 @@ fn plan_section(out: &mut String, plan: &crate::plan::DailyPlan) {
             } else {
                 format!("Placed by {}.", placed.join(", "))
             };
-            let _ = writeln!(out, "- **{}**{}. {placed}", placement.label, placement.notes());
+            let cautions: String =
+                placement.cautions.iter().map(|caution| format!(" **Caution:** {caution}.")).collect();
+            let _ = writeln!(out, "- **{}**{}. {placed}{cautions}", placement.label, placement.notes());
         }
     }
     if !plan.kept.is_empty() {

@@ -74,6 +74,24 @@ pub struct PersonView {
     pub lactating: Option<bool>,
 }
 
+impl Report {
+    /// The undecided outcomes grouped by what they are missing, each group
+    /// in the order its first outcome is reported: one line of missing data
+    /// for every outcome it holds up.
+    pub fn test_first_by_missing(&self) -> Vec<(&[MissingInput], Vec<&Undecided>)> {
+        let mut groups: Vec<(&[MissingInput], Vec<&Undecided>)> = Vec::new();
+        for undecided in &self.test_first {
+            let fields =
+                |missing: &[MissingInput]| missing.iter().map(|m| m.field.clone()).collect::<Vec<_>>();
+            match groups.iter_mut().find(|(missing, _)| fields(missing) == fields(&undecided.missing)) {
+                Some((_, outcomes)) => outcomes.push(undecided),
+                None => groups.push((&undecided.missing, vec![undecided])),
+            }
+        }
+        groups
+    }
+}
+
 impl PersonView {
     /// `54 years (born 1972-03-01), female, not pregnant`, or `None` when
     /// the profile says nothing about the person.
@@ -162,6 +180,10 @@ pub struct Finding {
     pub contraindications: Option<Reason>,
     pub evidence: Vec<CitationView>,
     pub caveats: Vec<String>,
+    /// For a suggestion: the safety limits its dose, with what the person
+    /// takes, can pass (each is among the cautions).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub over_limits: Vec<FactRef>,
     /// `file:line:col` of the rule.
     pub source: String,
     /// Orders findings within a section: best-supported first, then as declared.
@@ -417,6 +439,7 @@ impl Builder<'_> {
             contraindications: rule.unless.as_ref().map(|u| self.reason(u)),
             evidence,
             caveats: rule.caveats.clone(),
+            over_limits: over_limits(self.evaluation, id),
             source: self.sources.locate(rule.span),
             rank: (Reverse(verified_support), Reverse(real_support().max()), id),
         }
@@ -560,13 +583,13 @@ impl Builder<'_> {
                     _ => Reason { fact: fact_ref, ..leaf(String::from("applies"), None) },
                 }
             }
-            Expr::DailyIntake { name, members, bound, limit, .. } => {
+            Expr::DailyIntake { name, members, bound, limit, suggested, .. } => {
                 let condition = format!(
                     "daily {name} breaks the limit {} {}",
                     bound.symbol(),
                     format_quantity(limit.value, limit.unit)
                 );
-                let value = match (self.evaluation.daily_milligrams(members), &self.evaluation.facts.intakes)
+                let taken = match (self.evaluation.daily_milligrams(members), &self.evaluation.facts.intakes)
                 {
                     (Some(total), Some(intakes)) => {
                         let sources: Vec<String> = intakes
@@ -582,6 +605,19 @@ impl Builder<'_> {
                     }
                     _ => String::from("no supplements in profile"),
                 };
+                let doses = self.evaluation.suggested_doses(suggested);
+                let value = if doses.is_empty() {
+                    taken
+                } else {
+                    let added: Vec<String> = doses
+                        .iter()
+                        .map(|dose| {
+                            let rule = self.program.rule(dose.rule).map_or("?", |r| r.name.as_str());
+                            format!("`{rule}` up to {} mg", format_number(dose.milligrams))
+                        })
+                        .collect();
+                    format!("{taken}; with this report's suggestions ({})", added.join(", "))
+                };
                 leaf(condition, Some(value))
             }
             Expr::Invalid(_) => leaf(String::from("(invalid condition)"), None),
@@ -591,6 +627,18 @@ impl Builder<'_> {
     fn input_name(&self, input: crate::check::InputId) -> &str {
         self.program.input(input).map_or("?", |i| i.name.as_str())
     }
+}
+
+/// The limits that fire and count `suggestion`'s dose.
+pub(crate) fn over_limits(evaluation: &Evaluation<'_>, suggestion: RuleId) -> Vec<FactRef> {
+    let program = &evaluation.graph.program;
+    program
+        .limits_counting(suggestion)
+        .into_iter()
+        .filter(|limit| evaluation.verdict(*limit) == Truth::True)
+        .filter_map(|limit| program.rule(limit))
+        .map(|limit| FactRef { id: limit.name.clone(), label: limit.label.clone() })
+        .collect()
 }
 
 /// `32 ng/mL`, or `32 ng/mL (given as 32 µg/L)` when converted.

@@ -66,18 +66,15 @@ pub fn render(report: &Report, colour: bool) -> String {
     if report.test_first.is_empty() {
         out.line(2, "Nothing is left undecided by missing data.");
     }
-    for undecided in &report.test_first {
-        let missing: Vec<String> = undecided
-            .missing
+    for (missing, outcomes) in report.test_first_by_missing() {
+        let missing: Vec<String> = missing
             .iter()
             .map(|m| format!("{} ({}, profile field `{}`)", m.input, m.label, m.field))
             .collect();
-        out.wrapped(
-            2,
-            "- ",
-            &format!("{} [{} `{}`] cannot be decided yet.", undecided.label, undecided.kind, undecided.id),
-        );
-        out.wrapped(4, "", &format!("Missing: {}.", missing.join("; ")));
+        out.wrapped(2, "", &format!("To decide these, give {}:", missing.join("; ")));
+        for undecided in outcomes {
+            out.wrapped(4, "- ", &format!("{} [{} `{}`]", undecided.label, undecided.kind, undecided.id));
+        }
     }
     section(&mut out, "Cautions", &report.cautions, "No caution applies to the data given.");
     out.blank();
@@ -170,6 +167,12 @@ fn render_finding(out: &mut TextOut, number: usize, finding: &Finding) {
         out.line(4, "Caveats:");
         for caveat in &finding.caveats {
             out.wrapped(6, "- ", caveat);
+        }
+    }
+    if !finding.over_limits.is_empty() {
+        out.line(4, "Caution: with this, a safety limit can be passed (see Cautions):");
+        for limit in &finding.over_limits {
+            out.wrapped(6, "- ", &format!("{} (`{}`)", limit.label, limit.id));
         }
     }
     out.line(4, &format!("Rule: {} ({})", finding.id, finding.source));
@@ -396,6 +399,9 @@ fn plan_section(out: &mut TextOut, plan: &DailyPlan) {
         out.text.push_str(&format!("  {heading}\n"));
         for placement in &slot.items {
             out.wrapped(4, "- ", &format!("{}{}", placement.label, placement.notes()));
+            for caution in &placement.cautions {
+                out.wrapped(8, "", &format!("caution: {caution}"));
+            }
             if placement.placed_by.is_empty() {
                 out.wrapped(8, "", "no rule constrains when to take it");
             }

@@ -167,6 +167,15 @@ impl Builder {
         if let Some(source) = source {
             self.graph.add_edge(source, condition, Edge::Feeds);
         }
+        // A limit counts the doses of the suggestions that fire, so it is
+        // decided after them.
+        if let Expr::DailyIntake { suggested, .. } = expr {
+            for dose in suggested {
+                if let Some(&suggestion) = self.rules.get(&dose.rule) {
+                    self.graph.add_edge(suggestion, condition, Edge::Feeds);
+                }
+            }
+        }
         let edge = match role {
             Role::For | Role::When => Edge::Feeds,
             Role::Unless => Edge::Qualifies,

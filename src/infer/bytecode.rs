@@ -11,10 +11,9 @@
 //! instructions, for the other rules, short-circuit as Kleene's logic
 //! allows.
 
-use crate::check::{Expr, InputId, LabAge, Program, RuleId};
+use crate::check::{Expr, InputId, LabAge, Program, RuleId, SuggestedDose};
 use crate::profile::{Facts, Value};
 use crate::syntax::ast::{Comparator, RangeSide};
-use crate::units::{self, Unit};
 
 use super::Truth;
 
@@ -150,9 +149,9 @@ impl Literal {
             Source::Fact => {
                 negate(verdicts.get(self.index as usize).map_or(Truth::Unknown.code(), |t| t.code()))
             }
-            Source::Leaf => {
-                negate(leaves.get(self.index as usize).map_or(Truth::Unknown, |l| l.truth(facts)).code())
-            }
+            Source::Leaf => negate(
+                leaves.get(self.index as usize).map_or(Truth::Unknown, |l| l.truth(facts, verdicts)).code(),
+            ),
         }
     }
 }
@@ -166,7 +165,7 @@ enum Leaf {
     Range { input: u32, side: RangeSide },
     Is { input: u32, value: String },
     OlderThan { input: u32, age: LabAge },
-    Daily { members: Vec<String>, bound: Comparator, limit_mg: Option<f64> },
+    Daily { members: Vec<String>, bound: Comparator, limit_mg: f64, suggested: Vec<SuggestedDose> },
 }
 
 /// A knowledge base's rules, compiled.
@@ -250,7 +249,9 @@ impl Bytecode {
                     let value = number(input);
                     compare(value, value >= *threshold)
                 }
-                Op::Leaf(leaf) => self.leaves.get(*leaf as usize).map_or(Truth::Unknown, |l| l.truth(facts)),
+                Op::Leaf(leaf) => {
+                    self.leaves.get(*leaf as usize).map_or(Truth::Unknown, |l| l.truth(facts, verdicts))
+                }
                 Op::Fact(rule) => verdicts.get(*rule as usize).copied().unwrap_or(Truth::Unknown),
                 Op::Constant(truth) => *truth,
                 Op::Not => {
@@ -344,7 +345,9 @@ impl Bytecode {
 }
 
 impl Leaf {
-    fn truth(&self, facts: &Facts) -> Truth {
+    /// The leaf's truth; `verdicts` are the rules decided so far, which a
+    /// daily limit reads for the suggestions that count towards it.
+    fn truth(&self, facts: &Facts, verdicts: &[Truth]) -> Truth {
         let value = |input: &u32| facts.value(InputId(*input as usize));
         match self {
             Leaf::Known(input) => value(input).is_some().into(),
@@ -366,14 +369,12 @@ impl Leaf {
                 },
                 _ => Truth::Unknown,
             },
-            Leaf::Daily { members, bound, limit_mg } => match (&facts.intakes, limit_mg) {
-                (Some(intakes), Some(limit)) => {
-                    let total: f64 =
-                        intakes.iter().filter(|i| members.contains(&i.name)).map(|i| i.milligrams).sum();
-                    (!bound.holds(total, *limit)).into()
-                }
-                _ => Truth::Unknown,
-            },
+            Leaf::Daily { members, bound, limit_mg, suggested } => {
+                let taken = facts.intakes.as_ref().map(|intakes| {
+                    intakes.iter().filter(|i| members.contains(&i.name)).map(|i| i.milligrams).sum()
+                });
+                super::daily_breaks(taken, suggested, verdicts, *bound, *limit_mg)
+            }
         }
     }
 }
@@ -456,10 +457,11 @@ impl Compiler {
                     }
                     Expr::Is { input, value, .. } => Leaf::Is { input: index(input), value: value.clone() },
                     Expr::OlderThan { input, age, .. } => Leaf::OlderThan { input: index(input), age: *age },
-                    Expr::DailyIntake { members, bound, limit, .. } => Leaf::Daily {
+                    Expr::DailyIntake { members, bound, limit_mg, suggested, .. } => Leaf::Daily {
                         members: members.clone(),
                         bound: *bound,
-                        limit_mg: units::convert(limit.value, limit.unit, Unit::MILLIGRAM, None).ok(),
+                        limit_mg: *limit_mg,
+                        suggested: suggested.clone(),
                     },
                     // `conjunction` passes only literals here.
                     _ => Leaf::Unknown(u32::MAX),
@@ -562,11 +564,12 @@ impl Compiler {
                 self.leaf(Leaf::OlderThan { input: index(input), age: *age })
             }
             Expr::Fact(rule, _) => self.push(Op::Fact(rule.0 as u32), 1),
-            Expr::DailyIntake { members, bound, limit, .. } => {
-                // The bound is converted to milligrams once, here.
-                let limit_mg = units::convert(limit.value, limit.unit, Unit::MILLIGRAM, None).ok();
-                self.leaf(Leaf::Daily { members: members.clone(), bound: *bound, limit_mg });
-            }
+            Expr::DailyIntake { members, bound, limit_mg, suggested, .. } => self.leaf(Leaf::Daily {
+                members: members.clone(),
+                bound: *bound,
+                limit_mg: *limit_mg,
+                suggested: suggested.clone(),
+            }),
             // Never compiled: check refuses programs with invalid parts.
             Expr::Invalid(_) => self.push(Op::Constant(Truth::Unknown), 1),
         }

@@ -8,9 +8,10 @@
 pub mod bytecode;
 pub mod truth;
 
-use crate::check::{Expr, InputId, LabAge, Rule, RuleId};
+use crate::check::{Expr, InputId, LabAge, Rule, RuleId, SuggestedDose};
 use crate::graph::KnowledgeGraph;
 use crate::profile::{Facts, Value};
+use crate::syntax::ast::Comparator;
 use crate::syntax::ast::RangeSide;
 pub use truth::Truth;
 
@@ -109,19 +110,16 @@ impl Evaluation<'_> {
             Expr::Is { input, value, .. } => is(self.facts.value(*input), value),
             Expr::OlderThan { input, age, .. } => older_than(&self.facts, *input, *age),
             Expr::Fact(rule, _) => self.verdict(*rule),
-            Expr::DailyIntake { members, bound, limit, .. } => match self.daily_milligrams(members) {
-                Some(total) => {
-                    let limit_mg =
-                        crate::units::convert(limit.value, limit.unit, crate::units::Unit::MILLIGRAM, None);
-                    match limit_mg {
-                        Ok(limit_mg) => (!bound.holds(total, limit_mg)).into(),
-                        Err(_) => Truth::Unknown,
-                    }
-                }
-                None => Truth::Unknown,
-            },
+            Expr::DailyIntake { members, bound, limit_mg, suggested, .. } => {
+                daily_breaks(self.daily_milligrams(members), suggested, &self.verdicts, *bound, *limit_mg)
+            }
             Expr::Invalid(_) => Truth::Unknown,
         }
+    }
+
+    /// The suggestions that fire and count towards a daily limit.
+    pub fn suggested_doses<'e>(&self, suggested: &'e [SuggestedDose]) -> Vec<&'e SuggestedDose> {
+        suggested.iter().filter(|s| self.verdict(s.rule) == Truth::True).collect()
     }
 
     /// Total daily milligrams of the named supplements, when the profile
@@ -180,6 +178,12 @@ impl Evaluation<'_> {
             Expr::Known(..) | Expr::Unknown(..) | Expr::Invalid(_) => {}
             Expr::Fact(rule, _) => self.collect_missing_for_rule(*rule, missing, visited),
         }
+        // A suggestion left undecided may carry the intake over a limit.
+        if let Expr::DailyIntake { suggested, .. } = expr {
+            for dose in suggested.iter().filter(|s| self.verdict(s.rule) == Truth::Unknown) {
+                self.collect_missing_for_rule(dose.rule, missing, visited);
+            }
+        }
     }
 }
 
@@ -200,5 +204,36 @@ pub(crate) fn older_than(facts: &Facts, input: InputId, age: LabAge) -> Truth {
     match crate::dates::before(facts.today, age.amount, age.period) {
         Some(cutoff) => (*date < cutoff).into(),
         None => Truth::Unknown,
+    }
+}
+
+/// Whether a day's intake breaks a limit: what the person takes (`None`
+/// when the profile lists no supplements) plus the high end of each
+/// suggestion's dose. Suggestions that fire count; undecided ones and
+/// unlisted supplements may, so they leave the answer unknown only when
+/// they could tip it.
+pub(crate) fn daily_breaks(
+    taken: Option<f64>,
+    suggested: &[SuggestedDose],
+    verdicts: &[Truth],
+    bound: Comparator,
+    limit_mg: f64,
+) -> Truth {
+    let verdict = |dose: &SuggestedDose| verdicts.get(dose.rule.0).copied().unwrap_or(Truth::Unknown);
+    let sum = |truths: &[Truth]| -> f64 {
+        suggested.iter().filter(|dose| truths.contains(&verdict(dose))).map(|dose| dose.milligrams).sum()
+    };
+    let least = taken.unwrap_or(0.0) + sum(&[Truth::True]);
+    let most = taken.map_or(f64::INFINITY, |t| t + sum(&[Truth::True, Truth::Unknown]));
+    let breaks = |total: f64| !bound.holds(total, limit_mg);
+    // An upper bound breaks as the total grows; a lower bound as it shrinks.
+    let (surely, possibly) = match bound {
+        Comparator::Less | Comparator::LessEqual => (breaks(least), breaks(most)),
+        Comparator::Greater | Comparator::GreaterEqual => (breaks(most), breaks(least)),
+    };
+    match (surely, possibly) {
+        (true, _) => Truth::True,
+        (false, false) => Truth::False,
+        (false, true) => Truth::Unknown,
     }
 }

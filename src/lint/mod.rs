@@ -17,7 +17,8 @@ use crate::diagnostic::Diagnostic;
 use crate::evidence::{Certainty, EvidenceBase};
 use crate::knowledge_base::KnowledgeBase;
 use crate::span::Span;
-use crate::syntax::ast::{RuleKind, Stance};
+use crate::syntax::ast::{Comparator, RuleKind, Stance};
+use crate::units::format_quantity;
 
 /// Settings of a lint run.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +40,7 @@ pub fn lint(kb: &KnowledgeBase, options: &LintOptions) -> Vec<Diagnostic> {
             warnings.extend(satisfiable::never_true(program, rule, expr));
         }
     }
+    warnings.extend(doses_over_limits(program));
     warnings.extend(shadowed(program));
     warnings.extend(program.rules.iter().filter_map(|rule| blocked_by_own_unless(program, rule)));
     warnings.extend(unused_inputs(program));
@@ -101,6 +103,49 @@ fn unsupported(rule: &Rule, evidence: &EvidenceBase) -> Option<Diagnostic> {
         diagnostic = diagnostic.secondary(citation.span, "not a checked source");
     }
     Some(diagnostic)
+}
+
+/// W0111: a recommendation whose dose, on its own, can pass a daily limit
+/// on what it contains; reported at the dose, with the limit beside it.
+fn doses_over_limits(program: &Program) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for limit in program.rules.iter().filter(|r| r.kind == RuleKind::Limit) {
+        let mut stack: Vec<&Expr> = limit.when.iter().collect();
+        while let Some(expr) = stack.pop() {
+            match expr {
+                Expr::And(parts) | Expr::Or(parts) => stack.extend(parts),
+                Expr::Not(inner) => stack.push(inner),
+                Expr::DailyIntake { name, bound, limit: written, limit_mg, suggested, span, .. }
+                    if matches!(bound, Comparator::Less | Comparator::LessEqual) =>
+                {
+                    for dose in suggested.iter().filter(|dose| !bound.holds(dose.milligrams, *limit_mg)) {
+                        let Some(suggestion) = program.rule(dose.rule) else { continue };
+                        let Some(range) = &suggestion.advice.dose else { continue };
+                        let bound_text =
+                            format!("{} {}", bound.symbol(), format_quantity(written.value, written.unit));
+                        found.push(
+                            Diagnostic::warning(
+                                "W0111",
+                                format!(
+                                    "`{}` suggests up to {} a day of {name}, over the limit `{}` ({bound_text})",
+                                    suggestion.name,
+                                    format_quantity(range.high, range.unit),
+                                    limit.name
+                                ),
+                            )
+                            .primary(range.span, "can pass the limit on its own")
+                            .secondary(*span, "the limit")
+                            .help(format!(
+                                "keep the dose's high end within the limit ({bound_text}), or say in the rules why it may pass it"
+                            )),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
 }
 
 /// W0105: an input no condition reads.

@@ -64,6 +64,10 @@ pub struct Placement {
     /// The rules whose clauses placed it, each with its evidence.
     pub placed_by: Vec<RuleRef>,
     pub take_with: Vec<String>,
+    /// For a suggestion: the safety limits its dose, with what the person
+    /// takes, can pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cautions: Vec<String>,
 }
 
 impl Placement {
@@ -175,15 +179,22 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase) -> DailyPlan 
                         }
                     }
                 }
-                let (origin, detail) = match sources.get(i)? {
+                let (origin, detail, cautions) = match sources.get(i)? {
                     Source::Suggested(rule) => {
                         let reference = rule_ref(rule);
                         if !placed_by.contains(&reference) {
                             placed_by.insert(0, reference);
                         }
-                        ("suggested", suggestion_detail(rule))
+                        let cautions = program
+                            .find_rule(&rule.name)
+                            .map(|id| crate::explain::report::over_limits(evaluation, id))
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|limit| format!("can pass {} (`{}`)", limit.label, limit.id))
+                            .collect();
+                        ("suggested", suggestion_detail(rule), cautions)
                     }
-                    Source::Taken { dose } => ("taken", Some(dose.clone())),
+                    Source::Taken { dose } => ("taken", Some(dose.clone()), Vec::new()),
                 };
                 Some(Placement {
                     item: item.id.clone(),
@@ -192,6 +203,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase) -> DailyPlan 
                     origin,
                     placed_by,
                     take_with: item.take_with.iter().map(|t| t.replace('_', " ")).collect(),
+                    cautions,
                 })
             })
             .collect();

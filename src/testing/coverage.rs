@@ -74,7 +74,7 @@ pub fn coverage(kb: &KnowledgeBase, suite: &Suite) -> Coverage {
     let mut rules = Vec::new();
     let mut unconditional = Vec::new();
     for (id, rule) in program.rule_ids().zip(&program.rules) {
-        if rule.when.is_none() && rule.unless.is_none() {
+        if rule.when.is_none() && rule.unless.is_none() && rule.population.is_none() {
             unconditional.push(rule.name.clone());
         } else {
             rules.push(RuleCoverage {
