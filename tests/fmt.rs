@@ -369,6 +369,8 @@ fn condition() -> impl Strategy<Value = Cond> {
         (name(), select(vec!["below", "above"])).prop_map(|(n, side)| vec![n, side.into(), "range".into()]),
         (name(), comparator, quantity(false)).prop_map(|(n, c, q)| [vec![n, c.into()], q].concat()),
         (name(), name()).prop_map(|(list, item)| vec![list, String::from("has"), item]),
+        (name(), name()).prop_map(|(subject, value)| vec![subject, String::from("is"), value]),
+        (name(), quantity(true)).prop_map(|(n, q)| [vec![n, "older".into(), "than".into()], q].concat()),
     ]
     .prop_map(Cond::Leaf);
     leaf.prop_recursive(4, 32, 4, |inner| {
@@ -448,6 +450,7 @@ fn clause() -> impl Strategy<Value = Vec<String>> {
             tokens
         }),
         string().prop_map(|s| vec![String::from("caveat"), s]),
+        name().prop_map(|population| vec![String::from("for"), population]),
         (name(), select(vec!["<", "<=", ">", ">="]), quantity(false)).prop_map(|(n, c, q)| [
             vec![String::from("daily"), n, c.into()],
             q
@@ -464,9 +467,18 @@ fn item() -> impl Strategy<Value = Vec<String>> {
     ];
     let loinc = prop::option::of(string().prop_map(|s| vec![String::from("loinc"), s]));
     let molar = prop::option::of(number().prop_map(|n| vec![String::from("molar_mass"), n, "g/mol".into()]));
-    let input = (name(), kind, string(), loinc, molar, any::<bool>()).prop_map(
-        |(name, kind, label, loinc, molar, swap)| {
-            let mut options = [loinc.unwrap_or_default(), molar.unwrap_or_default()];
+    let aliases =
+        prop::option::of(names(3).prop_map(|n| [vec![String::from("aliases")], list_tokens(n)].concat()));
+    let valid_for =
+        prop::option::of(quantity(true).prop_map(|q| [vec![String::from("valid_for")], q].concat()));
+    let input = (name(), kind, string(), (loinc, molar, aliases, valid_for), any::<bool>()).prop_map(
+        |(name, kind, label, (loinc, molar, aliases, valid_for), swap)| {
+            let mut options = [
+                loinc.unwrap_or_default(),
+                molar.unwrap_or_default(),
+                aliases.unwrap_or_default(),
+                valid_for.unwrap_or_default(),
+            ];
             if swap {
                 options.reverse();
             }
@@ -478,7 +490,7 @@ fn item() -> impl Strategy<Value = Vec<String>> {
         [vec![String::from("group"), name, label, String::from("=")], list_tokens(members)].concat()
     });
     let rule = (
-        select(vec!["derive", "recommend", "test", "warn", "limit", "inform"]),
+        select(vec!["derive", "population", "recommend", "test", "warn", "limit", "inform"]),
         name(),
         string(),
         prop::collection::vec(clause(), 0..6),
@@ -506,8 +518,12 @@ fn metadata() -> impl Strategy<Value = Vec<(usize, Vec<String>)>> {
             (any::<usize>(), string()).prop_map(|(at, s)| (at, vec![String::from("version"), s])),
         ),
         prop::option::of((any::<usize>(), date).prop_map(|(at, d)| (at, vec![String::from("reviewed"), d]))),
+        // After a rule's header `for` is the rule's clause; the file's stands first.
+        prop::option::of(name().prop_map(|n| (0, vec![String::from("for"), n]))),
     )
-        .prop_map(|(title, version, reviewed)| [title, version, reviewed].into_iter().flatten().collect())
+        .prop_map(|(title, version, reviewed, population)| {
+            [title, version, reviewed, population].into_iter().flatten().collect()
+        })
 }
 
 /// What goes between two tokens: whitespace, line breaks, blank lines and

@@ -251,6 +251,23 @@ fn a_profile_gives_values_and_truth() {
 }
 
 #[test]
+fn a_population_is_a_condition_of_its_outcome_with_its_truth() {
+    let args =
+        ["--rules", "tests/fixtures/person/rules", "--profile", "tests/fixtures/person/profiles/child.yaml"];
+    let (dot, json) = assert_dot_matches_json(&[&args[..], &["--for", "oral_iron"]].concat());
+    let member = json_node(&json, "cond:oral_iron:for:0");
+    assert_eq!(member["role"], "for");
+    assert_eq!(member["label"], "adults");
+    assert_eq!(member["truth"], "false");
+    assert_eq!(json_node(&json, "input:age")["value"], "9 years");
+    assert_eq!(json_node(&json, "rule:adults")["truth"], "false");
+    assert!(dot.edges.iter().any(|(from, to, _)| from == "rule:adults" && to == "cond:oral_iron:for:0"));
+    let sex =
+        json_node(&graph_json(&[&args[..], &["--for", "for_women"]].concat()), "input:sex")["value"].clone();
+    assert_eq!(sex, "female");
+}
+
+#[test]
 fn missing_values_are_unknown_and_converted_values_show_what_was_given() {
     let json =
         graph_json(&["--profile", "tests/fixtures/profiles/ferritin_missing.yaml", "--for", "iron_panel"]);

@@ -224,6 +224,16 @@ impl Builtin {
         }
     }
 
+    /// What it is, for messages: `whether the person is pregnant`.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Builtin::Age => "the person's age in years",
+            Builtin::Sex => "the person's sex",
+            Builtin::Pregnant => "whether the person is pregnant",
+            Builtin::Lactating => "whether the person is breastfeeding",
+        }
+    }
+
     /// Where a profile gives it.
     pub fn field(self) -> &'static str {
         match self {

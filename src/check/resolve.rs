@@ -103,9 +103,9 @@ impl Checker<'_> {
                 Diagnostic::error("E0213", format!("`{}` is built in and cannot be declared", name.node))
                     .primary(name.span, "a name the language keeps")
                     .help(format!(
-                        "use `{}` in conditions without declaring it: it is the person's {} from the profile's `{}`",
+                        "use `{}` in conditions without declaring it: it is {}, from the profile's `{}`",
                         name.node,
-                        builtin.label().to_lowercase(),
+                        builtin.meaning(),
                         builtin.field()
                     )),
             );
@@ -308,7 +308,7 @@ impl Checker<'_> {
                         ),
                     )
                     .primary(quantity.span, "not a calendar period")
-                    .help("write e.g. `12 months`, `90 days` or `1 years`"),
+                    .help("write e.g. `12 months`, `90 days` or `2 years`"),
                 );
                 None
             }
@@ -383,7 +383,26 @@ impl Checker<'_> {
                 None
             }
             None => {
-                self.unknown_name(name, "a population");
+                let populations: Vec<&str> = self
+                    .names
+                    .iter()
+                    .filter(|(_, (declared, _))| {
+                        matches!(declared, Declared::Rule(id) if self.rule_kinds.get(id.0) == Some(&RuleKind::Population))
+                    })
+                    .map(|(name, _)| name.as_str())
+                    .chain([EVERYONE])
+                    .collect();
+                let help = did_you_mean(&name.node, populations.iter().copied()).unwrap_or_else(|| {
+                    format!(
+                        "declare it, e.g. `population {} \"Adults\" when age >= 18 years`, or write `for {EVERYONE}`",
+                        name.node
+                    )
+                });
+                self.report(
+                    Diagnostic::error("E0201", format!("unknown population `{}`", name.node))
+                        .primary(name.span, "no population has this name")
+                        .help(help),
+                );
                 None
             }
         }

@@ -17,6 +17,9 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Refuse a profile whose lists name anything no rule reads (exit 1), instead of listing it.
+    #[arg(long)]
+    pub strict: bool,
     /// Instead of the report, explain why this outcome did not fire and the smallest change that would make it.
     #[arg(long, value_name = "ID")]
     pub why_not: Option<String>,
@@ -29,7 +32,7 @@ pub fn run(args: &ExplainArgs, output: &Output) -> ExitStatus {
         Ok(session) => session,
         Err(status) => return status,
     };
-    let evaluation = match session::evaluate(&kb, &mut sources, &args.profile, output) {
+    let evaluation = match session::evaluate(&kb, &mut sources, &args.profile, args.strict, output) {
         Ok(evaluation) => evaluation,
         Err(status) => return status,
     };

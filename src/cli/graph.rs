@@ -36,7 +36,7 @@ pub fn run(args: &GraphArgs, output: &Output) -> ExitStatus {
     };
     let evaluation = match &args.profile {
         None => None,
-        Some(path) => match session::evaluate(&kb, &mut sources, path, output) {
+        Some(path) => match session::evaluate(&kb, &mut sources, path, false, output) {
             Ok(evaluation) => Some(evaluation),
             Err(status) => return status,
         },

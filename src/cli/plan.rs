@@ -18,6 +18,9 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Refuse a profile whose lists name anything no rule reads (exit 1), instead of listing it.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub knowledge_base: KnowledgeBaseArgs,
 }
@@ -27,7 +30,7 @@ pub fn run(args: &PlanArgs, output: &Output) -> ExitStatus {
         Ok(session) => session,
         Err(status) => return status,
     };
-    let evaluation = match session::evaluate(&kb, &mut sources, &args.profile, output) {
+    let evaluation = match session::evaluate(&kb, &mut sources, &args.profile, args.strict, output) {
         Ok(evaluation) => evaluation,
         Err(status) => return status,
     };

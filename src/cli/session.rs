@@ -35,11 +35,13 @@ impl Session {
 }
 
 /// Reads a profile (`-` for stdin), adds it to `sources` and evaluates every
-/// rule of `kb` for it.
+/// rule of `kb` for it. With `strict`, an entry of its lists that no rule
+/// reads is an error.
 pub fn evaluate<'k>(
     kb: &'k KnowledgeBase,
     sources: &mut SourceMap,
     path: &Path,
+    strict: bool,
     output: &Output,
 ) -> Result<Evaluation<'k>, ExitStatus> {
     let path = path.display().to_string();
@@ -50,8 +52,13 @@ pub fn evaluate<'k>(
     };
     let source = read_profile(&path).map_err(|error| fail(output, sources, &[error]))?;
     let file = sources.add(source.clone());
-    crate::evaluate_profile(kb, file, &source, format, output.today())
-        .map_err(|diagnostics| fail(output, sources, &diagnostics))
+    let evaluation = crate::evaluate_profile(kb, file, &source, format, output.today())
+        .map_err(|diagnostics| fail(output, sources, &diagnostics))?;
+    if strict {
+        profile::refuse_not_considered(&evaluation.facts, file, &source)
+            .map_err(|diagnostics| fail(output, sources, &diagnostics))?;
+    }
+    Ok(evaluation)
 }
 
 /// Reads a profile file, or standard input for `-`.

@@ -179,6 +179,14 @@ fn render_finding(out: &mut TextOut, number: usize, finding: &Finding) {
 }
 
 fn render_advice(out: &mut TextOut, advice: &AdviceView) {
+    let says_something = advice.form.is_some()
+        || advice.dose.is_some()
+        || !advice.timing.is_empty()
+        || !advice.take_with.is_empty()
+        || !advice.separate_from.is_empty();
+    if !says_something {
+        return;
+    }
     out.line(4, "What to do:");
     if let Some(form) = &advice.form {
         out.wrapped(6, "", &format!("Form: {form}"));

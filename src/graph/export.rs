@@ -412,7 +412,7 @@ impl<'p> Conditions<'p> {
             Role::For => {
                 let population = outcome.population?;
                 let population_name = &program.rule(population.rule)?.name;
-                (0, format!("for {population_name}"), evaluation.map(|e| e.verdict(population.rule)))
+                (0, population_name.clone(), evaluation.map(|e| e.verdict(population.rule)))
             }
             Role::When | Role::Unless => {
                 let (index, expr) = self.by_place.get(&(rule, role, span)).copied()?;
