@@ -287,11 +287,31 @@ const KEYWORDS: &[&str] = &[
     "at",
     "provides",
     "contains",
+    "population",
+    "for",
+    "is",
+    "older",
+    "than",
+    "aliases",
+    "valid_for",
+    "certainty",
 ];
 
 /// Names, including some that start with a keyword (`notable`, `order`).
 fn name() -> impl Strategy<Value = String> {
-    let tricky = select(vec!["notable", "order", "android", "known_risk", "ranger", "to_do", "hashish", "a"]);
+    let tricky = select(vec![
+        "notable",
+        "order",
+        "android",
+        "known_risk",
+        "ranger",
+        "to_do",
+        "hashish",
+        "a",
+        "island",
+        "format",
+        "thanks",
+    ]);
     let letters: Vec<char> = "abcdefghijklmnopqrstuvwxyz".chars().collect();
     let rest: Vec<char> = "abcdefghijklmnopqrstuvwxyz0123456789_".chars().collect();
     let random = (select(letters), prop::collection::vec(select(rest), 0..8))
@@ -421,7 +441,10 @@ fn condition_tokens(cond: &Cond, parent: u8, tokens: &mut Vec<String>) {
 
 fn clause() -> impl Strategy<Value = Vec<String>> {
     let stance = select(vec!["supports", "refutes", "mixed"]);
-    let citation = (name(), stance).prop_map(|(id, stance)| vec![id, String::from(stance)]);
+    let graded = prop::option::of(name().prop_map(|level| vec![String::from("certainty"), level]));
+    let citation = (name(), stance, graded).prop_map(|(id, stance, graded)| {
+        [vec![id, String::from(stance)], graded.unwrap_or_default()].concat()
+    });
     prop_oneof![
         (select(vec!["when", "unless"]), condition()).prop_map(|(keyword, cond)| {
             let mut tokens = vec![String::from(keyword)];

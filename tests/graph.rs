@@ -194,7 +194,10 @@ fn nodes_are_ordered_by_kind_and_edges_by_endpoints() {
     assert!(evidence.windows(2).all(|w| w[0] < w[1]), "evidence in id order");
     let conditions: Vec<&str> =
         ids.iter().filter(|id| id.starts_with("cond:oral_iron:")).map(String::as_str).collect();
-    assert_eq!(conditions, ["cond:oral_iron:when:0", "cond:oral_iron:unless:0", "cond:oral_iron:unless:1"]);
+    assert_eq!(
+        conditions,
+        ["cond:oral_iron:for:0", "cond:oral_iron:when:0", "cond:oral_iron:when:1", "cond:oral_iron:unless:0"]
+    );
     let edges: Vec<(String, String, String)> = json["edges"]
         .as_array()
         .unwrap()
@@ -211,7 +214,11 @@ fn for_keeps_only_what_the_rule_depends_on() {
         "rule:oral_iron",
         "input:ferritin",
         "rule:iron_low_for_rls",
+        "rule:iron_overload_risk",
+        "rule:adults",
         "input:hemochromatosis",
+        "input:age",
+        "cond:oral_iron:for:0",
         "cond:oral_iron:unless:0",
         "evidence:aasm_2025_rls_guideline",
         "evidence:trotti_2019_cochrane_iron",
@@ -222,10 +229,10 @@ fn for_keeps_only_what_the_rule_depends_on() {
         assert!(!dot.nodes.contains_key(id), "`{id}` is not behind oral_iron");
     }
     // Nothing depends on an unrelated rule's conditions.
-    assert!(dot.nodes.keys().all(|id| !id.starts_with("cond:")
-        || id.starts_with("cond:oral_iron:")
-        || id.starts_with("cond:iron_low_for_rls:")));
-    assert_eq!(dot.edges.iter().filter(|(_, to, _)| to == "rule:oral_iron").count(), 3 + 7);
+    let behind = ["cond:oral_iron:", "cond:iron_low_for_rls:", "cond:iron_overload_risk:", "cond:adults:"];
+    assert!(dot.nodes.keys().all(|id| !id.starts_with("cond:") || behind.iter().any(|b| id.starts_with(b))));
+    // Its population, two `when` conditions, one `unless`, and nine citations.
+    assert_eq!(dot.edges.iter().filter(|(_, to, _)| to == "rule:oral_iron").count(), 1 + 2 + 1 + 9);
 }
 
 #[test]
@@ -290,7 +297,7 @@ fn truth_is_in_the_label_and_the_fill() {
     assert!(node["style"].split(',').any(|s| s == "filled"));
     assert_eq!(node["fillcolor"], "#c8e6c9");
     let unless = &dot.nodes["cond:oral_iron:unless:0"];
-    assert_eq!(unless["label"], "unless: hemochromatosis\ntruth: false");
+    assert_eq!(unless["label"], "unless: iron_overload_risk\ntruth: false");
     assert_eq!(unless["fillcolor"], "#ffcdd2");
     let unknown =
         parse_dot(&graph(&["--profile", "tests/fixtures/profiles/empty.yaml", "--for", "oral_iron"]));

@@ -88,10 +88,16 @@ fn every_placement_names_its_rule_and_evidence() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     for slot in json["slots"].as_array().unwrap() {
         for placement in slot["items"].as_array().unwrap() {
+            let rules = placement["placed_by"].as_array().unwrap();
             if placement["origin"] == "suggested" {
-                let rules = placement["placed_by"].as_array().unwrap();
-                assert!(!rules.is_empty(), "{placement}");
-                assert!(rules.iter().all(|r| !r["evidence"].as_array().unwrap().is_empty()), "{placement}");
+                // The rule that suggested it comes first, with its evidence.
+                assert_eq!(rules[0]["role"], "suggested", "{placement}");
+                assert_eq!(rules[0]["rule"], placement["item"], "{placement}");
+                assert!(!rules[0]["evidence"].as_array().unwrap().is_empty(), "{placement}");
+            }
+            // Another rule's evidence is never shown beside an item it only moves.
+            for rule in rules.iter().filter(|r| r["role"] == "constraint") {
+                assert!(rule["evidence"].as_array().unwrap().is_empty(), "{placement}");
             }
         }
     }

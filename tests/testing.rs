@@ -89,7 +89,7 @@ fn a_failing_case_prints_expected_against_actual_and_exits_three() {
     assert_eq!(tally(&stdout), (1, 3));
     for expected in [
         "FAIL tests/fixtures/rule_tests/failing.yaml: low ferritin gets oral iron",
-        "    - iv_iron: expected to fire, but it is false",
+        "    - low_tsat_high_ferritin: expected to fire, but it is false",
         "    - magnesium_evening: expected to fire, but it is undecided (missing: labs.magnesium_rbc)",
         "    - oral_iron: expected not to fire, but it is undecided (missing: labs.ferritin)",
     ] {
@@ -218,9 +218,14 @@ fn coverage_lists_what_a_small_file_leaves_out() {
     let stdout = stdout_of(&output);
     let rules = conditional_rules();
     assert!(stdout.contains(&format!("rules: 0 of {rules} seen both true and false (0%)")), "{stdout}");
-    assert!(stdout.contains("      - iv_iron (when): ferritin > 75 ng/mL"), "{stdout}");
+    assert!(stdout.contains("      - iv_iron (unless): ferritin >= 300 ng/mL"), "{stdout}");
     assert!(stdout.contains("never cited by an outcome that fired:"), "{stdout}");
-    assert!(stdout.contains("      - trenkwalder_2017_fcm (cited by iv_iron)"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "      - trenkwalder_2006_pramipexole_withdrawal (cited by dopamine_agonist_augmentation)"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -232,7 +237,7 @@ fn boundaries_find_the_untested_side_of_ferritin_75() {
     let stdout = stdout_of(&output);
     assert!(
         stdout.contains(
-            "  - ferritin <= 75 ng/mL (rules iron_low_for_rls, oral_iron, iv_iron): tried 74.25, 75 and 75.75 ng/mL in 1 case"
+            "  - ferritin <= 75 ng/mL (rules iron_low_for_rls, iv_only_band, oral_iron): tried 74.25, 75 and 75.75 ng/mL in 1 case"
         ),
         "{stdout}"
     );

@@ -374,8 +374,12 @@ pub struct Separation {
 pub struct Citation {
     pub evidence: String,
     pub stance: Stance,
-    /// Copied from the record, so lints and reports need not look it up.
+    /// The certainty of what this citation backs: the source's own grade
+    /// for the recommendation when the rule gives one (`certainty
+    /// moderate`), else the record's. Lints and reports read it here.
     pub certainty: Certainty,
+    /// Whether `certainty` is the source's grade for this recommendation.
+    pub graded: bool,
     pub span: Span,
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::program::*;
 use crate::dates::Period;
 use crate::diagnostic::Diagnostic;
-use crate::evidence::{Certainty, EvidenceBase};
+use crate::evidence::{Certainty, EvidenceBase, StudyKind};
 use crate::span::{FileId, SourceMap, Span, Spanned};
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::{self, Clause, Comparator, Condition, Item, RuleKind, Strength};
@@ -611,12 +611,17 @@ impl Checker<'_> {
             return;
         }
         match self.evidence.get(&id.node) {
-            Some(located) => into.push(Citation {
-                evidence: id.node.clone(),
-                stance: citation.stance,
-                certainty: located.record.certainty,
-                span: id.span,
-            }),
+            Some(located) => {
+                let graded =
+                    citation.graded.as_ref().and_then(|level| self.check_graded(level, &located.record));
+                into.push(Citation {
+                    evidence: id.node.clone(),
+                    stance: citation.stance,
+                    certainty: graded.unwrap_or(located.record.certainty),
+                    graded: graded.is_some(),
+                    span: id.span,
+                })
+            }
             None if !self.evidence.is_complete() => {}
             None => self.report(
                 Diagnostic::error("E0203", format!("unknown evidence id `{}`", id.node))
@@ -625,6 +630,50 @@ impl Checker<'_> {
                     .note("evidence records live in `evidence/*.yaml`"),
             ),
         }
+    }
+
+    /// A certainty level the cited source grades a recommendation with;
+    /// only guidelines and reviews grade recommendations.
+    fn check_graded(
+        &mut self,
+        level: &Spanned<String>,
+        record: &crate::evidence::EvidenceRecord,
+    ) -> Option<Certainty> {
+        const LEVELS: [(&str, Certainty); 4] = [
+            ("high", Certainty::High),
+            ("moderate", Certainty::Moderate),
+            ("low", Certainty::Low),
+            ("very_low", Certainty::VeryLow),
+        ];
+        let Some((_, certainty)) = LEVELS.iter().find(|(word, _)| *word == level.node) else {
+            self.report(
+                Diagnostic::error("E0218", format!("unknown certainty `{}`", level.node))
+                    .primary(level.span, "not a GRADE certainty")
+                    .maybe_help(did_you_mean(&level.node, LEVELS.map(|(word, _)| word)))
+                    .note("the certainties are `high`, `moderate`, `low` and `very_low`"),
+            );
+            return None;
+        };
+        let grades = matches!(
+            record.kind,
+            StudyKind::Guideline | StudyKind::SystematicReview | StudyKind::MetaAnalysis
+        );
+        if !grades {
+            self.report(
+                Diagnostic::error(
+                    "E0218",
+                    format!(
+                        "`{}` is a {}, which grades no recommendation",
+                        record.id,
+                        record.kind.describe()
+                    ),
+                )
+                .primary(level.span, "only a guideline or a systematic review grades what it recommends")
+                .help("remove `certainty ...`: the record's own certainty applies"),
+            );
+            return None;
+        }
+        Some(*certainty)
     }
 
     fn check_dose(&mut self, dose: &ast::Dose) -> Option<DoseRange> {

@@ -72,6 +72,8 @@ pub enum StudyKind {
     AbsorptionStudy,
     RiskAssessment,
     NarrativeReview,
+    /// A medicine's official product information.
+    ProductLabel,
     ExpertOpinion,
     /// The article's citation matches no source that could be found.
     Unidentified,
@@ -94,6 +96,7 @@ impl StudyKind {
             StudyKind::AbsorptionStudy => "absorption study",
             StudyKind::RiskAssessment => "risk assessment",
             StudyKind::NarrativeReview => "narrative review",
+            StudyKind::ProductLabel => "product label",
             StudyKind::ExpertOpinion => "expert opinion",
             StudyKind::Unidentified => "unidentified source",
         }

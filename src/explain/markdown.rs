@@ -3,7 +3,6 @@
 use std::fmt::Write as _;
 
 use super::report::{Finding, Reason, Reference, Report};
-use crate::evidence::Verification;
 use crate::infer::Truth;
 use crate::units::format_number;
 
@@ -156,13 +155,11 @@ fn render_finding(out: &mut String, finding: &Finding) {
         let _ = writeln!(out, "**Evidence**\n");
         for c in &finding.evidence {
             let n = c.n.map(|n| format!(", n = {n}")).unwrap_or_default();
-            let checked = match c.verification {
-                Verification::Verified => String::new(),
-                other => format!("; article's citation: {}", other.describe()),
-            };
+            let checked = super::text::citation_status(c);
+            let graded = if c.graded { " (its grade for this)" } else { "" };
             let _ = writeln!(
                 out,
-                "- [{}] {}: {}{n}; certainty {}; {}{checked}",
+                "- [{}] {}: {}{n}; certainty {}{graded}; {}{checked}",
                 c.reference,
                 c.short,
                 c.design,
@@ -299,15 +296,11 @@ fn plan_section(out: &mut String, plan: &crate::plan::DailyPlan) {
     for slot in &plan.slots {
         let _ = writeln!(out, "\n### {} {}\n", slot.time, slot.label);
         for placement in &slot.items {
-            let placed: Vec<String> = placement
-                .placed_by
-                .iter()
-                .map(|r| format!("`{}` ({})", r.rule, r.evidence.join("; ")))
-                .collect();
+            let placed: Vec<String> = placement.placed_by.iter().map(super::text::placed_by_text).collect();
             let placed = if placed.is_empty() {
                 String::from("No rule constrains when to take it.")
             } else {
-                format!("Placed by {}.", placed.join(", "))
+                format!("{}.", placed.join("; "))
             };
             let cautions: String =
                 placement.cautions.iter().map(|caution| format!(" **Caution:** {caution}.")).collect();

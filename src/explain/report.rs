@@ -46,8 +46,7 @@ pub struct Report {
     pub cautions: Vec<Finding>,
     /// Recommendations whose conditions hold but which a contraindication blocks.
     pub ruled_out: Vec<RuledOut>,
-    /// Outcomes whose conditions hold (or may), for a population the person
-    /// is not in.
+    /// Outcomes whose conditions hold, for a population the person is not in.
     pub outside_population: Vec<OutsidePopulation>,
     /// Background statements (`inform`) with their evidence.
     pub background: Vec<Finding>,
@@ -113,7 +112,8 @@ impl PersonView {
     }
 }
 
-/// An outcome not applied because the person is outside its population.
+/// An outcome whose conditions hold, not applied because the person is
+/// outside its population.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutsidePopulation {
     pub id: String,
@@ -121,9 +121,6 @@ pub struct OutsidePopulation {
     pub label: String,
     /// The population, evaluated: false here.
     pub population: Reason,
-    /// Whether the outcome's own conditions hold (`true`) or may
-    /// (`unknown`).
-    pub conditions: Truth,
     pub source: String,
 }
 
@@ -243,8 +240,15 @@ pub struct CitationView {
     pub design: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
+    /// The certainty of what it backs here: the source's grade for this
+    /// recommendation when `graded`, else the record's.
     pub certainty: &'static str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub graded: bool,
     pub verification: Verification,
+    /// Whether the source article cited this record; `verification` is
+    /// then about the article's citation, else about the record alone.
+    pub cited_by_article: bool,
 }
 
 /// One cited record in full.
@@ -349,14 +353,12 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
             Truth::Unknown if rule.kind == RuleKind::Inform => {}
             Truth::Unknown => report.test_first.push(builder.undecided(id, rule)),
             Truth::False if evaluation.in_population(rule) == Truth::False => {
-                let conditions = evaluation.applies(rule);
-                if let (Some(population), true) = (rule.population, conditions != Truth::False) {
+                if let (Some(population), Truth::True) = (rule.population, evaluation.applies(rule)) {
                     report.outside_population.push(OutsidePopulation {
                         id: rule.name.clone(),
                         kind: rule.kind.keyword(),
                         label: rule.label.clone(),
                         population: builder.reason(&Expr::Fact(population.rule, population.span)),
-                        conditions,
                         source: sources.locate(rule.span),
                     });
                 }
@@ -414,8 +416,10 @@ impl Builder<'_> {
                 short: short_citation(record),
                 design: record.kind.describe(),
                 n: record.n,
-                certainty: record.certainty.describe(),
+                certainty: citation.certainty.describe(),
+                graded: citation.graded,
                 verification: record.verification,
+                cited_by_article: record.as_cited.is_some(),
             });
         }
         let real_support = || {
@@ -424,7 +428,12 @@ impl Builder<'_> {
                 .filter(|c| c.stance == Stance::Supports)
                 .filter_map(|c| self.evidence.get(&c.evidence))
                 .filter(|r| !r.record.verification.is_unsupported())
-                .map(|r| r.record.certainty)
+                .map(|r| {
+                    rule.citations
+                        .iter()
+                        .find(|c| c.evidence == r.record.id)
+                        .map_or(r.record.certainty, |c| c.certainty)
+                })
         };
         let verified_support = real_support().next().is_some();
         Finding {
@@ -646,6 +655,9 @@ fn lab_value_text(evaluation: &Evaluation<'_>, input: InputId) -> Option<String>
     let Some(Value::Quantity { canonical, given, given_unit, .. }) = evaluation.facts.value(input) else {
         return None;
     };
+    if evaluation.graph.program.input(input)?.kind == InputKind::Age {
+        return Some(age_text(*canonical));
+    }
     let unit = lab_unit(evaluation, input)?;
     let shown = format_quantity(*canonical, unit);
     Some(if *given_unit == unit {
@@ -712,16 +724,20 @@ fn lab_readings(evaluation: &Evaluation<'_>) -> Vec<LabReading> {
         .collect()
 }
 
+/// An age as people say it: `8 years`, `17 years 11 months`, `7 months`.
+fn age_text(years: f64) -> String {
+    let whole = years.floor();
+    let months = ((years - whole) * 12.0).floor();
+    match (whole, months) {
+        (0.0, months) => format!("{months} months"),
+        (whole, 0.0) => format!("{whole} years"),
+        (whole, months) => format!("{whole} years {months} months"),
+    }
+}
+
 fn person_view(person: &Person) -> PersonView {
     PersonView {
-        age: person.age.map(|years| {
-            // Whole years, as people say their age; months for a baby.
-            if years < 1.0 {
-                format!("{} months", (years * 12.0).floor())
-            } else {
-                format!("{} years", years.floor())
-            }
-        }),
+        age: person.age.map(age_text),
         birth_date: person.birth_date.map(|d| d.to_string()),
         sex: person.sex.map(Sex::word),
         pregnant: person.pregnant,

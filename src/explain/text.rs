@@ -241,21 +241,29 @@ fn render_reason(out: &mut TextOut, indent: usize, reason: &Reason) {
 /// `[2] Trotti & Becker 2019: systematic review and meta-analysis, n = 428; certainty moderate; supports`
 fn render_citation(out: &mut TextOut, citation: &CitationView) {
     let n = citation.n.map(|n| format!(", n = {n}")).unwrap_or_default();
-    let checked = match citation.verification {
-        Verification::Verified => String::new(),
-        other => format!("; article's citation: {}", other.describe()),
-    };
+    let checked = citation_status(citation);
+    let graded = if citation.graded { " (its grade for this)" } else { "" };
     out.wrapped(
         6,
         &format!("[{}] ", citation.reference),
         &format!(
-            "{}: {}{n}; certainty {}; {}{checked}",
+            "{}: {}{n}; certainty {}{graded}; {}{checked}",
             citation.short,
             citation.design,
             citation.certainty,
             citation.stance.keyword()
         ),
     );
+}
+
+/// `; article's citation: discrepancy`, or `; source unverified` for a
+/// record the article did not cite; nothing when all is verified.
+pub(super) fn citation_status(citation: &CitationView) -> String {
+    match (citation.verification, citation.cited_by_article) {
+        (Verification::Verified, _) => String::new(),
+        (other, true) => format!("; article's citation: {}", other.describe()),
+        (other, false) => format!("; source {}", other.describe()),
+    }
 }
 
 /// A recommendation whose conditions hold but which an exclusion blocks.
@@ -266,14 +274,10 @@ fn render_ruled_out(out: &mut TextOut, finding: &RuledOut) {
     out.line(4, &format!("Rule: {}", finding.source));
 }
 
-/// An outcome whose conditions hold (or may), for people the person is not.
+/// An outcome whose conditions hold, for people the person is not.
 fn render_outside_population(out: &mut TextOut, finding: &OutsidePopulation) {
     out.wrapped(2, "- ", &format!("{} [{} `{}`]", finding.label, finding.kind, finding.id));
-    let conditions = match finding.conditions {
-        Truth::True => "its conditions hold, but it is for:",
-        _ => "its conditions may hold, but it is for:",
-    };
-    out.line(4, conditions);
+    out.line(4, "Its conditions hold, but it is for:");
     render_reason(out, 6, &finding.population);
     out.line(4, &format!("Rule: {}", finding.source));
 }
@@ -384,6 +388,16 @@ fn render_changes(out: &mut TextOut, indent: usize, changes: &[Change]) {
     }
 }
 
+/// `suggested by `oral_iron`: <evidence>`, or `placed to suit `evening_minerals``.
+pub(super) fn placed_by_text(rule: &crate::plan::RuleRef) -> String {
+    if rule.role == "constraint" {
+        return format!("placed to suit `{}`", rule.rule);
+    }
+    let evidence =
+        if rule.evidence.is_empty() { String::from("no cited evidence") } else { rule.evidence.join("; ") };
+    format!("suggested by `{}`: {evidence}", rule.rule)
+}
+
 /// The daily plan on its own, with the disclaimer.
 pub fn render_plan(plan: &DailyPlan, colour: bool) -> String {
     let mut out = TextOut::new(colour);
@@ -414,12 +428,7 @@ fn plan_section(out: &mut TextOut, plan: &DailyPlan) {
                 out.wrapped(8, "", "no rule constrains when to take it");
             }
             for rule in &placement.placed_by {
-                let evidence = if rule.evidence.is_empty() {
-                    String::from("no cited evidence")
-                } else {
-                    rule.evidence.join("; ")
-                };
-                out.wrapped(8, "", &format!("placed by `{}`: {evidence}", rule.rule));
+                out.wrapped(8, "", &placed_by_text(rule));
             }
         }
     }

@@ -121,6 +121,9 @@ fn doses_over_limits(program: &Program) -> Vec<Diagnostic> {
                     for dose in suggested.iter().filter(|dose| !bound.holds(dose.milligrams, *limit_mg)) {
                         let Some(suggestion) = program.rule(dose.rule) else { continue };
                         let Some(range) = &suggestion.advice.dose else { continue };
+                        if !can_meet(program, suggestion, limit) {
+                            continue;
+                        }
                         let bound_text =
                             format!("{} {}", bound.symbol(), format_quantity(written.value, written.unit));
                         found.push(
@@ -146,6 +149,19 @@ fn doses_over_limits(program: &Program) -> Vec<Diagnostic> {
         }
     }
     found
+}
+
+/// Whether one person can be in both rules' populations and meet both
+/// rules' conditions at once, as far as comparing their parts can tell: a
+/// suggestion for adults never meets a limit for ages 1 to 3.
+fn can_meet(program: &Program, first: &Rule, second: &Rule) -> bool {
+    let population =
+        |rule: &Rule| rule.population.and_then(|p| program.rule(p.rule)).and_then(|p| p.when.clone());
+    let parts: Vec<Expr> = [population(first), first.when.clone(), population(second), second.when.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    !never_holds(program, &Expr::And(parts))
 }
 
 /// W0105: an input no condition reads.

@@ -82,9 +82,14 @@ impl Placement {
     }
 }
 
+/// A rule behind a placement or a constraint. In a placement, the rule that
+/// suggested the item is `suggested` and carries its evidence; the others
+/// only constrain where it goes (`constraint`), and their evidence is for
+/// their own suggestion, so it is not repeated beside the item.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RuleRef {
     pub rule: String,
+    pub role: &'static str,
     pub evidence: Vec<String>,
 }
 
@@ -124,6 +129,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase) -> DailyPlan 
     let solution = solve::solve(&slots, &items);
     let rule_ref = |rule: &Rule| RuleRef {
         rule: rule.name.clone(),
+        role: "suggested",
         evidence: rule
             .citations
             .iter()
@@ -168,12 +174,17 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase) -> DailyPlan 
             .filter(|i| solution.slot_of.get(*i) == Some(&slot_index))
             .filter_map(|i| {
                 let item = items.get(i)?;
+                let own = match sources.get(i)? {
+                    Source::Suggested(rule) => Some(rule.name.as_str()),
+                    Source::Taken { .. } => None,
+                };
                 let mut placed_by: Vec<RuleRef> = Vec::new();
                 for constraint in
                     solution.kept.iter().chain(&solution.broken).filter(|c| c.items().contains(&i))
                 {
-                    if let Some(rule) = owner(constraint) {
-                        let reference = rule_ref(rule);
+                    if let Some(rule) = owner(constraint).filter(|rule| Some(rule.name.as_str()) != own) {
+                        let reference =
+                            RuleRef { rule: rule.name.clone(), role: "constraint", evidence: Vec::new() };
                         if !placed_by.contains(&reference) {
                             placed_by.push(reference);
                         }
@@ -181,10 +192,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase) -> DailyPlan 
                 }
                 let (origin, detail, cautions) = match sources.get(i)? {
                     Source::Suggested(rule) => {
-                        let reference = rule_ref(rule);
-                        if !placed_by.contains(&reference) {
-                            placed_by.insert(0, reference);
-                        }
+                        placed_by.insert(0, rule_ref(rule));
                         let cautions = program
                             .find_rule(&rule.name)
                             .map(|id| crate::explain::report::over_limits(evaluation, id))

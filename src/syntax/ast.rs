@@ -164,11 +164,13 @@ pub enum Strength {
     Conditional,
 }
 
-/// `aasm_2025 supports`
+/// `aasm_2025 supports`, or `aasm_2025 supports certainty moderate`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Citation {
     pub evidence: Name,
     pub stance: Stance,
+    /// The certainty the source itself gives what the rule says, as written.
+    pub graded: Option<Name>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

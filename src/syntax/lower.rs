@@ -380,8 +380,18 @@ impl Lowering {
             _ => Stance::Mixed,
         };
         stance_children.finish()?;
+        let graded = match children.optional(Rule::graded) {
+            Some(pair) => {
+                let mut inner = self.children(pair);
+                inner.presume(Rule::KW_CERTAINTY)?;
+                let level = self.lower_ident(inner.presume(Rule::ident)?);
+                inner.finish()?;
+                Some(level)
+            }
+            None => None,
+        };
         children.finish()?;
-        Ok(Citation { evidence, stance })
+        Ok(Citation { evidence, stance, graded })
     }
 
     /// `a or b or c`: a single operand is returned as itself.

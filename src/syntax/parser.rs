@@ -324,6 +324,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::KW_THAN => "`than`",
         Rule::KW_ALIASES => "`aliases`",
         Rule::KW_VALID_FOR => "`valid_for`",
+        Rule::KW_CERTAINTY | Rule::graded => "`certainty`",
         Rule::loinc => "`loinc \"...\"`",
         Rule::molar_mass => "`molar_mass ... g/mol`",
         Rule::aliases => "`aliases ...`",

@@ -496,7 +496,12 @@ fn clause_lines(clause: &Clause) -> Vec<String> {
                 .map(|(index, citation)| {
                     let prefix = if index == 0 { lead.as_str() } else { align.as_str() };
                     let comma = if index + 1 < count { "," } else { "" };
-                    format!("{prefix}{} {}{comma}", citation.evidence.node, citation.stance.keyword())
+                    let graded = citation
+                        .graded
+                        .as_ref()
+                        .map(|level| format!(" certainty {}", level.node))
+                        .unwrap_or_default();
+                    format!("{prefix}{} {}{graded}{comma}", citation.evidence.node, citation.stance.keyword())
                 })
                 .collect()
         }
