@@ -382,3 +382,19 @@ fn the_compiled_plan_agrees_with_walking_the_person_rules() {
         }
     }
 }
+
+#[test]
+fn rule_tests_can_be_written_for_the_person_aware_language() {
+    let output = warrant()
+        .args(["test", "--rules", RULES, "--boundaries", "tests/fixtures/person/rule_tests"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("13 passed, 0 failed"), "{stdout}");
+    // `age` is a threshold like any lab value, probed on both sides.
+    assert!(
+        stdout.contains("  - age >= 18 years (rules adults, children): tried 17.82, 18 and 18.18 years"),
+        "{stdout}"
+    );
+}
