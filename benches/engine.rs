@@ -23,6 +23,7 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use warrant::diagnostic::ErrorFormat;
 use warrant::knowledge_base::{self, Files, KnowledgeBase};
+use warrant::limits::Limits;
 use warrant::profile::{self, Facts, Format};
 use warrant::span::{FileId, SourceFile};
 use warrant::synthetic::{self, FIELDS, SyntheticRule, Test};
@@ -58,7 +59,8 @@ fn facts(kb: &KnowledgeBase, count: usize) -> Vec<Facts> {
             let source = SourceFile::new("p.json", line);
             let parsed = profile::parse(FileId(999), &source, Format::Json)
                 .unwrap_or_else(|_| panic!("profile parses"));
-            profile::bind(&parsed, &kb.graph.program, FileId(999), &source, TODAY)
+            let written = profile::Written::file(FileId(999), &source);
+            profile::bind(&parsed, &kb.graph.program, written, TODAY, &Limits::default())
                 .unwrap_or_else(|_| panic!("profile binds"))
         })
         .collect()
@@ -180,6 +182,7 @@ fn bench_batch(c: &mut Criterion) {
             explain: false,
             strict: false,
             today: TODAY,
+            limits: Limits::default(),
             pool: &pool,
             progress: &|_| {},
             input_name: "profiles.jsonl",

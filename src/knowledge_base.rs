@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::diagnostic::{self, Diagnostic};
 use crate::evidence::{self, EvidenceBase};
 use crate::graph::{self, KnowledgeGraph};
+use crate::limits::{self, Limits};
 use crate::span::{SourceFile, SourceMap};
 use crate::{check, syntax};
 
@@ -36,16 +37,21 @@ impl Files {
         Files { rules: load(bundled::RULES), evidence: load(bundled::EVIDENCE) }
     }
 
-    /// Bundled files, with either half replaced by a directory's files.
-    pub fn from_dirs(rules: Option<&Path>, evidence: Option<&Path>) -> Result<Files, Diagnostic> {
+    /// Bundled files, with either half replaced by a directory's files,
+    /// each read within `limits`.
+    pub fn from_dirs(
+        rules: Option<&Path>,
+        evidence: Option<&Path>,
+        limits: &Limits,
+    ) -> Result<Files, Diagnostic> {
         let bundled = Files::bundled();
         Ok(Files {
             rules: match rules {
-                Some(dir) => read_dir(dir, &["warrant"])?,
+                Some(dir) => read_dir(dir, &["warrant"], limits)?,
                 None => bundled.rules,
             },
             evidence: match evidence {
-                Some(dir) => read_dir(dir, &["yaml", "yml"])?,
+                Some(dir) => read_dir(dir, &["yaml", "yml"], limits)?,
                 None => bundled.evidence,
             },
         })
@@ -53,7 +59,7 @@ impl Files {
 }
 
 /// Every file in `dir` with one of `extensions`, sorted by name.
-fn read_dir(dir: &Path, extensions: &[&str]) -> Result<Vec<SourceFile>, Diagnostic> {
+fn read_dir(dir: &Path, extensions: &[&str], limits: &Limits) -> Result<Vec<SourceFile>, Diagnostic> {
     let cannot = |error: std::io::Error| {
         Diagnostic::error("E0701", format!("cannot read `{}`: {error}", dir.display()))
             .help("give a directory that exists and can be read")
@@ -70,16 +76,8 @@ fn read_dir(dir: &Path, extensions: &[&str]) -> Result<Vec<SourceFile>, Diagnost
         return Err(Diagnostic::error("E0702", format!("`{}` holds no {wanted} files", dir.display()))
             .help("point at the directory that holds the files"));
     }
-    paths
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|error| {
-                Diagnostic::error("E0701", format!("cannot read `{}`: {error}", path.display()))
-                    .help("check that the file exists, can be read and is UTF-8 text")
-            })?;
-            Ok(SourceFile::new(path.display().to_string(), text))
-        })
-        .collect()
+    let what = if extensions.contains(&"warrant") { "rule file" } else { "evidence file" };
+    paths.into_iter().map(|path| limits::read_file(&path, what, limits)).collect()
 }
 
 /// Parses, checks and builds the graph, collecting the problems of every

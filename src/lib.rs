@@ -16,11 +16,14 @@ pub mod check;
 pub mod cli;
 pub mod dates;
 pub mod diagnostic;
+pub mod document;
+pub mod escape;
 pub mod evidence;
 pub mod explain;
 pub mod graph;
 pub mod infer;
 pub mod knowledge_base;
+pub mod limits;
 pub mod lint;
 pub mod plan;
 pub mod profile;
@@ -35,6 +38,7 @@ pub mod units;
 use dates::Date;
 use diagnostic::Diagnostic;
 use knowledge_base::KnowledgeBase;
+use limits::Limits;
 use span::{FileId, SourceFile};
 
 /// Parses a profile, binds it to the knowledge base on the report date
@@ -46,9 +50,11 @@ pub fn evaluate_profile<'k>(
     source: &SourceFile,
     format: profile::Format,
     today: Date,
+    limits: &Limits,
 ) -> Result<infer::Evaluation<'k>, Vec<Diagnostic>> {
     let parsed = profile::parse(file, source, format).map_err(|d| vec![d])?;
-    let facts = profile::bind(&parsed, &kb.graph.program, file, source, today)?;
+    let facts =
+        profile::bind(&parsed, &kb.graph.program, profile::Written::file(file, source), today, limits)?;
     Ok(infer::evaluate(&kb.graph, facts))
 }
 
@@ -59,7 +65,8 @@ pub fn explain_profile(
     source: &SourceFile,
     format: profile::Format,
     today: Date,
+    limits: &Limits,
 ) -> Result<explain::Report, Vec<Diagnostic>> {
-    let evaluation = evaluate_profile(kb, file, source, format, today)?;
+    let evaluation = evaluate_profile(kb, file, source, format, today, limits)?;
     Ok(explain::build(&evaluation, &kb.evidence, &kb.sources))
 }

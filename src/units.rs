@@ -65,6 +65,24 @@ impl Dimension {
     pub fn from_name(name: &str) -> Option<Dimension> {
         Dimension::ALL.into_iter().find(|d| d.name() == name)
     }
+
+    /// Bounds no real value of the dimension passes, as (low, high, unit):
+    /// a value outside them is a slip (a wrong unit, a typo), never a
+    /// measurement. Inputs may declare narrower or wider ones.
+    pub fn plausible(self) -> (f64, f64, Unit) {
+        match self {
+            // Nothing dissolved reaches the density of water.
+            Dimension::MassConcentration => (0.0, 1000.0, unit("g/L", MassConcentration, 0)),
+            // Pure water is 55 mol/L.
+            Dimension::MolarConcentration => (0.0, 100.0, unit("mol/L", MolarConcentration, 0)),
+            Dimension::Fraction => (0.0, 100.0, unit("%", Fraction, -2)),
+            // A kilogram a day of anything is no supplement dose.
+            Dimension::Mass => (0.0, 1000.0, unit("g", Mass, 0)),
+            Dimension::Time => (0.0, 150.0, Unit::YEAR),
+            // Measured filtration rates stay far below this.
+            Dimension::FiltrationRate => (0.0, 500.0, unit("mL/min/1.73m²", FiltrationRate, 0)),
+        }
+    }
 }
 
 /// A known unit: its canonical spelling, dimension and power of ten.
@@ -200,11 +218,28 @@ pub enum ConversionError {
     Incompatible { from: Dimension, to: Dimension },
     /// Mass ↔ molar conversion needs the analyte's molar mass.
     NeedsMolarMass,
+    /// The result is too large (or too small) for a number.
+    OutOfRange,
 }
 
 /// Converts `value` in `from` to `to`. `molar_mass` (g/mol) bridges mass
-/// and molar concentrations.
+/// and molar concentrations. A result that overflows, or a non-zero value
+/// that vanishes to zero, is an error, never `inf` or a silent 0.
 pub fn convert(value: f64, from: Unit, to: Unit, molar_mass: Option<f64>) -> Result<f64, ConversionError> {
+    let converted = convert_unchecked(value, from, to, molar_mass)?;
+    if converted.is_finite() && (converted != 0.0 || value == 0.0) {
+        Ok(converted)
+    } else {
+        Err(ConversionError::OutOfRange)
+    }
+}
+
+fn convert_unchecked(
+    value: f64,
+    from: Unit,
+    to: Unit,
+    molar_mass: Option<f64>,
+) -> Result<f64, ConversionError> {
     if from.dimension == to.dimension {
         let scaled = scale(value, from.exponent - to.exponent);
         // Multiplying before dividing keeps whole numbers of days or years exact.
@@ -244,8 +279,12 @@ fn scale(value: f64, exponent: i32) -> f64 {
     if exponent >= 0 { value * factor } else { value / factor }
 }
 
-/// Formats a number for reports: at most two decimals, no trailing zeros.
+/// Formats a number for reports: at most two decimals, no trailing zeros;
+/// from a trillion up, in scientific notation (`1e308`), never 309 digits.
 pub fn format_number(value: f64) -> String {
+    if value.abs() >= 1e12 || !value.is_finite() {
+        return format!("{value:e}");
+    }
     let text = format!("{value:.2}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" { String::from("0") } else { text.to_string() }
@@ -339,7 +378,16 @@ mod tests {
     }
 
     #[test]
+    fn overflowing_conversions_are_errors() {
+        assert_eq!(convert(1e306, u("mol/L"), u("pmol/L"), None), Err(ConversionError::OutOfRange));
+        assert_eq!(convert(1e-320, u("pmol/L"), u("mol/L"), None), Err(ConversionError::OutOfRange));
+        assert_eq!(convert(0.0, u("pmol/L"), u("mol/L"), None), Ok(0.0));
+    }
+
+    #[test]
     fn numbers_print_without_noise() {
+        assert_eq!(format_number(1e308), "1e308");
+        assert_eq!(format_number(-2.5e13), "-2.5e13");
         assert_eq!(format_number(75.0), "75");
         assert_eq!(format_number(243.9666), "243.97");
         assert_eq!(format_number(0.5), "0.5");

@@ -295,6 +295,7 @@ const KEYWORDS: &[&str] = &[
     "aliases",
     "valid_for",
     "certainty",
+    "plausible",
 ];
 
 /// Names, including some that start with a keyword (`notable`, `order`).
@@ -494,21 +495,25 @@ fn item() -> impl Strategy<Value = Vec<String>> {
         prop::option::of(names(3).prop_map(|n| [vec![String::from("aliases")], list_tokens(n)].concat()));
     let valid_for =
         prop::option::of(quantity(true).prop_map(|q| [vec![String::from("valid_for")], q].concat()));
-    let input = (name(), kind, string(), (loinc, molar, aliases, valid_for), any::<bool>()).prop_map(
-        |(name, kind, label, (loinc, molar, aliases, valid_for), swap)| {
+    let plausible = prop::option::of(
+        (number(), number(), unit())
+            .prop_map(|(low, high, unit)| vec!["plausible".into(), low, "to".into(), high, unit]),
+    );
+    let input = (name(), kind, string(), (loinc, molar, aliases, valid_for, plausible), any::<bool>())
+        .prop_map(|(name, kind, label, (loinc, molar, aliases, valid_for, plausible), swap)| {
             let mut options = [
                 loinc.unwrap_or_default(),
                 molar.unwrap_or_default(),
                 aliases.unwrap_or_default(),
                 valid_for.unwrap_or_default(),
+                plausible.unwrap_or_default(),
             ];
             if swap {
                 options.reverse();
             }
             [vec![String::from("input"), name, String::from(":")], kind, vec![label], options.concat()]
                 .concat()
-        },
-    );
+        });
     let group = (name(), string(), names(24)).prop_map(|(name, label, members)| {
         [vec![String::from("group"), name, label, String::from("=")], list_tokens(members)].concat()
     });

@@ -47,7 +47,14 @@ fn verdicts(kb: &KnowledgeBase, a: Truth, b: Truth) -> [Truth; 4] {
     let text = format!("labs:\n{}{}", lab("a", a), lab("b", b));
     let source = SourceFile::new("p.yaml", text);
     let parsed = profile::parse(FileId(99), &source, Format::Yaml).unwrap();
-    let facts = profile::bind(&parsed, &kb.graph.program, FileId(99), &source, common::TODAY).unwrap();
+    let facts = profile::bind(
+        &parsed,
+        &kb.graph.program,
+        profile::Written::file(FileId(99), &source),
+        common::TODAY,
+        &Default::default(),
+    )
+    .unwrap();
     let evaluation = infer::evaluate(&kb.graph, facts);
     let verdict = |name: &str| evaluation.verdict(kb.graph.program.find_rule(name).unwrap());
     [verdict("both"), verdict("either"), verdict("neither"), verdict("knows")]
@@ -80,7 +87,14 @@ fn a_missing_value_is_unknown_and_named_as_missing() {
     let kb = knowledge_base();
     let source = SourceFile::new("p.yaml", "labs:\n  b: { value: 2, unit: g/L }\n");
     let parsed = profile::parse(FileId(99), &source, Format::Yaml).unwrap();
-    let facts = profile::bind(&parsed, &kb.graph.program, FileId(99), &source, common::TODAY).unwrap();
+    let facts = profile::bind(
+        &parsed,
+        &kb.graph.program,
+        profile::Written::file(FileId(99), &source),
+        common::TODAY,
+        &Default::default(),
+    )
+    .unwrap();
     let evaluation = infer::evaluate(&kb.graph, facts);
     let either = kb.graph.program.find_rule("either").unwrap();
     assert_eq!(evaluation.verdict(either), Truth::Unknown);
@@ -99,7 +113,14 @@ fn the_compiled_plan_agrees_with_walking_the_conditions() {
     let check = |kb: &KnowledgeBase, name: &str, text: &str, format: Format| {
         let source = SourceFile::new(name, text);
         let parsed = profile::parse(FileId(99), &source, format).unwrap();
-        let facts = profile::bind(&parsed, &kb.graph.program, FileId(99), &source, common::TODAY).unwrap();
+        let facts = profile::bind(
+            &parsed,
+            &kb.graph.program,
+            profile::Written::file(FileId(99), &source),
+            common::TODAY,
+            &Default::default(),
+        )
+        .unwrap();
         let evaluation = infer::evaluate(&kb.graph, facts);
         for (id, rule) in kb.graph.program.rule_ids().zip(&kb.graph.program.rules) {
             assert_eq!(evaluation.verdict(id), evaluation.verdict_by_walking(rule), "{name}: {}", rule.name);

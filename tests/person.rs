@@ -362,7 +362,12 @@ fn why_not_says_when_nothing_would_make_an_outcome_apply() {
 #[test]
 fn the_compiled_plan_agrees_with_walking_the_person_rules() {
     let (_, compiled) = warrant::knowledge_base::compile(
-        warrant::knowledge_base::Files::from_dirs(Some(std::path::Path::new(RULES)), None).unwrap(),
+        warrant::knowledge_base::Files::from_dirs(
+            Some(std::path::Path::new(RULES)),
+            None,
+            &Default::default(),
+        )
+        .unwrap(),
     );
     let kb = compiled.unwrap();
     let profiles = [
@@ -375,7 +380,14 @@ fn the_compiled_plan_agrees_with_walking_the_person_rules() {
         let source = warrant::span::SourceFile::new("p.yaml", text);
         let file = warrant::span::FileId(99);
         let parsed = warrant::profile::parse(file, &source, warrant::profile::Format::Yaml).unwrap();
-        let facts = warrant::profile::bind(&parsed, &kb.graph.program, file, &source, common::TODAY).unwrap();
+        let facts = warrant::profile::bind(
+            &parsed,
+            &kb.graph.program,
+            warrant::profile::Written::file(file, &source),
+            common::TODAY,
+            &Default::default(),
+        )
+        .unwrap();
         let evaluation = warrant::infer::evaluate(&kb.graph, facts);
         for (id, rule) in kb.graph.program.rule_ids().zip(&kb.graph.program.rules) {
             assert_eq!(evaluation.verdict(id), evaluation.verdict_by_walking(rule), "{text}: {}", rule.name);

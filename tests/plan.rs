@@ -31,7 +31,9 @@ fn plan_snapshots() {
         let source = SourceFile::new(name.clone(), text.clone());
         let file = sources.add(source.clone());
         let format = warrant::profile::Format::from_path(&name).unwrap();
-        let evaluation = warrant::evaluate_profile(&kb, file, &source, format, common::TODAY).unwrap();
+        let evaluation =
+            warrant::evaluate_profile(&kb, file, &source, format, common::TODAY, &Default::default())
+                .unwrap();
         let daily = plan::build(&evaluation, &kb.evidence);
         for kept in &daily.kept {
             assert!(kept.conflicts_with.is_empty(), "{name}");

@@ -155,7 +155,12 @@ fn each_invalid_fixture_has_its_code() {
     // Inline profiles are bound as `explain` binds files, with errors in the test file at the case's line.
     expect(
         "inline_profile.yaml",
-        &["error[E0602]", "did you mean `ferritin`?", "inline_profile.yaml:12:9", "inline_profile.yaml:13:9"],
+        &[
+            "error[E0602]",
+            "did you mean `ferritin`?",
+            "inline_profile.yaml:12:9",
+            "inline_profile.yaml:13:34",
+        ],
     );
     expect("inline_profile_field.yaml", &["error[E0601]: invalid profile", "unknown field `condition`"]);
 }
@@ -284,7 +289,8 @@ fn the_library_reports_each_mismatch_with_its_verdict() {
     let kb = common::bundled();
     let mut sources = kb.sources.clone();
     let paths = [PathBuf::from(format!("{FIXTURES}/failing.yaml"))];
-    let (suite, warnings) = testing::load(&kb, &mut sources, &paths, common::TODAY).unwrap();
+    let (suite, warnings) =
+        testing::load(&kb, &mut sources, &paths, common::TODAY, &Default::default()).unwrap();
     assert!(warnings.is_empty());
     assert_eq!(suite.case_count(), 4);
     let results = testing::run(&kb, &suite);

@@ -12,8 +12,9 @@ use crate::diagnostic::{self, Diagnostic, ErrorFormat};
 use crate::explain::{self, Report};
 use crate::infer::{self, Evaluator, Truth};
 use crate::knowledge_base::KnowledgeBase;
-use crate::profile;
-use crate::span::{FileId, SourceFile, SourceMap};
+use crate::limits::{self, Limits, Line};
+use crate::profile::{self, Written};
+use crate::span::{FileId, SourceMap};
 
 /// Profiles read and evaluated together; bounds memory and keeps order.
 pub const CHUNK: usize = 4096;
@@ -52,6 +53,8 @@ pub struct Options<'a> {
     pub strict: bool,
     /// The report date.
     pub today: Date,
+    /// Bounds on each line and on each profile's lists.
+    pub limits: Limits,
     /// The worker threads.
     pub pool: &'a rayon::ThreadPool,
     /// Called after each chunk with the number of lines done so far.
@@ -73,23 +76,24 @@ pub fn run(
     options: &Options<'_>,
 ) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut lines = input.lines();
+    let mut input = input;
     let mut number = 0;
     loop {
-        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(CHUNK);
-        for line in lines.by_ref().take(CHUNK) {
+        let mut chunk: Vec<(usize, Line)> = Vec::with_capacity(CHUNK);
+        while chunk.len() < CHUNK {
+            let Some(line) = limits::read_line(&mut input, options.limits.line_bytes)? else { break };
             number += 1;
-            chunk.push((number, line?));
+            chunk.push((number, line));
         }
         if chunk.is_empty() {
             break;
         }
         let evaluated: Vec<Result<String, String>> = options.pool.install(|| {
             chunk
-                .par_iter()
+                .into_par_iter()
                 .map_init(
                     || Evaluator::new(&kb.graph),
-                    |evaluator, (number, line)| evaluate_line(kb, evaluator, options, *number, line),
+                    |evaluator, (number, line)| evaluate_line(kb, evaluator, options, number, line),
                 )
                 .collect()
         });
@@ -121,21 +125,31 @@ fn evaluate_line(
     evaluator: &mut Evaluator<'_>,
     options: &Options<'_>,
     number: usize,
-    line: &str,
+    line: Line,
 ) -> Result<String, String> {
-    if line.trim().is_empty() {
+    let mut sources = SourceMap::new();
+    let render = |sources: &SourceMap, diagnostics: Vec<Diagnostic>| {
+        diagnostic::render_as(sources, &diagnostics, options.error_format, options.colour)
+    };
+    let bytes = match line {
+        Line::Bytes(bytes) => bytes,
+        Line::TooLong => {
+            let error = limits::line_too_long(options.input_name, number, options.limits.line_bytes);
+            return Err(render(&sources, vec![error]));
+        }
+    };
+    let source = limits::text_of(bytes, options.input_name, number).map_err(|e| render(&sources, vec![e]))?;
+    if source.text.trim().is_empty() {
         return Ok(String::new());
     }
-    let mut sources = SourceMap::new();
-    let source = SourceFile::line_of(options.input_name, line, number);
     let file: FileId = sources.add(source.clone());
-    let report = |diagnostics: Vec<Diagnostic>| {
-        diagnostic::render_as(&sources, &diagnostics, options.error_format, options.colour)
-    };
+    let report = |diagnostics: Vec<Diagnostic>| render(&sources, diagnostics);
     let parsed = profile::parse(file, &source, profile::Format::Json).map_err(|d| report(vec![d]))?;
-    let facts = profile::bind(&parsed, &kb.graph.program, file, &source, options.today).map_err(report)?;
+    let written = || Written::file(file, &source);
+    let facts = profile::bind(&parsed, &kb.graph.program, written(), options.today, &options.limits)
+        .map_err(report)?;
     if options.strict {
-        profile::refuse_not_considered(&facts, file, &source).map_err(report)?;
+        profile::refuse_not_considered(&facts, written()).map_err(report)?;
     }
     let verdicts = evaluator.run(&facts);
     let program = &kb.graph.program;

@@ -150,10 +150,29 @@ pub struct Input {
     pub aliases: Vec<String>,
     /// A lab result older than this on the report date counts as missing.
     pub valid_for: Option<LabAge>,
+    /// Declared bounds of a lab value, in its unit; see [`Input::plausible_range`].
+    pub plausible: Option<(f64, f64)>,
     /// Set for the person's attributes, which rules use without declaring.
     pub builtin: Option<Builtin>,
     /// Where it is declared; for a built-in, where it is first used.
     pub span: Span,
+}
+
+impl Input {
+    /// The bounds a value of this input must fall in, in its unit: those
+    /// declared with `plausible`, else those of its dimension. Unbounded
+    /// for inputs that are not quantities.
+    pub fn plausible_range(&self) -> (f64, f64) {
+        if let Some(range) = self.plausible {
+            return range;
+        }
+        let Some((unit, molar_mass)) = self.kind.quantity_unit() else {
+            return (f64::NEG_INFINITY, f64::INFINITY);
+        };
+        let (low, high, bound_unit) = unit.dimension.plausible();
+        let convert = |v: f64| crate::units::convert(v, bound_unit, unit, molar_mass).unwrap_or(v);
+        (convert(low), convert(high))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

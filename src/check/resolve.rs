@@ -139,6 +139,7 @@ impl Checker<'_> {
                 if let Some(kind) = self.check_input_kind(input) {
                     let aliases = self.check_aliases(input, kind);
                     let valid_for = self.check_valid_for(input, kind);
+                    let plausible = self.check_plausible(input, kind);
                     let id = InputId(self.program.inputs.len());
                     if self.claim(&input.name, Declared::Input(id)) {
                         self.program.input_index.insert(input.name.node.clone(), id);
@@ -149,6 +150,7 @@ impl Checker<'_> {
                             loinc: input.loinc.as_ref().map(|l| l.node.clone()),
                             aliases,
                             valid_for,
+                            plausible,
                             builtin: None,
                             span: input.name.span,
                         });
@@ -281,6 +283,47 @@ impl Checker<'_> {
             return None;
         }
         self.check_lab_age(period)
+    }
+
+    /// The range a lab value must fall in, in the input's unit.
+    fn check_plausible(&mut self, input: &ast::InputDecl, kind: InputKind) -> Option<(f64, f64)> {
+        let range = input.plausible.as_ref()?;
+        let InputKind::Lab { unit: canonical, molar_mass } = kind else {
+            self.report(
+                Diagnostic::error("E0219", format!("`{}` is not a lab value", input.name.node))
+                    .primary(range.span, "`plausible` is for lab values")
+                    .help("remove `plausible`: only lab values are numbers"),
+            );
+            return None;
+        };
+        let unit = self.parse_unit(&range.unit)?;
+        let convert = |value: f64| units::convert(value, unit, canonical, molar_mass);
+        let (low, high) = match (convert(range.low.node), convert(range.high.node)) {
+            (Ok(low), Ok(high)) => (low, high),
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        "E0302",
+                        format!(
+                            "`{}` cannot be converted to `{}`, the unit of `{}`",
+                            unit.symbol, canonical.symbol, input.name.node
+                        ),
+                    )
+                    .primary(range.unit.span, "unit does not fit the input")
+                    .help(format!("write the range in {}", canonical.symbol)),
+                );
+                return None;
+            }
+        };
+        if low >= high {
+            self.report(
+                Diagnostic::error("E0219", format!("the plausible range of `{}` is empty", input.name.node))
+                    .primary(range.span, "the low end must be below the high end")
+                    .help("write `plausible LOW to HIGH UNIT`, e.g. `plausible 0 to 100000 ng/mL`"),
+            );
+            return None;
+        }
+        Some((low, high))
     }
 
     /// A lab result's age: a whole number of days, weeks, months or years.
@@ -1051,6 +1094,16 @@ impl Checker<'_> {
                             canonical.symbol
                         ),
                     ),
+                    ConversionError::OutOfRange => (
+                        format!(
+                            "{} {} is too large to compare with `{}` in {}",
+                            units::format_number(threshold.value.node),
+                            unit.symbol,
+                            subject.node,
+                            canonical.symbol
+                        ),
+                        String::from("write a threshold a real value could reach"),
+                    ),
                     ConversionError::Incompatible { .. } => (
                         format!(
                             "`{}` is a {} but `{}` is a {}",
@@ -1094,6 +1147,7 @@ impl Checker<'_> {
             loinc: None,
             aliases: Vec::new(),
             valid_for: None,
+            plausible: None,
             builtin: Some(builtin),
             span: name.span,
         });

@@ -9,7 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::session::Session;
 use super::{ExitStatus, KnowledgeBaseArgs, Output};
 use crate::batch::{self, Options};
-use crate::diagnostic::ErrorFormat;
+use crate::diagnostic::{Diagnostic, ErrorFormat};
+use crate::span::SourceMap;
 
 #[derive(Debug, Args)]
 pub struct BatchArgs {
@@ -25,9 +26,12 @@ pub struct BatchArgs {
     /// Fail a line whose lists name anything no rule reads.
     #[arg(long)]
     pub strict: bool,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads: at most one per core (the default) unless `--force-jobs`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Allow `--jobs` beyond the number of cores; each thread costs memory and gains no speed.
+    #[arg(long, requires = "jobs")]
+    pub force_jobs: bool,
     #[command(flatten)]
     pub knowledge_base: KnowledgeBaseArgs,
 }
@@ -37,9 +41,19 @@ pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
         Ok(session) => session,
         Err(status) => return status,
     };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if let Some(jobs) = args.jobs.map(|n| n as usize).filter(|&n| n > cores && !args.force_jobs) {
+        let error = Diagnostic::error(
+            "E0706",
+            format!("`--jobs {jobs}` asks for more worker threads than the {cores} core(s) of this machine"),
+        )
+        .help(format!("give `--jobs {cores}` or fewer, or add `--force-jobs` to start them anyway"));
+        output.diagnostics(&SourceMap::new(), &[error]);
+        return ExitStatus::Usage;
+    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = args.jobs {
-        pool = pool.num_threads(jobs.max(1));
+        pool = pool.num_threads(jobs as usize);
     }
     let pool = match pool.build() {
         Ok(pool) => pool,
@@ -78,6 +92,7 @@ pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
         explain: args.explain,
         strict: args.strict,
         today: output.today(),
+        limits: *output.limits(),
         pool: &pool,
         progress: &progress,
         input_name: &input_name,

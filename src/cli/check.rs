@@ -15,7 +15,7 @@ pub struct CheckArgs {
 
 pub fn run(args: &CheckArgs, output: &Output) -> ExitStatus {
     let kb = &args.knowledge_base;
-    let files = match Files::from_dirs(kb.rules.as_deref(), kb.evidence.as_deref()) {
+    let files = match Files::from_dirs(kb.rules.as_deref(), kb.evidence.as_deref(), output.limits()) {
         Ok(files) => files,
         Err(error) => {
             output.diagnostics(&SourceMap::new(), &[error]);

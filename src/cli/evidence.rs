@@ -25,7 +25,7 @@ pub struct EvidenceArgs {
 }
 
 pub fn run(args: &EvidenceArgs, output: &Output) -> ExitStatus {
-    let files = match Files::from_dirs(None, args.evidence.as_deref()) {
+    let files = match Files::from_dirs(None, args.evidence.as_deref(), output.limits()) {
         Ok(files) => files,
         Err(error) => return fail(output, &SourceMap::new(), &[error]),
     };

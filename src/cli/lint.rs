@@ -22,7 +22,8 @@ pub struct LintArgs {
 
 pub fn run(args: &LintArgs, output: &Output) -> ExitStatus {
     let kb_args = &args.knowledge_base;
-    let files = match Files::from_dirs(kb_args.rules.as_deref(), kb_args.evidence.as_deref()) {
+    let files = match Files::from_dirs(kb_args.rules.as_deref(), kb_args.evidence.as_deref(), output.limits())
+    {
         Ok(files) => files,
         Err(error) => {
             output.diagnostics(&SourceMap::new(), &[error]);

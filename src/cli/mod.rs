@@ -26,6 +26,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::dates::{self, Date};
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
+use crate::limits::{self, Limits};
 use crate::span::SourceMap;
 
 /// Shown after `--help` and in the man page.
@@ -55,6 +56,8 @@ pub struct Cli {
     /// The report date (YYYY-MM-DD): ages, lab ages and review ages are measured to it. Today by default; set it for reproducible output.
     #[arg(long, global = true, value_name = "DATE", value_parser = dates::parse_argument, env = "WARRANT_TODAY")]
     pub today: Option<Date>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -99,6 +102,31 @@ pub struct KnowledgeBaseArgs {
     pub evidence: Option<PathBuf>,
 }
 
+/// Raising the limits on input size (see the README's "Limits").
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Largest file (rules, evidence, profile, rule tests) or standard input read, e.g. `64MiB` [default: 16MiB].
+    #[arg(long, global = true, value_name = "SIZE", value_parser = limits::parse_size)]
+    pub max_input_size: Option<u64>,
+    /// Longest line of `batch` input [default: 1MiB].
+    #[arg(long, global = true, value_name = "SIZE", value_parser = limits::parse_size)]
+    pub max_line_size: Option<u64>,
+    /// Most entries in one list of a profile, or labs in its `labs` [default: 500].
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_list_items: Option<u32>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        let default = Limits::default();
+        Limits {
+            input_bytes: self.max_input_size.unwrap_or(default.input_bytes),
+            line_bytes: self.max_line_size.unwrap_or(default.line_bytes),
+            list_items: self.max_list_items.map_or(default.list_items, |n| n as usize),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColourChoice {
     /// Colour when writing to a terminal and `NO_COLOR` is not set.
@@ -123,6 +151,9 @@ pub enum ExitStatus {
     Success = 0,
     /// Rules, evidence, a profile or a file was bad.
     InputError = 1,
+    /// The command line asked for something that cannot be done, as clap's
+    /// own usage errors do.
+    Usage = 2,
     /// A check the command was asked to make found something: files that
     /// `fmt --check` would change, warnings under `lint --deny-warnings`,
     /// failing `test` cases.
@@ -142,6 +173,7 @@ pub fn run() -> ExitCode {
         colour: cli.color,
         error_format: cli.error_format,
         today: cli.today.unwrap_or_else(dates::today),
+        limits: cli.limits.limits(),
     };
     let status = match &cli.command {
         Command::Explain(args) => explain::run(args, &output),
@@ -160,14 +192,20 @@ pub fn run() -> ExitCode {
     status.into()
 }
 
-/// Where commands write, whether in colour, and the date they report on.
+/// Where commands write, whether in colour, the date they report on and
+/// the limits on what they read.
 pub struct Output {
     colour: ColourChoice,
     error_format: ErrorFormat,
     today: Date,
+    limits: Limits,
 }
 
 impl Output {
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// The report date: `--today`, or the machine's date.
     pub fn today(&self) -> Date {
         self.today

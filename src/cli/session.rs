@@ -2,15 +2,15 @@
 //! knowledge base and reading one profile for it, with every failure
 //! reported as diagnostics and turned into an exit status.
 
-use std::io::Read;
 use std::path::Path;
 
 use super::{ExitStatus, KnowledgeBaseArgs, Output};
 use crate::diagnostic::Diagnostic;
 use crate::infer::Evaluation;
 use crate::knowledge_base::{self, Files, KnowledgeBase};
-use crate::profile;
-use crate::span::{SourceFile, SourceMap};
+use crate::limits;
+use crate::profile::{self, Written};
+use crate::span::SourceMap;
 
 /// A compiled knowledge base and the sources its diagnostics point into.
 pub struct Session {
@@ -21,7 +21,7 @@ pub struct Session {
 impl Session {
     /// Compiles the bundled knowledge base, or the directories given.
     pub fn open(args: &KnowledgeBaseArgs, output: &Output) -> Result<Session, ExitStatus> {
-        let files = Files::from_dirs(args.rules.as_deref(), args.evidence.as_deref())
+        let files = Files::from_dirs(args.rules.as_deref(), args.evidence.as_deref(), output.limits())
             .map_err(|error| fail(output, &SourceMap::new(), &[error]))?;
         let (sources, compiled) = knowledge_base::compile(files);
         match compiled {
@@ -50,31 +50,20 @@ pub fn evaluate<'k>(
             .help("name the file `.yaml`, `.yml` or `.json`, or pass `-` to read standard input");
         return Err(fail(output, sources, &[error]));
     };
-    let source = read_profile(&path).map_err(|error| fail(output, sources, &[error]))?;
+    let source = if path == "-" {
+        limits::read_stdin(output.limits())
+    } else {
+        limits::read_file(Path::new(&path), "profile", output.limits())
+    }
+    .map_err(|error| fail(output, sources, &[error]))?;
     let file = sources.add(source.clone());
-    let evaluation = crate::evaluate_profile(kb, file, &source, format, output.today())
+    let evaluation = crate::evaluate_profile(kb, file, &source, format, output.today(), output.limits())
         .map_err(|diagnostics| fail(output, sources, &diagnostics))?;
     if strict {
-        profile::refuse_not_considered(&evaluation.facts, file, &source)
+        profile::refuse_not_considered(&evaluation.facts, Written::file(file, &source))
             .map_err(|diagnostics| fail(output, sources, &diagnostics))?;
     }
     Ok(evaluation)
-}
-
-/// Reads a profile file, or standard input for `-`.
-fn read_profile(path: &str) -> Result<SourceFile, Diagnostic> {
-    let mut text = String::new();
-    let read = if path == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(path).map(|t| text = t)
-    };
-    let name = if path == "-" { "<stdin>" } else { path };
-    read.map_err(|error| {
-        Diagnostic::error("E0701", format!("cannot read profile `{name}`: {error}"))
-            .help("check the path; profiles are YAML or JSON files")
-    })?;
-    Ok(SourceFile::new(name, text))
 }
 
 /// Reports diagnostics that point into `sources`: an input error.

@@ -47,7 +47,8 @@ pub struct TestArgs {
 
 pub fn run(args: &TestArgs, output: &Output) -> ExitStatus {
     let kb_args = &args.knowledge_base;
-    let files = match Files::from_dirs(kb_args.rules.as_deref(), kb_args.evidence.as_deref()) {
+    let files = match Files::from_dirs(kb_args.rules.as_deref(), kb_args.evidence.as_deref(), output.limits())
+    {
         Ok(files) => files,
         Err(error) => return fail(output, &SourceMap::new(), &[error]),
     };
@@ -61,7 +62,7 @@ pub fn run(args: &TestArgs, output: &Output) -> ExitStatus {
     };
     let paths =
         if args.paths.is_empty() { vec![PathBuf::from(testing::DEFAULT_DIR)] } else { args.paths.clone() };
-    let suite = match testing::load(&kb, &mut sources, &paths, output.today()) {
+    let suite = match testing::load(&kb, &mut sources, &paths, output.today(), output.limits()) {
         Ok((suite, warnings)) => {
             if !warnings.is_empty() {
                 output.diagnostics(&sources, &warnings);

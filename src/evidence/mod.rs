@@ -1,9 +1,9 @@
 //! Evidence records in, a checked [`EvidenceBase`] out.
 //!
 //! Each `evidence/*.yaml` file holds a list of [`EvidenceRecord`]s. Loading
-//! reports bad YAML and unknown fields with file, line and column, and checks
-//! what serde cannot: id spelling, duplicate ids across files, identifier
-//! formats and plausible years.
+//! reports bad YAML, unknown, missing and repeated fields at the field, and
+//! checks what serde cannot: id spelling, duplicate ids across files,
+//! identifier formats and plausible years.
 
 pub mod export;
 mod record;
@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 pub use record::{AsCited, Certainty, EvidenceRecord, Identifiers, StudyKind, Verification};
 
 use crate::diagnostic::Diagnostic;
-use crate::span::{FileId, SourceFile, SourceMap, Span};
+use crate::document::{FieldPath, Format, Locator, Vocabulary, Written, deserialize};
+use crate::span::{FileId, SourceMap, Span};
 
 /// A record with the place it was written.
 #[derive(Debug, Clone)]
@@ -59,8 +60,21 @@ impl EvidenceBase {
     }
 }
 
+/// How evidence-file errors are worded.
+const EVIDENCE: Vocabulary = Vocabulary {
+    code: "E0501",
+    duplicate_code: "E0505",
+    what: "evidence file",
+    fields: "remove the field or correct its spelling; the fields are listed in README.md",
+    hints: &[(
+        "invalid type: map, expected a sequence",
+        "an evidence file is a list of records: start each record with `- id: ...`",
+    )],
+};
+
 /// Loads every evidence file already added to `sources`. Returns every
-/// record that could be read, with all problems in all files.
+/// record that could be read, with all problems in all files, each at the
+/// field it is about.
 pub fn load(sources: &SourceMap, files: &[FileId]) -> (EvidenceBase, Vec<Diagnostic>) {
     let mut base = EvidenceBase { records: BTreeMap::new(), complete: true };
     let mut diagnostics = Vec::new();
@@ -68,104 +82,60 @@ pub fn load(sources: &SourceMap, files: &[FileId]) -> (EvidenceBase, Vec<Diagnos
         let Some(source) = sources.get(file) else {
             continue;
         };
-        match serde_yaml::from_str::<Vec<EvidenceRecord>>(&source.text) {
-            Ok(records) => {
-                let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-                for record in records {
-                    let occurrence = seen.entry(record.id.clone()).or_insert(0);
-                    let span = locate_id(file, source, &record.id, *occurrence);
-                    *occurrence += 1;
-                    diagnostics.extend(validate(&record, span));
-                    if let Some(first) = base.records.get(&record.id) {
-                        diagnostics.push(
-                            Diagnostic::error(
-                                "E0502",
-                                format!("evidence id `{}` is defined twice", record.id),
-                            )
-                            .primary(span, "second definition")
-                            .secondary(first.span, "first definition")
-                            .help("give each record its own id, or merge the two records"),
-                        );
-                        continue;
-                    }
-                    base.records.insert(record.id.clone(), LocatedRecord { record, span });
-                }
-            }
+        let at = Locator::new(Written::file(file, source));
+        let records = match deserialize::<Vec<EvidenceRecord>>(&source.text, Format::Yaml) {
+            Ok(records) => records,
             Err(error) => {
                 base.complete = false;
-                diagnostics.push(yaml_error(file, source, &error));
+                diagnostics.push(error.diagnose(&at, &EVIDENCE));
+                continue;
             }
+        };
+        for (index, record) in records.into_iter().enumerate() {
+            let path = FieldPath::root().index(index);
+            let span = at.value(&path.key("id")).unwrap_or(Span::new(file, 0..0));
+            diagnostics.extend(validate(&record, &path, &at, span));
+            if let Some(first) = base.records.get(&record.id) {
+                diagnostics.push(
+                    Diagnostic::error("E0502", format!("evidence id `{}` is defined twice", record.id))
+                        .primary(span, "second definition")
+                        .secondary(first.span, "first definition")
+                        .help("give each record its own id, or merge the two records"),
+                );
+                continue;
+            }
+            base.records.insert(record.id.clone(), LocatedRecord { record, span });
         }
     }
     (base, diagnostics)
 }
 
-/// A serde_yaml error, pointed at its line and column when it has one.
-pub(crate) fn yaml_error(file: FileId, source: &SourceFile, error: &serde_yaml::Error) -> Diagnostic {
-    let message = error.to_string();
-    // serde_yaml appends " at line L column C" to the message; the label shows it.
-    let message = match message.find(" at line ") {
-        Some(cut) => message.get(..cut).unwrap_or(&message).to_string(),
-        None => message,
-    };
-    let span = match error.location() {
-        Some(location) => {
-            let at = location.index().min(source.text.len());
-            let end = source.text.get(at..).map_or(at, |rest| {
-                at + rest.find(['\n', ':', ',']).filter(|&n| n > 0).unwrap_or(rest.len().min(1))
-            });
-            Span::new(file, at..end)
-        }
-        None => Span::new(file, 0..0),
-    };
-    let help = if message.contains("unknown field") {
-        "remove the field or correct its spelling; the fields are listed in README.md"
-    } else if message.contains("unknown variant") {
-        "use one of the values listed in the message"
-    } else if message.contains("missing field") {
-        "add the field to the record"
-    } else {
-        "check the YAML syntax here"
-    };
-    Diagnostic::error("E0501", format!("invalid evidence file: {message}")).primary(span, "here").help(help)
-}
-
-/// The `id: ...` line of a record (its `occurrence`-th, counting from 0,
-/// when the id is written more than once), so diagnostics can point at it.
-fn locate_id(file: FileId, source: &SourceFile, id: &str, occurrence: usize) -> Span {
-    let mut offset = 0;
-    let mut found = 0;
-    for line in source.text.split_inclusive('\n') {
-        let trimmed = line.trim_start().trim_start_matches('-').trim_start();
-        if let Some(value) = trimmed.strip_prefix("id:") {
-            if value.trim().trim_matches(['"', '\'']) == id && found < occurrence {
-                found += 1;
-            } else if value.trim().trim_matches(['"', '\'']) == id {
-                let start = offset + line.find(id).unwrap_or(0);
-                return Span::new(file, start..start + id.len());
-            }
-        }
-        offset += line.len();
-    }
-    Span::new(file, 0..0)
-}
-
-fn validate(record: &EvidenceRecord, span: Span) -> Vec<Diagnostic> {
+/// Checks what serde cannot, each problem at its field (`record` is the
+/// record's own span, for problems with no one field).
+fn validate(
+    record: &EvidenceRecord,
+    path: &FieldPath,
+    at: &Locator<'_>,
+    record_span: Span,
+) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let mut bad = |message: String, help: &str| {
-        problems
-            .push(Diagnostic::error("E0503", message).primary(span, "in this record").help(help.to_string()));
+    let mut bad = |field: &[&str], message: String, help: &str| {
+        let field_path = field.iter().fold(path.clone(), |p, key| p.key(key));
+        let span = at.value(&field_path).unwrap_or(record_span);
+        problems.push(Diagnostic::error("E0503", message).primary(span, "here").help(help.to_string()));
     };
     let id_ok = record.id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && record.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !id_ok {
         bad(
+            &["id"],
             format!("evidence id `{}` is not a valid name", record.id),
             "ids use lower-case letters, digits and `_`, starting with a letter",
         );
     }
     if let Some(year) = record.year.filter(|y| !(1800..=2100).contains(y)) {
         bad(
+            &["year"],
             format!("`year: {year}` of `{}` is not a plausible publication year", record.id),
             "give the year of publication, e.g. `2017`",
         );
@@ -173,6 +143,7 @@ fn validate(record: &EvidenceRecord, span: Span) -> Vec<Diagnostic> {
     if let Some(doi) = &record.ids.doi {
         if !doi.starts_with("10.") || !doi.contains('/') {
             bad(
+                &["ids", "doi"],
                 format!("`doi: {doi}` of `{}` is not a DOI", record.id),
                 "a DOI looks like `10.1002/mds.27040`",
             );
@@ -181,6 +152,7 @@ fn validate(record: &EvidenceRecord, span: Span) -> Vec<Diagnostic> {
     if let Some(pmid) = &record.ids.pmid {
         if pmid.is_empty() || !pmid.chars().all(|c| c.is_ascii_digit()) {
             bad(
+                &["ids", "pmid"],
                 format!("`pmid: {pmid}` of `{}` is not a PubMed id", record.id),
                 "a PMID is digits only, e.g. `28643901`",
             );
@@ -190,17 +162,23 @@ fn validate(record: &EvidenceRecord, span: Span) -> Vec<Diagnostic> {
         let digits = pmcid.strip_prefix("PMC").unwrap_or("");
         if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
             bad(
+                &["ids", "pmcid"],
                 format!("`pmcid: {pmcid}` of `{}` is not a PMC id", record.id),
                 "a PMCID looks like `PMC5655783`",
             );
         }
     }
     if record.n == Some(0) {
-        bad(format!("`n: 0` in `{}`", record.id), "give the number of participants, or leave `n` out");
+        bad(
+            &["n"],
+            format!("`n: 0` in `{}`", record.id),
+            "give the number of participants, or leave `n` out",
+        );
     }
     let needs_as_cited = matches!(record.verification, Verification::Discrepancy | Verification::NotFound);
     if needs_as_cited && record.as_cited.is_none() {
         bad(
+            &["verification"],
             format!(
                 "`{}` is marked `{}` but does not say how the article cited it",
                 record.id,
@@ -211,6 +189,7 @@ fn validate(record: &EvidenceRecord, span: Span) -> Vec<Diagnostic> {
     }
     if needs_as_cited && record.note.is_none() {
         bad(
+            &["verification"],
             format!(
                 "`{}` is marked `{}` but has no `note` saying what differs",
                 record.id,

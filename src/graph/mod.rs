@@ -3,20 +3,21 @@
 //! Inputs, the atomic conditions of every rule, derived facts, outcomes and
 //! evidence records become nodes; "feeds", "qualifies" (a contraindication)
 //! and "supports" / "refutes" / "mixed" (a citation) become edges. Cycles
-//! among facts are found here with Tarjan's algorithm and reported as
+//! among facts are found here with Kosaraju's algorithm and reported as
 //! `a -> b -> a`; an acyclic graph yields the evaluation order.
 
 pub mod export;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::algo::{kosaraju_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use crate::check::{Expr, InputId, Program, RuleId};
 use crate::diagnostic::Diagnostic;
 use crate::infer::bytecode::Bytecode;
+use crate::limits::CHAIN_DEPTH;
 use crate::span::Span;
 use crate::syntax::ast::Stance;
 
@@ -75,21 +76,22 @@ pub fn build(program: Program) -> Result<KnowledgeGraph, Vec<Diagnostic>> {
     if !cycles.is_empty() {
         return Err(cycles);
     }
-    let order: Vec<RuleId> = match toposort(&graph, None) {
-        Ok(nodes) => nodes
-            .into_iter()
-            .filter_map(|n| match graph.node_weight(n) {
-                Some(Node::Rule(rule)) => Some(*rule),
-                _ => None,
-            })
-            .collect(),
-        Err(_) => {
-            return Err(vec![Diagnostic::error(
-                "E0901",
-                "internal error: the knowledge graph has a cycle that was not reported",
-            )]);
-        }
+    let Ok(sorted) = toposort(&graph, None) else {
+        return Err(vec![Diagnostic::error(
+            "E0901",
+            "internal error: the knowledge graph has a cycle that was not reported",
+        )]);
     };
+    if let Some(too_long) = chain_too_long(&program, &graph, &sorted) {
+        return Err(vec![too_long]);
+    }
+    let order: Vec<RuleId> = sorted
+        .into_iter()
+        .filter_map(|n| match graph.node_weight(n) {
+            Some(Node::Rule(rule)) => Some(*rule),
+            _ => None,
+        })
+        .collect();
     let bytecode = Bytecode::compile(&program, &order);
     Ok(KnowledgeGraph { program, graph, order, bytecode })
 }
@@ -184,10 +186,72 @@ impl Builder {
     }
 }
 
+/// The first rule at the end of a chain of more than [`CHAIN_DEPTH`] rules,
+/// each built on the one before (`a` when `b`, `b` when `c`, ...): one
+/// error, however long the chain, naming its ends.
+fn chain_too_long(
+    program: &Program,
+    graph: &DiGraph<Node, Edge>,
+    sorted: &[NodeIndex],
+) -> Option<Diagnostic> {
+    // Rules on the longest chain ending at each node, and the rule before.
+    let mut length: Vec<(usize, Option<NodeIndex>)> = vec![(0, None); graph.node_count()];
+    for &node in sorted {
+        let longest = graph
+            .neighbors_directed(node, petgraph::Direction::Incoming)
+            .filter_map(|before| length.get(before.index()).map(|(n, rule)| (*n, *rule)))
+            .max_by_key(|(n, _)| *n)
+            .unwrap_or((0, None));
+        let entry = match graph.node_weight(node) {
+            Some(Node::Rule(_)) => (longest.0 + 1, Some(node)),
+            _ => longest,
+        };
+        if let Some(slot) = length.get_mut(node.index()) {
+            *slot = entry;
+        }
+        if entry.0 > CHAIN_DEPTH {
+            let name = |rule: RuleId| program.rule(rule).map_or("?", |r| r.name.as_str());
+            let Some(Node::Rule(last)) = graph.node_weight(node) else { continue };
+            let rule = program.rule(*last)?;
+            // Walk back to the chain's first rule.
+            let mut first = *last;
+            let mut at = node;
+            while let Some(Node::Condition { .. } | Node::Rule(_)) = graph.node_weight(at) {
+                let Some(previous) = graph
+                    .neighbors_directed(at, petgraph::Direction::Incoming)
+                    .filter(|p| length.get(p.index()).is_some_and(|(n, _)| *n > 0))
+                    .max_by_key(|p| length.get(p.index()).map_or(0, |(n, _)| *n))
+                else {
+                    break;
+                };
+                if let Some(Node::Rule(rule)) = graph.node_weight(previous) {
+                    first = *rule;
+                }
+                at = previous;
+            }
+            return Some(
+                Diagnostic::error(
+                    "E0402",
+                    format!(
+                        "`{}` ends a chain of more than {CHAIN_DEPTH} rules built on one another, from `{}`",
+                        rule.name,
+                        name(first)
+                    ),
+                )
+                .primary(rule.span, "too far from the facts it rests on")
+                .help("join steps of the chain into one condition; explanations follow every step, so chains are bounded"),
+            );
+        }
+    }
+    None
+}
+
 /// One diagnostic per cycle: `a -> b -> a`, labelled at each reference.
 fn find_cycles(program: &Program, graph: &DiGraph<Node, Edge>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    for component in tarjan_scc(graph) {
+    // Kosaraju, not Tarjan: petgraph's Tarjan recurses once per node on a path,
+    // and a long chain of derived facts would exhaust the stack.
+    for component in kosaraju_scc(graph) {
         let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
         let self_loop = component.len() == 1 && component.iter().any(|&n| graph.contains_edge(n, n));
         if component.len() < 2 && !self_loop {

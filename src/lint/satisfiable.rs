@@ -110,7 +110,9 @@ struct Bound<'e> {
 fn conflict<'e>(program: &Program, atoms: &[&'e Expr]) -> Option<Conflict<'e>> {
     let mut lower: BTreeMap<InputId, Bound<'e>> = BTreeMap::new();
     let mut upper: BTreeMap<InputId, Bound<'e>> = BTreeMap::new();
-    let mut literals: Vec<(String, bool, &'e Expr)> = Vec::new();
+    // The first part with each literal and polarity: a lookup, not a scan,
+    // so a conjunction of 100,000 parts is checked in n log n.
+    let mut literals: BTreeMap<(String, bool), &'e Expr> = BTreeMap::new();
     let mut choices: BTreeMap<InputId, (&'e str, &'e Expr)> = BTreeMap::new();
     for &atom in atoms {
         let (positive, core) = match atom {
@@ -158,10 +160,10 @@ fn conflict<'e>(program: &Program, atoms: &[&'e Expr]) -> Option<Conflict<'e>> {
             continue;
         }
         let Some((key, polarity)) = literal(program, core, positive) else { continue };
-        if let Some((_, _, earlier)) = literals.iter().find(|(k, p, _)| *k == key && *p != polarity) {
+        if let Some(earlier) = literals.get(&(key.clone(), !polarity)) {
             return Some(Conflict { first: earlier, second: atom });
         }
-        literals.push((key, polarity, atom));
+        literals.entry((key, polarity)).or_insert(atom);
     }
     None
 }

@@ -1,9 +1,10 @@
 //! Placing items into the day's slots: an exact search for the assignment
 //! that breaks the fewest constraints and, among those, uses the fewest
-//! slots. Ties go to the assignment that comes first when items take slots
-//! in order, so the plan is deterministic.
+//! slots. Ties go to the assignment found first, each item trying first
+//! the slots that break least and then the slots in order, so the plan is
+//! deterministic.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -78,6 +79,17 @@ impl Constraint {
 /// Every constraint the items impose, in a stable order.
 pub fn constraints(items: &[Item]) -> Vec<Constraint> {
     let mut all = Vec::new();
+    // The widest gap already required between each ordered pair of items.
+    let mut gaps: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+    // Which items contain what, so each `take_with` and `separate_from`
+    // looks up its partners instead of scanning every item.
+    let mut containing: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, item) in items.iter().enumerate() {
+        for what in &item.contains {
+            containing.entry(what.as_str()).or_default().push(index);
+        }
+    }
+    let partners = |what: &str| containing.get(what).map_or(&[][..], Vec::as_slice);
     for (index, item) in items.iter().enumerate() {
         for timing in &item.timing {
             all.push(Constraint::Timing { item: index, timing: timing.clone() });
@@ -85,24 +97,22 @@ pub fn constraints(items: &[Item]) -> Vec<Constraint> {
     }
     for (index, item) in items.iter().enumerate() {
         for with in &item.take_with {
-            for (other, candidate) in items.iter().enumerate() {
-                if other != index && candidate.contains.contains(with) {
-                    all.push(Constraint::TakeWith { item: index, with: other, because: with.clone() });
-                }
+            for &other in partners(with).iter().filter(|&&other| other != index) {
+                all.push(Constraint::TakeWith { item: index, with: other, because: with.clone() });
             }
         }
         for apart in &item.apart {
-            for (other, candidate) in items.iter().enumerate() {
+            let others: BTreeSet<usize> =
+                apart.what.iter().flat_map(|w| partners(w).iter().copied()).collect();
+            for other in others {
+                let Some(candidate) = items.get(other) else { continue };
                 let Some(shared) = apart.what.iter().find(|w| candidate.contains.contains(*w)) else {
                     continue;
                 };
-                let duplicate = all.iter().any(|c| match c {
-                    Constraint::Apart { item, from, hours, .. } => {
-                        *item == other && *from == index && *hours >= apart.hours
-                    }
-                    _ => false,
-                });
+                let duplicate = gaps.get(&(other, index)).is_some_and(|hours| *hours >= apart.hours);
                 if other != index && !duplicate {
+                    let widest = gaps.entry((index, other)).or_insert(apart.hours);
+                    *widest = widest.max(apart.hours);
                     all.push(Constraint::Apart {
                         item: index,
                         from: other,
@@ -134,16 +144,16 @@ const SEARCH_LIMIT: u64 = 2_000_000;
 /// fewest slots. With no slots, or no items, the solution is empty.
 pub fn solve(slots: &[Slot], items: &[Item]) -> Solution {
     let all = constraints(items);
-    let mut search = Search {
-        slots,
-        constraints: &all,
-        current: Vec::with_capacity(items.len()),
-        best: None,
-        visited: 0,
-        items: items.len(),
-    };
+    // A constraint is decided once the last of its items is placed.
+    let mut decided_by = vec![Vec::new(); items.len()];
+    for (index, constraint) in all.iter().enumerate() {
+        if let Some(last) = constraint.items().into_iter().max().and_then(|i| decided_by.get_mut(i)) {
+            last.push(index);
+        }
+    }
+    let mut search = Search { slots, constraints: &all, decided_by, best: None, visited: 0 };
     if !slots.is_empty() {
-        search.descend();
+        search.run();
     }
     let slot_of = search.best.map(|(_, _, assignment)| assignment).unwrap_or_default();
     let (kept, broken) = all.iter().cloned().partition(|c| c.holds(slots, &slot_of));
@@ -153,45 +163,96 @@ pub fn solve(slots: &[Slot], items: &[Item]) -> Solution {
 struct Search<'a> {
     slots: &'a [Slot],
     constraints: &'a [Constraint],
-    current: Vec<usize>,
+    /// The constraints each item's placement decides.
+    decided_by: Vec<Vec<usize>>,
     /// (broken, slots used, assignment) of the best complete assignment.
     best: Option<(usize, usize, Vec<usize>)>,
     visited: u64,
-    items: usize,
 }
 
 impl Search<'_> {
-    fn descend(&mut self) {
-        self.visited += 1;
-        if self.visited >= SEARCH_LIMIT {
-            return;
+    /// Depth-first over assignments, items in order, with an explicit
+    /// stack: a profile listing hundreds of supplements costs no recursion.
+    /// Each item tries first the slots that break the fewest constraints
+    /// (ties in slot order), so the first complete assignment is already
+    /// good and bounds the rest. Counts are kept incrementally, so a step
+    /// costs only the constraints its item decides.
+    fn run(&mut self) {
+        let items = self.decided_by.len();
+        let mut current: Vec<usize> = Vec::with_capacity(items);
+        // broken[k]: constraints broken by the first k items placed.
+        let mut broken = vec![0usize];
+        let mut in_slot = vec![0usize; self.slots.len()];
+        let mut used = 0usize;
+        // At each depth: the slots to try for the next item, with what each
+        // newly breaks, and how many have been tried.
+        let mut frames: Vec<(Vec<(usize, usize)>, usize)> = Vec::with_capacity(items + 1);
+        if self.visit(&current, 0, 0) {
+            frames.push((self.choices(&mut current), 0));
         }
-        let broken = self.broken_so_far();
-        let used = self.current.iter().collect::<BTreeSet<_>>().len();
-        if let Some((best_broken, best_used, _)) = &self.best {
-            if (broken, used) >= (*best_broken, *best_used) {
-                return;
+        while let Some((choices, tried)) = frames.last_mut() {
+            let choice = choices.get(*tried).copied();
+            *tried += 1;
+            let Some((slot, newly_broken)) = choice.filter(|_| self.visited < SEARCH_LIMIT) else {
+                frames.pop();
+                let Some(undone) = current.pop() else { break };
+                broken.pop();
+                if let Some(count) = in_slot.get_mut(undone) {
+                    *count -= 1;
+                    used -= usize::from(*count == 0);
+                }
+                continue;
+            };
+            current.push(slot);
+            if let Some(count) = in_slot.get_mut(slot) {
+                used += usize::from(*count == 0);
+                *count += 1;
             }
-        }
-        if self.current.len() == self.items {
-            self.best = Some((broken, used, self.current.clone()));
-            return;
-        }
-        for slot in 0..self.slots.len() {
-            self.current.push(slot);
-            self.descend();
-            self.current.pop();
+            let so_far = broken.last().copied().unwrap_or(0) + newly_broken;
+            broken.push(so_far);
+            let choices =
+                if self.visit(&current, so_far, used) { self.choices(&mut current) } else { Vec::new() };
+            frames.push((choices, 0));
         }
     }
 
-    /// Constraints already broken by the items placed so far.
-    fn broken_so_far(&self) -> usize {
-        let placed = self.current.len();
-        self.constraints
-            .iter()
-            .filter(|c| c.items().iter().all(|i| *i < placed))
-            .filter(|c| !c.holds(self.slots, &self.current))
-            .count()
+    /// The slots for the next item, each with the constraints placing it
+    /// there would break, fewest first.
+    fn choices(&self, current: &mut Vec<usize>) -> Vec<(usize, usize)> {
+        let decided = self.decided_by.get(current.len()).map_or(&[][..], Vec::as_slice);
+        let mut choices: Vec<(usize, usize)> = (0..self.slots.len())
+            .map(|slot| {
+                current.push(slot);
+                let breaks = decided
+                    .iter()
+                    .filter_map(|&c| self.constraints.get(c))
+                    .filter(|c| !c.holds(self.slots, current))
+                    .count();
+                current.pop();
+                (slot, breaks)
+            })
+            .collect();
+        choices.sort_by_key(|&(slot, breaks)| (breaks, slot));
+        choices
+    }
+
+    /// Counts a node of the search; false when nothing below it can beat
+    /// the best assignment so far (or it is complete, and recorded).
+    fn visit(&mut self, current: &[usize], broken: usize, used: usize) -> bool {
+        self.visited += 1;
+        if self.visited >= SEARCH_LIMIT {
+            return false;
+        }
+        if let Some((best_broken, best_used, _)) = &self.best {
+            if (broken, used) >= (*best_broken, *best_used) {
+                return false;
+            }
+        }
+        if current.len() == self.decided_by.len() {
+            self.best = Some((broken, used, current.to_vec()));
+            return false;
+        }
+        true
     }
 }
 
@@ -251,6 +312,30 @@ mod tests {
         let solution = solve(&day(), &[a, b]);
         assert_eq!(solution.broken.len(), 1, "{:?}", solution.broken);
         assert!(solution.proven_best);
+    }
+
+    #[test]
+    fn thousands_of_items_are_placed_without_recursion() {
+        let items: Vec<Item> = (0..20_000).map(|i| item(&format!("s{i}"), &["evening"], &["s"])).collect();
+        let solution = solve(&day(), &items);
+        assert!(solution.proven_best);
+        assert!(solution.broken.is_empty());
+        assert!(solution.slot_of.iter().all(|&slot| slot == 2), "all at dinner, the first evening slot");
+    }
+
+    #[test]
+    fn a_search_too_large_to_finish_settles_for_the_best_found() {
+        // Every item wants a different slot from the next: 4^40 assignments.
+        let items: Vec<Item> = (0..40)
+            .map(|i| {
+                let mut it = item(&format!("s{i}"), &[], &[&format!("c{i}")]);
+                it.apart.push(Apart { what: vec![format!("c{}", i + 1)], hours: 24.0 });
+                it
+            })
+            .collect();
+        let solution = solve(&day(), &items);
+        assert!(!solution.proven_best);
+        assert_eq!(solution.slot_of.len(), 40);
     }
 
     #[test]

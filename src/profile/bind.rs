@@ -5,15 +5,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::read::check_sizes;
 use super::{
     Facts, Intake, NotConsidered, Person, Profile, Sex, StaleLab, SupplementEntry, Value, number_of,
 };
 use crate::check::{Builtin, Input, InputId, InputKind, ProfileList, Program};
 use crate::dates::{self, Date};
 use crate::diagnostic::Diagnostic;
-use crate::span::{FileId, SourceFile, Span};
+use crate::document::FieldPath;
+use crate::document::{Locator, Written};
+use crate::escape::escape_controls;
+use crate::limits::Limits;
 use crate::suggest::{closest, did_you_mean};
-use crate::units::{self, ConversionError, Dimension, Unit};
+use crate::units::{self, ConversionError, Dimension, Unit, format_number};
 
 /// What a profile's `conditions` may say for `pregnant` and `lactating`.
 const PREGNANCY_WORDS: [&str; 2] = ["pregnant", "pregnancy"];
@@ -23,23 +27,27 @@ const LACTATION_WORDS: [&str; 3] = ["lactating", "lactation", "breastfeeding"];
 const MAX_AGE: f64 = 150.0;
 
 /// Lower-case, with spaces and hyphens as `_`: "Vitamin B6" → `vitamin_b6`.
+/// Control characters are escaped: the name may be shown.
 pub fn normalise_name(name: &str) -> String {
-    name.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect()
+    let normal: String =
+        name.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect();
+    escape_controls(&normal).into_owned()
 }
 
 /// Binds a profile to a program's inputs on the report date `today`,
-/// reporting every problem.
+/// reporting every problem, each at the field it is about.
 pub fn bind(
     profile: &Profile,
     program: &Program,
-    file: FileId,
-    source: &SourceFile,
+    written: Written<'_>,
     today: Date,
+    limits: &Limits,
 ) -> Result<Facts, Vec<Diagnostic>> {
+    let at = Locator::new(written);
+    check_sizes(profile, &at, limits)?;
     let mut binder = Binder {
         program,
-        file,
-        source,
+        at,
         today,
         problems: Vec::new(),
         values: vec![None; program.inputs.len()],
@@ -64,24 +72,25 @@ pub fn bind(
         return Err(problems);
     }
     let numbers = values.iter().map(Option::as_ref).map(number_of).collect();
-    Ok(Facts { name: profile.name.clone(), today, person, values, numbers, intakes, stale, not_considered })
+    let name = profile.name.as_deref().map(|name| escape_controls(name).into_owned());
+    Ok(Facts { name, today, person, values, numbers, intakes, stale, not_considered })
 }
 
 struct Binder<'a> {
     program: &'a Program,
-    file: FileId,
-    source: &'a SourceFile,
+    at: Locator<'a>,
     today: Date,
     problems: Vec<Diagnostic>,
     values: Vec<Option<Value>>,
     stale: Vec<StaleLab>,
 }
 
-impl Binder<'_> {
-    fn at_key(&self, key: &str) -> Option<Span> {
-        locate_key(self.file, self.source, key)
-    }
+/// `age`, `labs`, ...: a top-level field.
+fn top(field: &str) -> FieldPath {
+    FieldPath::root().key(field)
+}
 
+impl Binder<'_> {
     fn set(&mut self, input: InputId, value: Value) {
         if let Some(slot) = self.values.get_mut(input.0) {
             *slot = Some(value);
@@ -95,11 +104,12 @@ impl Binder<'_> {
     }
 
     /// A date field: `YYYY-MM-DD`, not after the report date.
-    fn date(&mut self, field: &str, key: &str, text: &str) -> Option<Date> {
+    fn date(&mut self, path: &FieldPath, text: &str) -> Option<Date> {
+        let field = path.to_string();
         let Some(date) = dates::parse(text) else {
             self.problems.push(
                 Diagnostic::error("E0604", format!("`{field}` is `{text}`, which is not a calendar date"))
-                    .maybe_primary(self.at_key(key), "not a date")
+                    .maybe_primary(self.at.value(path), "not a date")
                     .help("write the date as YYYY-MM-DD, e.g. `2026-10-01`"),
             );
             return None;
@@ -110,7 +120,7 @@ impl Binder<'_> {
                     "E0604",
                     format!("`{field}` is {date}, after the report date {}", self.today),
                 )
-                .maybe_primary(self.at_key(key), "in the future")
+                .maybe_primary(self.at.value(path), "in the future")
                 .help("check the date; to report on another day, give `--today YYYY-MM-DD`"),
             );
             return None;
@@ -125,16 +135,19 @@ impl Binder<'_> {
         if let Some(age) = profile.age {
             if !age.is_finite() || !(0.0..=MAX_AGE).contains(&age) {
                 self.problems.push(
-                    Diagnostic::error("E0604", format!("`age` is {age}, which is not an age"))
-                        .maybe_primary(self.at_key("age"), "not an age")
-                        .help(format!("give the age in years, a number from 0 to {MAX_AGE}")),
+                    Diagnostic::error(
+                        "E0604",
+                        format!("`age` is {}, which is not an age", format_number(age)),
+                    )
+                    .maybe_primary(self.at.value(&top("age")), "not an age")
+                    .help(format!("give the age in years, a number from 0 to {MAX_AGE}")),
                 );
             } else {
                 person.age = Some(age);
             }
         }
         if let Some(text) = &profile.birth_date {
-            person.birth_date = self.date("birth_date", "birth_date", text);
+            person.birth_date = self.date(&top("birth_date"), text);
         }
         if let Some(birth) = person.birth_date {
             let worked_out = dates::age_in_years(birth, self.today);
@@ -149,8 +162,8 @@ impl Binder<'_> {
                                 self.today
                             ),
                         )
-                        .maybe_primary(self.at_key("age"), "disagrees with the birth date")
-                        .maybe_secondary(self.at_key("birth_date"), "the birth date")
+                        .maybe_primary(self.at.value(&top("age")), "disagrees with the birth date")
+                        .maybe_secondary(self.at.value(&top("birth_date")), "the birth date")
                         .help("give one of them, or correct the one that is wrong"),
                     );
                 }
@@ -174,8 +187,8 @@ impl Binder<'_> {
                         "E0606",
                         format!("`{field}` is false, but `conditions` says otherwise"),
                     )
-                    .maybe_primary(self.at_key(field), "says no")
-                    .maybe_secondary(self.at_key("conditions"), "says yes")
+                    .maybe_primary(self.at.value(&top(field)), "says no")
+                    .maybe_secondary(self.at.field(&top("conditions")), "says yes")
                     .help(format!(
                         "remove `{}` from `conditions`, or set `{field}: true`",
                         words.join("`/`")
@@ -219,8 +232,8 @@ impl Binder<'_> {
                         "E0608",
                         format!("`labs` gives `{name}` twice, as `{first}` and as `{written}`"),
                     )
-                    .maybe_primary(self.at_key(written), "second one here")
-                    .maybe_secondary(self.at_key(first), "first one here")
+                    .maybe_primary(self.at.field(&top("labs").key(written)), "second one here")
+                    .maybe_secondary(self.at.field(&top("labs").key(first)), "first one here")
                     .help("names are compared in lower case with spaces and hyphens as `_`: keep one"),
                 );
                 continue;
@@ -240,7 +253,7 @@ impl Binder<'_> {
                     .collect();
                 self.problems.push(
                     Diagnostic::error("E0602", format!("`{field}`: no rule uses a lab called `{name}`"))
-                        .maybe_primary(self.at_key(written), "unknown lab")
+                        .maybe_primary(self.at.field(&top("labs").key(written)), "unknown lab")
                         .help(did_you_mean(&name, known.iter().copied()).unwrap_or_else(|| {
                             format!(
                                 "the labs are {}",
@@ -250,20 +263,22 @@ impl Binder<'_> {
                 );
                 continue;
             };
-            self.lab(id, input, written, &field, lab);
+            self.lab(id, input, &top("labs").key(written), lab);
         }
     }
 
-    fn lab(&mut self, id: InputId, input: &Input, key: &str, field: &str, lab: &super::LabValue) {
+    fn lab(&mut self, id: InputId, input: &Input, path: &FieldPath, lab: &super::LabValue) {
         let InputKind::Lab { unit: canonical, molar_mass } = input.kind else { return };
         let name = &input.name;
+        let field = path.to_string();
+        let at = |key: &str| path.key(key);
         if !lab.value.is_finite() || lab.value < 0.0 {
             self.problems.push(
                 Diagnostic::error(
                     "E0604",
-                    format!("`{field}.value` is {}, which cannot be a lab result", lab.value),
+                    format!("`{field}.value` is {}, which cannot be a lab result", format_number(lab.value)),
                 )
-                .maybe_primary(self.at_key(key), "here")
+                .maybe_primary(self.at.value(&at("value")), "here")
                 .help("give the measured value: a finite number of zero or more"),
             );
             return;
@@ -272,20 +287,54 @@ impl Binder<'_> {
         let Some(unit) = Unit::parse(&lab.unit) else {
             self.problems.push(
                 Diagnostic::error("E0603", format!("`{field}.unit`: unknown unit `{}`", lab.unit))
-                    .maybe_primary(self.at_key(key), "here")
+                    .maybe_primary(self.at.value(&at("unit")), "unknown unit")
                     .help(format!("{name} accepts {}", accepted())),
             );
             return;
         };
+        let implausible = |binder: &mut Self| {
+            let (message, help) = match input.plausible {
+                Some((low, high)) => (
+                    format!(
+                        "the plausible range of {} ({} to {})",
+                        input.label,
+                        units::format_quantity(low, canonical),
+                        units::format_quantity(high, canonical)
+                    ),
+                    "check the value and its unit; if the result is real, widen the input's `plausible` range in the rules",
+                ),
+                None => {
+                    let (low, high, bound_unit) = canonical.dimension.plausible();
+                    (
+                        format!(
+                            "what any {} can be ({} to {})",
+                            canonical.dimension.describe(),
+                            units::format_quantity(low, bound_unit),
+                            units::format_quantity(high, bound_unit)
+                        ),
+                        "check the value and its unit",
+                    )
+                }
+            };
+            binder.problems.push(
+                Diagnostic::error(
+                    "E0611",
+                    format!("`{field}` is {}, outside {message}", units::format_quantity(lab.value, unit)),
+                )
+                .maybe_primary(binder.at.value(&at("value")), "not a plausible result")
+                .help(help),
+            );
+        };
         let value = match units::convert(lab.value, unit, canonical, molar_mass) {
             Ok(value) => value,
+            Err(ConversionError::OutOfRange) => return implausible(self),
             Err(error) => {
                 let why = match error {
                     ConversionError::NeedsMolarMass => format!(
                         "`{}` is a molar unit and `{name}` declares no molar mass to convert it",
                         unit.symbol
                     ),
-                    ConversionError::Incompatible { .. } => format!(
+                    ConversionError::Incompatible { .. } | ConversionError::OutOfRange => format!(
                         "`{}` is a {}, but `{name}` is a {}",
                         unit.symbol,
                         unit.dimension.describe(),
@@ -294,34 +343,56 @@ impl Binder<'_> {
                 };
                 self.problems.push(
                     Diagnostic::error("E0603", format!("`{field}.unit`: {why}"))
-                        .maybe_primary(self.at_key(key), "unit does not fit")
+                        .maybe_primary(self.at.value(&at("unit")), "unit does not fit")
                         .help(format!("{name} accepts {}", accepted())),
                 );
                 return;
             }
         };
+        let (low, high) = input.plausible_range();
+        if !(low..=high).contains(&value) {
+            return implausible(self);
+        }
         let range = match lab.range {
             None => None,
             Some([low, high]) if low.is_finite() && high.is_finite() && 0.0 <= low && low <= high => {
                 // The range is in the value's unit, so it converts like the value.
-                let low = units::convert(low, unit, canonical, molar_mass).unwrap_or(low);
-                let high = units::convert(high, unit, canonical, molar_mass).unwrap_or(high);
-                Some((low, high))
+                match (
+                    units::convert(low, unit, canonical, molar_mass),
+                    units::convert(high, unit, canonical, molar_mass),
+                ) {
+                    (Ok(low), Ok(high)) => Some((low, high)),
+                    _ => {
+                        self.problems.push(
+                            Diagnostic::error(
+                                "E0604",
+                                format!("`{field}.range` is too large to convert to {}", canonical.symbol),
+                            )
+                            .maybe_primary(self.at.value(&at("range")), "here")
+                            .help("give `range: [low, high]` in the value's unit"),
+                        );
+                        return;
+                    }
+                }
             }
             Some([low, high]) => {
                 self.problems.push(
                     Diagnostic::error(
                         "E0604",
-                        format!("`{field}.range` is [{low}, {high}], which is not a reference range"),
+                        format!(
+                            "`{field}.range` is [{}, {}], which is not a reference range",
+                            format_number(low),
+                            format_number(high)
+                        ),
                     )
-                    .maybe_primary(self.at_key(key), "here")
+                    .maybe_primary(self.at.value(&at("range")), "here")
                     .help("give `range: [low, high]` in the value's unit, with 0 <= low <= high"),
                 );
                 return;
             }
         };
         let date = match &lab.date {
-            Some(text) => match self.date(&format!("{field}.date"), key, text) {
+            Some(text) => match self.date(&at("date"), text) {
                 Some(date) => Some(date),
                 None => return,
             },
@@ -345,37 +416,51 @@ impl Binder<'_> {
     fn intakes(&mut self, entries: &[SupplementEntry]) -> Vec<Intake> {
         let mut intakes = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
-            let field = format!("supplements[{index}]");
+            let path = top("supplements").index(index);
+            let field = path.to_string();
             let unit = Unit::parse(&entry.unit).filter(|u| u.dimension == Dimension::Mass);
-            match unit {
-                _ if !entry.dose.is_finite() || entry.dose < 0.0 => self.problems.push(
-                    Diagnostic::error(
-                        "E0604",
-                        format!("`{field}.dose` is {}, which is not a dose", entry.dose),
-                    )
-                    .maybe_primary(locate_text(self.file, self.source, &entry.name), "in this supplement")
-                    .help("give the daily dose: a finite number of zero or more"),
-                ),
-                None => self.problems.push(
+            let Some(unit) = unit else {
+                self.problems.push(
                     Diagnostic::error(
                         "E0603",
                         format!("`{field}.unit`: `{}` is not a unit of mass", entry.unit),
                     )
-                    .maybe_primary(locate_text(self.file, self.source, &entry.unit), "not a unit of mass")
+                    .maybe_primary(self.at.value(&path.key("unit")), "not a unit of mass")
                     .help(format!("write the dose in {}", Unit::symbols_of(Dimension::Mass).join(", "))),
-                ),
-                Some(unit) => {
-                    let milligrams =
-                        units::convert(entry.dose, unit, Unit::MILLIGRAM, None).unwrap_or(entry.dose);
-                    intakes.push(Intake {
-                        name: normalise_name(&entry.name),
-                        milligrams,
-                        given: entry.dose,
-                        given_unit: unit,
-                        time: entry.time.clone(),
-                    });
-                }
-            }
+                );
+                continue;
+            };
+            let (low, high, bound_unit) = Dimension::Mass.plausible();
+            let milligrams = units::convert(entry.dose, unit, Unit::MILLIGRAM, None).ok().filter(|mg| {
+                let in_bound_unit =
+                    units::convert(*mg, Unit::MILLIGRAM, bound_unit, None).unwrap_or(f64::NAN);
+                (low..=high).contains(&in_bound_unit)
+            });
+            let Some(milligrams) = milligrams.filter(|_| entry.dose.is_finite()) else {
+                self.problems.push(
+                    Diagnostic::error(
+                        "E0611",
+                        format!(
+                            "`{field}.dose` is {}, which is not a plausible daily dose",
+                            units::format_quantity(entry.dose, unit)
+                        ),
+                    )
+                    .maybe_primary(self.at.value(&path.key("dose")), "not a plausible dose")
+                    .help(format!(
+                        "give the daily dose: from {} to {}",
+                        units::format_quantity(low, bound_unit),
+                        units::format_quantity(high, bound_unit)
+                    )),
+                );
+                continue;
+            };
+            intakes.push(Intake {
+                name: normalise_name(&entry.name),
+                milligrams,
+                given: entry.dose,
+                given_unit: unit,
+                time: entry.time.as_deref().map(|time| escape_controls(time).into_owned()),
+            });
         }
         intakes
     }
@@ -427,7 +512,7 @@ fn not_considered(program: &Program, profile: &Profile, person_words: &[&str]) -
     let mut found = Vec::new();
     let mut seen = BTreeSet::new();
     for (list, entries) in written {
-        for entry in entries.into_iter().flatten() {
+        for (index, entry) in entries.into_iter().flatten().enumerate() {
             let name = normalise_name(entry);
             let read = considered(list).contains(&name)
                 || (list == ProfileList::Conditions && person_words.contains(&name.as_str()));
@@ -448,7 +533,8 @@ fn not_considered(program: &Program, profile: &Profile, person_words: &[&str]) -
                     near.map(|near| format!("`{near}` in `{}`", other.name()))
                 })
             });
-            found.push(NotConsidered { list: list.name(), name: entry.clone(), did_you_mean });
+            let name = escape_controls(entry).into_owned();
+            found.push(NotConsidered { list: list.name(), name, index, did_you_mean });
         }
     }
     found
@@ -470,28 +556,4 @@ fn accepted_units(dimension: Dimension, molar_mass: Option<f64>) -> String {
         symbols.extend(Unit::symbols_of(other));
     }
     symbols.join(", ")
-}
-
-/// The first place `text` is written, for labelling a value.
-fn locate_text(file: FileId, source: &SourceFile, text: &str) -> Option<Span> {
-    let start = source.text.find(text).filter(|_| !text.is_empty())?;
-    Some(Span::new(file, start..start + text.len()))
-}
-
-/// The first place `key:` (or `"key":`) is written, for labelling a field.
-fn locate_key(file: FileId, source: &SourceFile, key: &str) -> Option<Span> {
-    let text = &source.text;
-    let mut from = 0;
-    while let Some(found) = text.get(from..).and_then(|rest| rest.find(key)) {
-        let start = from + found;
-        let end = start + key.len();
-        let before = text.get(..start).and_then(|b| b.chars().next_back());
-        let after = text.get(end..).unwrap_or("").trim_start_matches(['"', '\'']).trim_start();
-        let boundary = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        if boundary && after.starts_with(':') {
-            return Some(Span::new(file, start..end));
-        }
-        from = end;
-    }
-    None
 }

@@ -8,6 +8,7 @@
 //! it is never read as false or zero.
 
 mod bind;
+mod read;
 
 use std::collections::BTreeMap;
 
@@ -16,10 +17,12 @@ use serde::{Deserialize, Serialize};
 use crate::check::InputId;
 use crate::dates::Date;
 use crate::diagnostic::Diagnostic;
-use crate::span::{FileId, SourceFile, Span};
+use crate::document::FieldPath;
 use crate::units::Unit;
 
+pub use crate::document::{Locator, Written};
 pub use bind::{bind, normalise_name};
+pub use read::parse;
 
 /// A profile as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -39,7 +42,8 @@ pub struct Profile {
     pub pregnant: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "breastfeeding")]
     pub lactating: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A lab named twice is an error, not the last value silently kept.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "unique_keys")]
     pub labs: Option<BTreeMap<String, LabValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Vec<String>>,
@@ -95,84 +99,12 @@ pub struct SupplementEntry {
 }
 
 /// The serialisation a profile is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Yaml,
-    Json,
-}
-
-impl Format {
-    /// By extension: `.yaml`/`.yml` or `.json`. Standard input is read as
-    /// YAML, of which JSON is a subset.
-    pub fn from_path(path: &str) -> Option<Format> {
-        if path == "-" {
-            return Some(Format::Yaml);
-        }
-        let extension = std::path::Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
-        match extension.as_str() {
-            "yaml" | "yml" => Some(Format::Yaml),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
-}
+pub use crate::document::Format;
 
 /// Every field a profile and its entries can have.
 pub const FIELDS_HELP: &str = "a profile has `name`, `age`, `birth_date`, `sex`, `pregnant`, `lactating`, `labs`, \
 `conditions`, `medications`, `supplements` and `diet`; a lab has `value`, `unit`, `date` and `range`; a supplement \
 has `name`, `dose`, `unit` and `time`";
-
-/// Parses profile text, pointing any error at its line and column.
-pub fn parse(file: FileId, source: &SourceFile, format: Format) -> Result<Profile, Diagnostic> {
-    let result = match format {
-        Format::Yaml => serde_yaml::from_str::<Profile>(&source.text).map_err(|e| {
-            let location = e.location().map(|l| l.index());
-            (strip_location(&e.to_string()), location)
-        }),
-        Format::Json => serde_json::from_str::<Profile>(&source.text).map_err(|e| {
-            let location = (e.line() > 0).then(|| source.offset_of(e.line(), e.column()));
-            let message = strip_location(&e.to_string());
-            // serde's syntax messages ("expected ident") need saying what broke.
-            let message = match e.classify() {
-                serde_json::error::Category::Syntax => format!("not valid JSON ({message})"),
-                serde_json::error::Category::Eof => format!("the JSON ends too early ({message})"),
-                _ => message,
-            };
-            (message, location)
-        }),
-    };
-    result.map_err(|(message, location)| {
-        let help = if message.contains("unknown field") {
-            FIELDS_HELP
-        } else if message.contains("missing field `unit`") {
-            "every lab value and supplement dose needs its unit, e.g. `unit: ng/mL`"
-        } else if message.contains("missing field") {
-            "add the missing field"
-        } else {
-            "check the profile's syntax here"
-        };
-        let diagnostic = Diagnostic::error("E0601", format!("invalid profile: {message}")).help(help);
-        match location {
-            Some(at) => diagnostic.primary(span_from(file, source, at), "here"),
-            None => diagnostic,
-        }
-    })
-}
-
-/// serde appends " at line L column C"; the label shows that already.
-fn strip_location(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(cut) => message.get(..cut).unwrap_or(message).to_string(),
-        None => message.to_string(),
-    }
-}
-
-fn span_from(file: FileId, source: &SourceFile, at: usize) -> Span {
-    let at = at.min(source.text.len());
-    let rest = source.text.get(at..).unwrap_or("");
-    let len = rest.find(['\n', ',', '}']).filter(|&n| n > 0).unwrap_or(rest.len().min(1));
-    Span::new(file, at..at + len)
-}
 
 /// A profile value bound to one input.
 #[derive(Debug, Clone, PartialEq)]
@@ -233,6 +165,9 @@ pub struct NotConsidered {
     pub list: &'static str,
     /// As written in the profile.
     pub name: String,
+    /// Its place in the list, for pointing at it.
+    #[serde(skip)]
+    pub index: usize,
     /// A name the knowledge base reads that is close to it, and its list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub did_you_mean: Option<String>,
@@ -295,20 +230,20 @@ impl Facts {
 }
 
 /// With `--strict`: one error per list entry no rule reads, at the entry.
-pub fn refuse_not_considered(
-    facts: &Facts,
-    file: FileId,
-    source: &SourceFile,
-) -> Result<(), Vec<Diagnostic>> {
+pub fn refuse_not_considered(facts: &Facts, written: Written<'_>) -> Result<(), Vec<Diagnostic>> {
     if facts.not_considered.is_empty() {
         return Ok(());
     }
+    let locator = Locator::new(written);
     Err(facts
         .not_considered
         .iter()
         .map(|entry| {
-            let at =
-                source.text.find(&entry.name).map(|start| Span::new(file, start..start + entry.name.len()));
+            let mut path = FieldPath::root().key(entry.list).index(entry.index);
+            if entry.list == "supplements" {
+                path = path.key("name");
+            }
+            let at = locator.value(&path);
             let help = match &entry.did_you_mean {
                 Some(near) => format!("did you mean {near}?"),
                 None => String::from(
@@ -320,6 +255,44 @@ pub fn refuse_not_considered(
                 .help(help)
         })
         .collect())
+}
+
+/// A mapping whose keys must all differ: serde would keep the last value.
+fn unique_keys<'de, D, V>(deserializer: D) -> Result<Option<BTreeMap<String, V>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(BTreeMap<String, V>);
+
+    impl<'de, V: Deserialize<'de>> Deserialize<'de> for Unique<V> {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Keys<V>(std::marker::PhantomData<V>);
+            impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Keys<V> {
+                type Value = BTreeMap<String, V>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a mapping from names to values")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Self::Value, A::Error> {
+                    let mut entries = BTreeMap::new();
+                    while let Some(key) = map.next_key::<String>()? {
+                        if entries.contains_key(&key) {
+                            return Err(serde::de::Error::custom(format!("duplicate entry `{key}`")));
+                        }
+                        let value = map.next_value()?;
+                        entries.insert(key, value);
+                    }
+                    Ok(entries)
+                }
+            }
+            deserializer.deserialize_map(Keys(std::marker::PhantomData)).map(Unique)
+        }
+    }
+
+    Option::<Unique<V>>::deserialize(deserializer).map(|unique| unique.map(|u| u.0))
 }
 
 /// What a compiled comparison reads for a value.

@@ -48,6 +48,17 @@ pub struct InputDecl {
     pub aliases: Vec<Name>,
     /// `valid_for 12 months`: a lab result older than this counts as missing.
     pub valid_for: Option<Quantity>,
+    /// `plausible 0 to 100000 ng/mL`: values outside are refused.
+    pub plausible: Option<Box<ValueRange>>,
+    pub span: Span,
+}
+
+/// `0 to 100000 ng/mL`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueRange {
+    pub low: Spanned<f64>,
+    pub high: Spanned<f64>,
+    pub unit: Spanned<String>,
     pub span: Span,
 }
 

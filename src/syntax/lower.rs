@@ -10,6 +10,7 @@ use super::ast::*;
 use super::parser::Rule;
 use crate::dates::Date;
 use crate::diagnostic::Diagnostic;
+use crate::limits::CONDITION_DEPTH;
 use crate::span::{FileId, Span, Spanned};
 
 type Lowered<T> = Result<T, Diagnostic>;
@@ -76,7 +77,7 @@ fn span_of(pair: &Pair<'_, Rule>, file: FileId) -> Span {
 /// Lowers a whole file. Semantic slips found here (a bad date, a repeated
 /// `title`) are collected; the file is still returned.
 pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<Diagnostic>) {
-    let mut lowering = Lowering { file, diagnostics: Vec::new() };
+    let mut lowering = Lowering { file, diagnostics: Vec::new(), depth: 0 };
     let mut rule_file = RuleFile::default();
     for child in pair.into_inner() {
         let rule = child.as_rule();
@@ -104,6 +105,8 @@ pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<D
 struct Lowering {
     file: FileId,
     diagnostics: Vec<Diagnostic>,
+    /// Parentheses and `not`s around the condition being lowered.
+    depth: usize,
 }
 
 impl Lowering {
@@ -113,6 +116,17 @@ impl Lowering {
 
     fn children<'i>(&self, pair: Pair<'i, Rule>) -> Children<'i> {
         Children::of(pair, self.file)
+    }
+
+    /// A parenthesis or `not` one level past [`CONDITION_DEPTH`]: every
+    /// later stage walks conditions recursively, so depth is bounded here.
+    fn too_deep(&self, at: usize) -> Diagnostic {
+        Diagnostic::error(
+            "E0102",
+            format!("the condition nests more than {CONDITION_DEPTH} deep (each parenthesis and each `not` counts)"),
+        )
+        .primary(Span::new(self.file, at..at + 1), "too deep here")
+        .help("name inner parts of the condition with `derive` and refer to them by name; `not not x` is `x`")
     }
 
     fn lower_metadata(
@@ -194,6 +208,7 @@ impl Lowering {
         let mut molar_mass = None;
         let mut aliases: Option<Spanned<Vec<Name>>> = None;
         let mut valid_for = None;
+        let mut plausible = None;
         for option in children.pairs.by_ref() {
             let option_span = self.span(&option);
             match option.as_rule() {
@@ -230,6 +245,17 @@ impl Lowering {
                         option_span,
                     );
                 }
+                Rule::plausible => {
+                    let mut inner = self.children(option);
+                    inner.presume(Rule::KW_PLAUSIBLE)?;
+                    let low = self.lower_number(inner.presume(Rule::number)?)?;
+                    inner.presume(Rule::KW_TO)?;
+                    let high = self.lower_number(inner.presume(Rule::number)?)?;
+                    let unit = self.lower_ident(inner.presume(Rule::unit)?);
+                    inner.finish()?;
+                    let range = ValueRange { low, high, unit, span: option_span };
+                    self.set_once(&mut plausible, Spanned::new(range, option_span), "plausible", option_span);
+                }
                 other => {
                     return Err(internal(option_span, format!("unexpected input option {other:?}")));
                 }
@@ -243,6 +269,7 @@ impl Lowering {
             molar_mass,
             aliases: aliases.map(|a| a.node).unwrap_or_default(),
             valid_for: valid_for.map(|v| v.node),
+            plausible: plausible.map(|p| Box::new(p.node)),
             span,
         })
     }
@@ -432,9 +459,16 @@ impl Lowering {
         while let Some(not) = children.optional(Rule::not_op) {
             nots.push(self.span(&not).start);
         }
+        let room = CONDITION_DEPTH.saturating_sub(self.depth);
+        if let Some(&first_too_deep) = nots.get(room) {
+            return Err(self.too_deep(first_too_deep));
+        }
         let term = children.presume_any()?;
         children.finish()?;
-        let mut condition = self.lower_term(term)?;
+        self.depth += nots.len();
+        let condition = self.lower_term(term);
+        self.depth -= nots.len();
+        let mut condition = condition?;
         for start in nots.into_iter().rev() {
             let not_span = Span::new(self.file, start..span.end);
             condition = Condition::Not(Box::new(condition), not_span);
@@ -446,7 +480,13 @@ impl Lowering {
         let span = self.span(&pair);
         let rule = pair.as_rule();
         if rule == Rule::condition {
-            return self.lower_condition(pair);
+            if self.depth >= CONDITION_DEPTH {
+                return Err(self.too_deep(span.start));
+            }
+            self.depth += 1;
+            let condition = self.lower_condition(pair);
+            self.depth -= 1;
+            return condition;
         }
         let mut children = self.children(pair);
         let term = match rule {
@@ -580,7 +620,7 @@ fn collapse(
 
 /// Lowers a pair produced by one of the `eof_*` test entry rules.
 pub(super) fn lower_eof_condition(pair: Pair<'_, Rule>, file: FileId) -> Lowered<Condition> {
-    let mut lowering = Lowering { file, diagnostics: Vec::new() };
+    let mut lowering = Lowering { file, diagnostics: Vec::new(), depth: 0 };
     let mut children = Children::of(pair, file);
     let condition = lowering.lower_condition(children.presume(Rule::condition)?)?;
     children.presume(Rule::EOI)?;

@@ -15,15 +15,13 @@ use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, SourceFile};
 use parser::{Rule, WarrantParser};
 
-pub use parser::{MAX_FILE_BYTES, MAX_NESTING};
-
 /// Parses one rule file. Returns the syntax tree, or the diagnostics that
-/// stopped it: one syntax error (pest does not recover), or every slip
-/// found while lowering.
+/// stopped it: every syntax error (one per item that has one), or every
+/// slip found while lowering.
 pub fn parse(file: FileId, source: &SourceFile) -> Result<ast::RuleFile, Vec<Diagnostic>> {
     parser::check_bounds(file, &source.text).map_err(|d| vec![d])?;
     let mut pairs = WarrantParser::parse(Rule::file, &source.text)
-        .map_err(|error| vec![parser::syntax_error(file, &source.text, &error)])?;
+        .map_err(|error| every_syntax_error(file, &source.text, &error))?;
     let Some(root) = pairs.next() else {
         return Err(vec![Diagnostic::error("E0901", "internal error: the parser returned nothing")]);
     };
@@ -31,10 +29,64 @@ pub fn parse(file: FileId, source: &SourceFile) -> Result<ast::RuleFile, Vec<Dia
     if diagnostics.is_empty() { Ok(rule_file) } else { Err(diagnostics) }
 }
 
+/// pest stops at the first error. To report the others, the file is cut
+/// before each line that starts (unindented) with an item's keyword, and
+/// each piece is parsed alone: one error per broken item. Strings cannot
+/// span lines, so no cut falls inside one.
+fn every_syntax_error(file: FileId, text: &str, first: &pest::error::Error<Rule>) -> Vec<Diagnostic> {
+    let pieces = item_starts(text);
+    let ends = pieces.iter().skip(1).copied().chain(std::iter::once(text.len()));
+    let errors: Vec<Diagnostic> = pieces
+        .iter()
+        .zip(ends)
+        .filter_map(|(&start, end)| {
+            let piece = text.get(start..end)?;
+            let error = WarrantParser::parse(Rule::file, piece).err()?;
+            Some(parser::syntax_error(file, text, start, &error))
+        })
+        .collect();
+    // Cutting can only hide an error, never invent one; if it hid them all,
+    // the whole file's error stands.
+    if errors.is_empty() { vec![parser::syntax_error(file, text, 0, first)] } else { errors }
+}
+
+/// Where each top-level item starts: offset 0, and each line that begins
+/// with an item keyword followed by a space.
+fn item_starts(text: &str) -> Vec<usize> {
+    const ITEMS: [&str; 14] = [
+        "title",
+        "version",
+        "reviewed",
+        "for",
+        "population",
+        "input",
+        "group",
+        "slot",
+        "derive",
+        "recommend",
+        "test",
+        "warn",
+        "limit",
+        "inform",
+    ];
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let starts_item = ITEMS
+            .iter()
+            .any(|keyword| line.strip_prefix(keyword).is_some_and(|rest| rest.starts_with([' ', '\t'])));
+        if starts_item && offset > 0 {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts
+}
+
 /// Parses a single condition, for tests of the condition grammar.
 pub fn parse_condition(file: FileId, text: &str) -> Result<ast::Condition, Diagnostic> {
     let mut pairs = WarrantParser::parse(Rule::eof_condition, text)
-        .map_err(|error| parser::syntax_error(file, text, &error))?;
+        .map_err(|error| parser::syntax_error(file, text, 0, &error))?;
     let root = pairs
         .next()
         .ok_or_else(|| Diagnostic::error("E0901", "internal error: the parser returned nothing"))?;

@@ -5,6 +5,7 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest_derive::Parser;
 
 use crate::diagnostic::Diagnostic;
+use crate::limits::CONDITION_DEPTH;
 use crate::span::{FileId, Span};
 use crate::suggest::did_you_mean;
 
@@ -12,22 +13,10 @@ use crate::suggest::did_you_mean;
 #[grammar = "grammar/warrant.pest"]
 pub(super) struct WarrantParser;
 
-/// Rule files larger than this are refused before parsing.
-pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
-/// Parentheses nested deeper than this are refused before parsing, so that
-/// hostile input cannot exhaust the parser's stack.
-pub const MAX_NESTING: usize = 64;
-
-/// Refuses input too large or too deeply nested to parse safely.
+/// Refuses parentheses nested deeper than [`CONDITION_DEPTH`] before
+/// parsing: pest descends once per parenthesis, so hostile input could
+/// exhaust its stack. (Lowering counts `not`s too.)
 pub(super) fn check_bounds(file: FileId, text: &str) -> Result<(), Diagnostic> {
-    if text.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
-            "E0102",
-            format!("rule file is {} bytes, more than the limit of {MAX_FILE_BYTES}", text.len()),
-        )
-        .primary(Span::new(file, 0..0), "file starts here")
-        .help("split the rules into several files"));
-    }
     let mut depth = 0usize;
     let mut in_string = false;
     let mut chars = text.char_indices().peekable();
@@ -42,10 +31,10 @@ pub(super) fn check_bounds(file: FileId, text: &str) -> Result<(), Diagnostic> {
             }
             '(' if !in_string => {
                 depth += 1;
-                if depth > MAX_NESTING {
+                if depth > CONDITION_DEPTH {
                     return Err(Diagnostic::error(
                         "E0102",
-                        format!("conditions are nested more than {MAX_NESTING} parentheses deep"),
+                        format!("conditions are nested more than {CONDITION_DEPTH} parentheses deep"),
                     )
                     .primary(Span::new(file, at..at + 1), "too deep here")
                     .help("name inner parts of the condition with `derive` and refer to them by name"));
@@ -59,12 +48,23 @@ pub(super) fn check_bounds(file: FileId, text: &str) -> Result<(), Diagnostic> {
 }
 
 /// A pest error as a diagnostic: where, what was expected, what was found.
-pub(super) fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
-    let at = match error.location {
-        InputLocation::Pos(at) => at,
-        InputLocation::Span((start, _)) => start,
-    };
-    let found = token_at(text, at);
+/// The error is from parsing `text` from `offset` on.
+pub(super) fn syntax_error(
+    file: FileId,
+    text: &str,
+    offset: usize,
+    error: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    let at = offset
+        + match error.location {
+            InputLocation::Pos(at) => at,
+            InputLocation::Span((start, _)) => start,
+        };
+    // At the end of the text, point just after its last word, not at the
+    // blank line after it.
+    let at_end = text.get(at..).is_some_and(|rest| rest.trim().is_empty());
+    let at = if at_end { text.get(..at).map_or(at, |before| before.trim_end().len()) } else { at };
+    let found = if at_end { "" } else { token_at(text, at) };
     let expected = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
@@ -325,6 +325,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::KW_ALIASES => "`aliases`",
         Rule::KW_VALID_FOR => "`valid_for`",
         Rule::KW_CERTAINTY | Rule::graded => "`certainty`",
+        Rule::KW_PLAUSIBLE => "`plausible`",
+        Rule::plausible => "`plausible ... to ...`",
         Rule::loinc => "`loinc \"...\"`",
         Rule::molar_mass => "`molar_mass ... g/mol`",
         Rule::aliases => "`aliases ...`",

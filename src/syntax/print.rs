@@ -430,6 +430,14 @@ fn input_line(input: &InputDecl) -> String {
     if let Some(period) = &input.valid_for {
         line.push_str(&format!(" valid_for {}", quantity(period)));
     }
+    if let Some(range) = &input.plausible {
+        line.push_str(&format!(
+            " plausible {} to {} {}",
+            number(range.low.node),
+            number(range.high.node),
+            range.unit.node
+        ));
+    }
     line
 }
 

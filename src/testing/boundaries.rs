@@ -8,7 +8,8 @@ use crate::check::{Expr, InputId, InputKind, Program, RuleId};
 use crate::dates::Date;
 use crate::infer::{self, Truth};
 use crate::knowledge_base::KnowledgeBase;
-use crate::profile::{self, Facts, LabValue, Profile, SupplementEntry, Value, normalise_name};
+use crate::limits::Limits;
+use crate::profile::{self, Facts, LabValue, Profile, SupplementEntry, Value, Written, normalise_name};
 use crate::span::{FileId, SourceFile};
 use crate::syntax::ast::Comparator;
 use crate::units::{self, Unit, format_quantity};
@@ -111,7 +112,14 @@ pub fn boundaries(kb: &KnowledgeBase, suite: &Suite) -> BoundaryReport {
                 .probes
                 .iter()
                 .filter_map(|&probe| {
-                    let varied = vary(program, &case.profile, case.facts.today, &boundary.subject, probe)?;
+                    let varied = vary(
+                        program,
+                        &case.profile,
+                        case.facts.today,
+                        &suite.limits,
+                        &boundary.subject,
+                        probe,
+                    )?;
                     let evaluation = infer::evaluate(&kb.graph, varied);
                     Some(outcomes.iter().map(|&o| evaluation.verdict(o)).collect())
                 })
@@ -233,7 +241,18 @@ fn current_value(subject: &Subject, facts: &Facts) -> Option<f64> {
 /// bound again on the same report date. A lab keeps its date and its
 /// reference range, converted to the canonical unit with the value; an age
 /// replaces the birth date.
-fn vary(program: &Program, profile: &Profile, today: Date, subject: &Subject, value: f64) -> Option<Facts> {
+fn vary(
+    program: &Program,
+    profile: &Profile,
+    today: Date,
+    limits: &Limits,
+    subject: &Subject,
+    value: f64,
+) -> Option<Facts> {
+    let source = SourceFile::new("", "");
+    let rebind = |varied: &Profile| {
+        profile::bind(varied, program, Written::file(FileId::default(), &source), today, limits).ok()
+    };
     let mut varied = profile.clone();
     match subject {
         Subject::Quantity(input) => {
@@ -241,8 +260,7 @@ fn vary(program: &Program, profile: &Profile, today: Date, subject: &Subject, va
             if declared.kind == InputKind::Age {
                 varied.age = Some(value);
                 varied.birth_date = None;
-                return profile::bind(&varied, program, FileId::default(), &SourceFile::new("", ""), today)
-                    .ok();
+                return rebind(&varied);
             }
             let InputKind::Lab { unit: canonical, molar_mass } = declared.kind else { return None };
             let labs = varied.labs.as_mut()?;
@@ -269,5 +287,5 @@ fn vary(program: &Program, profile: &Profile, today: Date, subject: &Subject, va
     }
     // Only values the original profile bound without error are varied, so
     // binding again cannot fail; if it did, the probe is skipped.
-    profile::bind(&varied, program, FileId::default(), &SourceFile::new("", ""), today).ok()
+    rebind(&varied)
 }

@@ -1,6 +1,9 @@
 //! Finding, reading and checking test files: every id resolved against the
 //! knowledge base, every profile parsed and bound as `explain` does.
 
+use crate::document::FieldPath;
+use crate::limits::{self, Limits};
+use crate::profile::Written;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
@@ -30,6 +33,7 @@ pub fn load(
     sources: &mut SourceMap,
     paths: &[PathBuf],
     today: Date,
+    limits: &Limits,
 ) -> Result<(Suite, Vec<Diagnostic>), Vec<Diagnostic>> {
     let found = discover(paths)?;
     let mut loader = Loader {
@@ -39,6 +43,7 @@ pub fn load(
         profiles: BTreeMap::new(),
         default_today: today,
         today,
+        limits: *limits,
     };
     let mut files = Vec::new();
     for found in found {
@@ -51,7 +56,7 @@ pub fn load(
     if diagnostics.iter().any(Diagnostic::is_error) {
         Err(diagnostics)
     } else {
-        Ok((Suite { files }, diagnostics))
+        Ok((Suite { files, limits: *limits }, diagnostics))
     }
 }
 
@@ -134,21 +139,18 @@ struct Loader<'a> {
     default_today: Date,
     /// The report date of the file being read.
     today: Date,
+    limits: Limits,
 }
 
 impl Loader<'_> {
     fn file(&mut self, found: &Found) -> Option<TestFile> {
-        let text = match std::fs::read_to_string(&found.path) {
-            Ok(text) => text,
+        let source = match limits::read_file(&found.path, "rule-test file", &self.limits) {
+            Ok(source) => source,
             Err(error) => {
-                self.diagnostics.push(
-                    Diagnostic::error("E0701", format!("cannot read `{}`: {error}", found.path.display()))
-                        .help("check that the file exists, can be read and is UTF-8 text"),
-                );
+                self.diagnostics.push(error);
                 return None;
             }
         };
-        let source = SourceFile::new(found.path.display().to_string(), text);
         let file = self.sources.add(source.clone());
         let raw = match serde_yaml::from_str::<RawFile>(&source.text) {
             Ok(raw) => raw,
@@ -164,7 +166,7 @@ impl Loader<'_> {
                 self.diagnostics.push(
                     Diagnostic::error("E0809", format!("`today` is `{text}`, which is not a calendar date"))
                         .maybe_primary(
-                            Locator { file, text: &source.text, region: 0..source.text.len() }
+                            Locator { file, text: &source.text, region: 0..source.text.len(), case: 0 }
                                 .key_span("today"),
                             "not a date",
                         )
@@ -179,7 +181,7 @@ impl Loader<'_> {
         let mut cases = Vec::new();
         for (index, raw_case) in raw.cases.into_iter().enumerate() {
             let region = regions.get(index).cloned().unwrap_or(0..source.text.len());
-            let at = Locator { file, text: &source.text, region };
+            let at = Locator { file, text: &source.text, region, case: index };
             let name_span = at
                 .key_position("name")
                 .and_then(|from| at.text_from(from, &raw_case.name))
@@ -346,15 +348,13 @@ impl Loader<'_> {
         }
     }
 
-    /// Binds an inline profile. Its errors point into the test file: binding
-    /// sees the file with everything outside the case's profile blanked, so
-    /// a key is found in this case and at its real offset.
+    /// Binds an inline profile. Its errors point into the test file, at the
+    /// fields under this case's `profile`.
     fn inline_profile(&mut self, profile: Profile, at: &Locator<'_>) -> Option<(Profile, Facts)> {
-        let start = at.key_span("profile").map_or(at.region.start, |s| s.start);
-        let masked = at.masked(start..at.region.end);
-        let name = self.sources.get(at.file).map(|f| f.name.clone()).unwrap_or_default();
-        let source = SourceFile::new(name, masked);
-        match profile::bind(&profile, &self.kb.graph.program, at.file, &source, self.today) {
+        let source = self.sources.get(at.file)?;
+        let root = FieldPath::root().key("cases").index(at.case).key("profile");
+        let written = Written { file: at.file, source, root };
+        match profile::bind(&profile, &self.kb.graph.program, written, self.today, &self.limits) {
             Ok(facts) => Some((profile, facts)),
             Err(problems) => {
                 self.diagnostics.extend(problems);
@@ -395,22 +395,21 @@ impl Loader<'_> {
             );
             return None;
         };
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        if !path.is_file() {
+            self.diagnostics.push(
+                Diagnostic::error("E0805", format!("cannot read profile `{shown}`: no such file"))
+                    .maybe_primary(used_here, "named here")
+                    .help("`profile_file` is a path relative to the directory of the test file"),
+            );
+            return None;
+        }
+        let source = match limits::read_file(path, "profile", &self.limits) {
+            Ok(source) => source,
             Err(error) => {
-                let why = match error.kind() {
-                    std::io::ErrorKind::NotFound => String::from("no such file"),
-                    _ => error.to_string(),
-                };
-                self.diagnostics.push(
-                    Diagnostic::error("E0805", format!("cannot read profile `{shown}`: {why}"))
-                        .maybe_primary(used_here, "named here")
-                        .help("`profile_file` is a path relative to the directory of the test file"),
-                );
+                self.diagnostics.push(error.maybe_secondary(used_here, "named here"));
                 return None;
             }
         };
-        let source = SourceFile::new(shown, text);
         let file = self.sources.add(source.clone());
         let with_use = |d: Diagnostic| match used_here {
             Some(span) => d.secondary(span, "the profile of this case"),
@@ -423,7 +422,13 @@ impl Loader<'_> {
                 return None;
             }
         };
-        match profile::bind(&parsed, &self.kb.graph.program, file, &source, self.today) {
+        match profile::bind(
+            &parsed,
+            &self.kb.graph.program,
+            Written::file(file, &source),
+            self.today,
+            &self.limits,
+        ) {
             Ok(facts) => Some((parsed, facts)),
             Err(problems) => {
                 self.diagnostics.extend(problems.into_iter().map(with_use));
@@ -523,6 +528,8 @@ struct Locator<'a> {
     file: FileId,
     text: &'a str,
     region: Range<usize>,
+    /// The case's index in `cases`.
+    case: usize,
 }
 
 impl Locator<'_> {
@@ -583,19 +590,6 @@ impl Locator<'_> {
     fn id_after_key(&self, key: &str, id: &str) -> Option<Span> {
         self.key_position(key).and_then(|from| self.word_from(from, id)).or_else(|| self.word(id))
     }
-
-    /// The file's text with everything outside `keep` blanked, byte for
-    /// byte, so offsets still match the file.
-    fn masked(&self, keep: Range<usize>) -> String {
-        self.text
-            .char_indices()
-            .map(
-                |(at, c)| {
-                    if keep.contains(&at) || c == '\n' { c.to_string() } else { " ".repeat(c.len_utf8()) }
-                },
-            )
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -622,13 +616,5 @@ mod tests {
             PathBuf::from("tests/fixtures/profiles/a.yaml")
         );
         assert_eq!(normalise(Path::new("../a/./b")), PathBuf::from("../a/b"));
-    }
-
-    #[test]
-    fn masking_keeps_offsets() {
-        let at = Locator { file: FileId(0), text: "aé\nbc\nd", region: 0..8 };
-        let masked = at.masked(4..6);
-        assert_eq!(masked.len(), "aé\nbc\nd".len());
-        assert_eq!(masked, "   \nbc\n ");
     }
 }

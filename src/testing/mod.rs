@@ -45,6 +45,7 @@ pub use render::{render, summary_line};
 pub use run::{CaseResult, Expected, Mismatch, run};
 
 use crate::check::RuleId;
+use crate::limits::Limits;
 use crate::profile::{Facts, Profile};
 use crate::span::FileId;
 
@@ -53,6 +54,8 @@ use crate::span::FileId;
 pub struct Suite {
     /// In sorted path order.
     pub files: Vec<TestFile>,
+    /// The limits its profiles were read within.
+    pub limits: Limits,
 }
 
 impl Suite {

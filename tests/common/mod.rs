@@ -58,7 +58,7 @@ pub fn explain(kb: &KnowledgeBase, name: &str, text: &str, format: Format) -> Re
     let mut sources = kb.sources.clone();
     let source = SourceFile::new(name, text);
     let file = sources.add(source.clone());
-    warrant::explain_profile(kb, file, &source, profile_format, TODAY)
+    warrant::explain_profile(kb, file, &source, profile_format, TODAY, &warrant::limits::Limits::default())
         .map(|report| explain::render(&report, format, false))
         .map_err(|diagnostics| diagnostic::render(&sources, &diagnostics, false))
 }

@@ -48,7 +48,9 @@ impl Warrant {
         let file = FileId(0);
         let source = SourceFile::new(format!("p{index}.json"), json);
         let parsed = profile::parse(file, &source, Format::Json).map_err(|d| d.message.clone())?;
-        profile::bind(&parsed, &self.kb.graph.program, file, &source, warrant::dates::date(2026, 11, 29))
+        let written = profile::Written::file(file, &source);
+        let limits = warrant::limits::Limits::default();
+        profile::bind(&parsed, &self.kb.graph.program, written, warrant::dates::date(2026, 11, 29), &limits)
             .map_err(|d| d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))
     }
 

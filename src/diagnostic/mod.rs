@@ -5,12 +5,34 @@
 //! `E02xx` names, `E03xx` units, `E04xx` graph, `E05xx` evidence, `E06xx`
 //! profile, `E07xx` input/output, `E09xx` internal.
 
+mod excerpt;
+
+use std::borrow::Cow;
+
 use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term;
 use serde::Serialize;
 
+use crate::escape::escape_controls;
 use crate::span::{FileId, SourceMap, Span};
+use excerpt::Excerpts;
+
+/// Text longer than this many characters is cut in rendered diagnostics:
+/// a message quoting a 5 MB value stays readable.
+const LONGEST_TEXT: usize = 300;
+
+/// `text` as a diagnostic shows it: control characters escaped, and cut
+/// short with a count of what was left out.
+fn shown(text: &str) -> Cow<'_, str> {
+    let text = escape_controls(text);
+    match text.char_indices().nth(LONGEST_TEXT) {
+        None => text,
+        Some((cut, _)) => {
+            let left = text.get(cut..).map_or(0, |rest| rest.chars().count());
+            Cow::Owned(format!("{}… ({left} more characters)", text.get(..cut).unwrap_or("")))
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -157,27 +179,28 @@ pub fn render_as(
 /// `file:line:col: error[E0201]: message`, then each label, help and note on
 /// its own line.
 fn render_plain(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
-    let location = diagnostic.primary_span().map(|s| format!("{}: ", sources.locate(s))).unwrap_or_default();
+    let location =
+        diagnostic.primary_span().map(|s| format!("{}: ", shown(&sources.locate(s)))).unwrap_or_default();
     let mut out = format!(
         "{location}{}[{}]: {}\n",
         severity_word(diagnostic.severity),
         diagnostic.code,
-        diagnostic.message
+        shown(&diagnostic.message)
     );
     for label in &diagnostic.labels {
         let role = if label.primary { "here" } else { "see also" };
         out.push_str(&format!(
             "  {role}: {}: `{}`: {}\n",
-            sources.locate(label.span),
-            sources.snippet(label.span).trim(),
-            label.message
+            shown(&sources.locate(label.span)),
+            shown(sources.snippet(label.span).trim()),
+            shown(&label.message)
         ));
     }
     if let Some(help) = &diagnostic.help {
-        out.push_str(&format!("  help: {help}\n"));
+        out.push_str(&format!("  help: {}\n", shown(help)));
     }
     if let Some(note) = &diagnostic.note {
-        out.push_str(&format!("  note: {note}\n"));
+        out.push_str(&format!("  note: {}\n", shown(note)));
     }
     out
 }
@@ -210,8 +233,8 @@ struct JsonLabel<'a> {
     column: usize,
     end_line: usize,
     end_column: usize,
-    /// The text the label underlines.
-    text: &'a str,
+    /// The text the label underlines, cut short when long.
+    text: Cow<'a, str>,
     message: &'a str,
     primary: bool,
 }
@@ -231,7 +254,7 @@ impl<'a> JsonDiagnostic<'a> {
                     column,
                     end_line,
                     end_column,
-                    text: sources.snippet(label.span),
+                    text: cut(sources.snippet(label.span)),
                     message: &label.message,
                     primary: label.primary,
                 })
@@ -253,21 +276,31 @@ impl<'a> JsonDiagnostic<'a> {
     }
 }
 
+/// A label's text in JSON: whole unless very long. (JSON escapes control
+/// characters itself.)
+fn cut(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(LONGEST_TEXT) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}…", text.get(..cut).unwrap_or(""))),
+    }
+}
+
 /// Renders diagnostics as codespan-reporting does on a terminal, with or
-/// without ANSI colour.
+/// without ANSI colour, showing each only the excerpts of source it needs.
 pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], colour: bool) -> String {
     let config = term::Config::default();
-    let files = Sources(sources);
     let mut buffer = if colour { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
     for diagnostic in diagnostics {
-        let rendered = term::emit_to_write_style(&mut buffer, &config, &files, &to_codespan(diagnostic));
+        let excerpts = Excerpts::new(sources, diagnostic.labels.iter().map(|l| l.span));
+        let rendered =
+            term::emit_to_write_style(&mut buffer, &config, &excerpts, &to_codespan(diagnostic, &excerpts));
         if rendered.is_err() {
             // A label outside its file is our bug; still say what went wrong.
             let plain = format!(
                 "{}[{}]: {}\n",
                 severity_word(diagnostic.severity),
                 diagnostic.code,
-                diagnostic.message
+                shown(&diagnostic.message)
             );
             let _ = std::io::Write::write_all(&mut buffer, plain.as_bytes());
         }
@@ -290,7 +323,7 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
 }
 
-fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<FileId> {
+fn to_codespan(diagnostic: &Diagnostic, excerpts: &Excerpts<'_>) -> cs::Diagnostic<FileId> {
     let severity = match diagnostic.severity {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
@@ -300,57 +333,19 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<FileId> {
         .iter()
         .map(|label| {
             let style = if label.primary { cs::LabelStyle::Primary } else { cs::LabelStyle::Secondary };
-            cs::Label::new(style, label.span.file, label.span.range()).with_message(&label.message)
+            cs::Label::new(style, label.span.file, excerpts.range(label.span))
+                .with_message(shown(&label.message))
         })
         .collect();
     let notes = diagnostic
         .help
         .iter()
-        .map(|h| format!("help: {h}"))
-        .chain(diagnostic.note.iter().map(|n| format!("note: {n}")))
+        .map(|h| format!("help: {}", shown(h)))
+        .chain(diagnostic.note.iter().map(|n| format!("note: {}", shown(n))))
         .collect();
     cs::Diagnostic::new(severity)
         .with_code(diagnostic.code)
-        .with_message(&diagnostic.message)
+        .with_message(shown(&diagnostic.message))
         .with_labels(labels)
         .with_notes(notes)
-}
-
-/// codespan-reporting's view of our [`SourceMap`].
-struct Sources<'a>(&'a SourceMap);
-
-impl<'a> Files<'a> for Sources<'a> {
-    type FileId = FileId;
-    type Name = &'a str;
-    type Source = &'a str;
-
-    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        self.0.get(id).map(|f| f.name.as_str()).ok_or(FilesError::FileMissing)
-    }
-
-    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        self.0.get(id).map(|f| f.text.as_str()).ok_or(FilesError::FileMissing)
-    }
-
-    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
-        let file = self.0.get(id).ok_or(FilesError::FileMissing)?;
-        Ok(file.line_col(byte_index).0 - 1)
-    }
-
-    fn line_number(&'a self, id: FileId, line_index: usize) -> Result<usize, FilesError> {
-        Ok(self.0.get(id).ok_or(FilesError::FileMissing)?.line_number(line_index))
-    }
-
-    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {
-        let file = self.0.get(id).ok_or(FilesError::FileMissing)?;
-        let start = file.offset_of(line_index + 1, 1);
-        let next = file.offset_of(line_index + 2, 1);
-        if start > file.text.len() {
-            return Err(FilesError::LineTooLarge {
-                given: line_index,
-                max: file.line_col(file.text.len()).0 - 1,
-            });
-        }
-        Ok(start..next.max(start))
-    }
 }

@@ -1,0 +1,309 @@
+//! Reading YAML and JSON documents (profiles, evidence files) so that every
+//! error points at its field: serde reads the values and, through
+//! serde_path_to_error, names the path of whatever it could not read; the
+//! YAML parser's own positions ([`spans`]) turn a path into a place.
+
+mod spans;
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::Diagnostic;
+use crate::span::{FileId, SourceFile, Span};
+pub use spans::{Duplicate, Field, FieldPath, FieldSpans, Step};
+
+/// The serialisation a document is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+impl Format {
+    /// By extension: `.yaml`/`.yml` or `.json`. Standard input is read as
+    /// YAML, of which JSON is a subset.
+    pub fn from_path(path: &str) -> Option<Format> {
+        if path == "-" {
+            return Some(Format::Yaml);
+        }
+        let extension = std::path::Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "yaml" | "yml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Where a document is written: a file of its own, or a mapping inside a
+/// larger document (a profile inside a rule-test case) at `root`.
+#[derive(Debug, Clone)]
+pub struct Written<'s> {
+    pub file: FileId,
+    pub source: &'s SourceFile,
+    pub root: FieldPath,
+}
+
+impl<'s> Written<'s> {
+    /// A document that is the whole of `source`.
+    pub fn file(file: FileId, source: &'s SourceFile) -> Self {
+        Written { file, source, root: FieldPath::root() }
+    }
+}
+
+/// Finds where fields are written, indexing the text only when first asked:
+/// documents that read cleanly never pay for it.
+pub struct Locator<'s> {
+    written: Written<'s>,
+    spans: std::cell::OnceCell<FieldSpans>,
+}
+
+impl<'s> Locator<'s> {
+    pub fn new(written: Written<'s>) -> Self {
+        Locator { written, spans: std::cell::OnceCell::new() }
+    }
+
+    fn spans(&self) -> &FieldSpans {
+        self.spans.get_or_init(|| FieldSpans::of(&self.written.source.text))
+    }
+
+    fn absolute(&self, path: &FieldPath) -> FieldPath {
+        let mut steps = self.written.root.0.clone();
+        steps.extend(path.0.iter().cloned());
+        FieldPath(steps)
+    }
+
+    fn span(&self, range: std::ops::Range<usize>) -> Span {
+        Span::new(self.written.file, range)
+    }
+
+    /// The field's key, or its value when it has no key (a list entry).
+    pub fn field(&self, path: &FieldPath) -> Option<Span> {
+        self.spans().key_or_value(&self.absolute(path), &self.written.source.text).map(|r| self.span(r))
+    }
+
+    /// The field's value.
+    pub fn value(&self, path: &FieldPath) -> Option<Span> {
+        self.spans().value(&self.absolute(path)).map(|r| self.span(r))
+    }
+
+    /// A key written twice directly inside `parent`, or failing that inside
+    /// its parent (serde's path may already name the repeated key):
+    /// (key, first, second).
+    pub fn duplicate_in(&self, parent: &FieldPath) -> Option<(String, Span, Span)> {
+        let parent = self.absolute(parent);
+        let within = |outer: &[Step]| {
+            self.spans().duplicates().iter().find_map(|d| match d.path.0.split_last()? {
+                (Step::Key(key), inside) if inside == outer => {
+                    Some((key.clone(), self.span(d.first.clone()), self.span(d.second.clone())))
+                }
+                _ => None,
+            })
+        };
+        within(&parent.0).or_else(|| within(parent.0.split_last()?.1))
+    }
+}
+
+/// What serde could not read, and where.
+pub struct ReadError {
+    /// The field serde was reading, e.g. `labs.ferritin.value`.
+    path: FieldPath,
+    /// serde's message, without its own path prefix and position suffix.
+    message: String,
+    /// Where the parser stopped, for syntax errors: a byte offset.
+    position: Option<usize>,
+    /// For a missing `:`, where the key it belongs to starts.
+    key_start: Option<usize>,
+    syntax: bool,
+}
+
+/// Deserializes YAML or JSON, keeping the path of a failure.
+pub fn deserialize<T: DeserializeOwned>(text: &str, format: Format) -> Result<T, ReadError> {
+    match format {
+        Format::Yaml => {
+            let deserializer = serde_yaml::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(deserializer).map_err(|error| {
+                let path = convert_path(error.path());
+                let inner = error.into_inner();
+                let raw = inner.to_string();
+                let position = inner.location().map(|l| l.index());
+                let key_start = simple_key_start(&raw).map(|(line, column)| offset_of(text, line, column));
+                let syntax = is_yaml_syntax(&raw);
+                ReadError { path, message: tidy(&raw), position, key_start, syntax }
+            })
+        }
+        Format::Json => {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+                let path = convert_path(error.path());
+                let inner = error.into_inner();
+                // serde_json counts columns in bytes.
+                let position = (inner.line() > 0).then(|| {
+                    let line_start = offset_of(text, inner.line(), 1);
+                    floor_char_boundary(text, line_start + inner.column().saturating_sub(1))
+                });
+                let message = tidy(&inner.to_string());
+                let (syntax, message) = match inner.classify() {
+                    serde_json::error::Category::Syntax => (true, format!("not valid JSON ({message})")),
+                    serde_json::error::Category::Eof => {
+                        (true, format!("the JSON ends too early ({message})"))
+                    }
+                    _ => (false, message),
+                };
+                ReadError { path, message, position, key_start: None, syntax }
+            })
+        }
+    }
+}
+
+/// How diagnostics about one kind of document are worded.
+#[derive(Debug, Clone, Copy)]
+pub struct Vocabulary {
+    /// The code of an unreadable document, e.g. `E0601`.
+    pub code: &'static str,
+    /// The code of a key given twice.
+    pub duplicate_code: &'static str,
+    /// What the document is, e.g. "profile".
+    pub what: &'static str,
+    /// Help for an unknown field: the fields there are.
+    pub fields: &'static str,
+    /// Help for particular messages, by how the message starts.
+    pub hints: &'static [(&'static str, &'static str)],
+}
+
+impl ReadError {
+    /// The error as a diagnostic, at the field it is about.
+    pub fn diagnose(&self, at: &Locator<'_>, words: &Vocabulary) -> Diagnostic {
+        let (file, source) = (at.written.file, at.written.source);
+        let message = &self.message;
+        // An unknown field's path ends at the field, which the message names.
+        let within = match self.path.0.split_last() {
+            Some((_, parent)) if message.starts_with("unknown field") => FieldPath(parent.to_vec()),
+            _ => self.path.clone(),
+        };
+        let field = within.to_string();
+        let subject = if field.is_empty() || self.syntax { String::new() } else { format!("`{field}`: ") };
+        let hint = words.hints.iter().find(|(start, _)| message.starts_with(start)).map(|(_, help)| *help);
+        let (help, label, span): (&str, &str, Option<Span>) = if let Some(key) = self.key_start {
+            (
+                "add `:` after the key, e.g. `name: value`",
+                "this key has no `:`",
+                Some(token_span(file, source, key)),
+            )
+        } else if self.syntax {
+            ("check the syntax here", "here", self.position.map(|p| token_span(file, source, p)))
+        } else if message.starts_with("duplicate field") || message.starts_with("duplicate entry") {
+            if let Some((key, first, second)) = at.duplicate_in(&self.path) {
+                return Diagnostic::error(words.duplicate_code, format!("{subject}`{key}` is given twice"))
+                    .primary(second, "given again here")
+                    .secondary(first, "first given here")
+                    .help("keep one of them");
+            }
+            ("keep one of them", "here", at.field(&self.path))
+        } else if message.starts_with("unknown field") {
+            (hint.unwrap_or(words.fields), "unknown field", at.field(&self.path))
+        } else if message.starts_with("missing field") {
+            (hint.unwrap_or("add the missing field"), "in this entry", at.field(&self.path))
+        } else if message.starts_with("unknown variant") {
+            (
+                hint.unwrap_or("use one of the values listed in the message"),
+                "not one of them",
+                at.value(&self.path),
+            )
+        } else {
+            let help = if message.contains("expected a number") || message.contains("expected a whole number")
+            {
+                "give a number, without quotes or a unit"
+            } else {
+                hint.unwrap_or("check the value's type here")
+            };
+            (help, "here", at.value(&self.path))
+        };
+        let span = span.or_else(|| self.position.map(|p| token_span(file, source, p)));
+        Diagnostic::error(words.code, format!("invalid {}: {subject}{message}", words.what))
+            .maybe_primary(span, label)
+            .help(help)
+    }
+}
+
+fn convert_path(path: &serde_path_to_error::Path) -> FieldPath {
+    use serde_path_to_error::Segment;
+    FieldPath(
+        path.iter()
+            .filter_map(|segment| match segment {
+                Segment::Seq { index } => Some(Step::Index(*index)),
+                Segment::Map { key } => Some(Step::Key(key.clone())),
+                Segment::Enum { variant } => Some(Step::Key(variant.clone())),
+                Segment::Unknown => None,
+            })
+            .collect(),
+    )
+}
+
+/// serde_yaml writes "path: message at line L column C"; the path and place
+/// are shown separately.
+fn tidy(raw: &str) -> String {
+    let message = match raw.find(" at line ") {
+        Some(cut) => raw.get(..cut).unwrap_or(raw),
+        None => raw,
+    };
+    // serde_yaml's path prefix ends at the first ": " when it names a field path.
+    let message = match message.split_once(": ") {
+        Some((prefix, rest)) if !prefix.contains(' ') && !prefix.is_empty() => rest,
+        _ => message,
+    };
+    // Rust's type names mean nothing to the person writing the profile.
+    message.replace("expected f64", "expected a number").replace("expected u32", "expected a whole number")
+}
+
+/// libyaml's syntax errors, as opposed to type errors serde found.
+fn is_yaml_syntax(raw: &str) -> bool {
+    [
+        "could not find expected",
+        "did not find expected",
+        "mapping values are not allowed",
+        "found character that cannot start",
+        "found unexpected end of stream",
+        "found undefined tag handle",
+        "found a tab character",
+        "control characters are not allowed",
+        "while scanning",
+        "while parsing",
+    ]
+    .iter()
+    .any(|phrase| raw.contains(phrase))
+}
+
+/// libyaml notices a missing `:` on the line after the key; it says where
+/// the key began: "while scanning a simple key at line L column C".
+fn simple_key_start(raw: &str) -> Option<(usize, usize)> {
+    let (_, rest) = raw.split_once("while scanning a simple key at line ")?;
+    let (line, rest) = rest.split_once(" column ")?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
+}
+
+/// Byte offset of a one-based line and column.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+    let rest = text.get(line_start..).unwrap_or("");
+    line_start + rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(at, _)| at)
+}
+
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The word or symbol at `at`, to underline.
+fn token_span(file: FileId, source: &SourceFile, at: usize) -> Span {
+    let at = at.min(source.text.len());
+    let rest = source.text.get(at..).unwrap_or("");
+    let len = rest
+        .find(['\n', ',', '}', ':', ' '])
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| rest.chars().next().map_or(0, char::len_utf8));
+    Span::new(file, at..at + len)
+}

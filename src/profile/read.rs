@@ -1,0 +1,54 @@
+//! Profile text in, a [`Profile`] out, every error at its field; and the
+//! size of each list held to the limit.
+
+use super::{FIELDS_HELP, Profile};
+use crate::diagnostic::Diagnostic;
+use crate::document::{FieldPath, Format, Locator, Vocabulary, Written, deserialize};
+use crate::limits::{self, Limits};
+use crate::span::{FileId, SourceFile};
+
+/// How profile errors are worded.
+const PROFILE: Vocabulary = Vocabulary {
+    code: "E0601",
+    duplicate_code: "E0610",
+    what: "profile",
+    fields: FIELDS_HELP,
+    hints: &[(
+        "missing field `unit`",
+        "every lab value and supplement dose needs its unit, e.g. `unit: ng/mL`",
+    )],
+};
+
+/// Parses profile text, pointing any error at its field.
+pub fn parse(file: FileId, source: &SourceFile, format: Format) -> Result<Profile, Diagnostic> {
+    deserialize(&source.text, format)
+        .map_err(|error| error.diagnose(&Locator::new(Written::file(file, source)), &PROFILE))
+}
+
+/// Refuses lists longer than the limit, each at its key.
+pub(super) fn check_sizes(
+    profile: &Profile,
+    at: &Locator<'_>,
+    limits: &Limits,
+) -> Result<(), Vec<Diagnostic>> {
+    let lengths = [
+        ("labs", profile.labs.as_ref().map(|l| l.len())),
+        ("conditions", profile.conditions.as_ref().map(Vec::len)),
+        ("medications", profile.medications.as_ref().map(Vec::len)),
+        ("supplements", profile.supplements.as_ref().map(Vec::len)),
+        ("diet", profile.diet.as_ref().map(Vec::len)),
+    ];
+    let problems: Vec<Diagnostic> = lengths
+        .into_iter()
+        .filter_map(|(field, length)| {
+            let length = length.filter(|&n| n > limits.list_items)?;
+            Some(limits::too_many_items(
+                field,
+                length,
+                limits.list_items,
+                at.field(&FieldPath::root().key(field)),
+            ))
+        })
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
