@@ -5,6 +5,23 @@
 
 use std::borrow::Cow;
 
+use serde::Serialize;
+
+/// `value` as pretty-printed JSON ending in a line break, every control
+/// character escaped (see [`escape_json`]).
+pub fn json_document<T: Serialize + ?Sized>(value: &T) -> String {
+    // Serialising plain data to a String cannot fail.
+    let mut json = serde_json::to_string_pretty(value).unwrap_or_default();
+    json.push('\n');
+    escape_json(json)
+}
+
+/// `value` as one line of JSON, without a line break, every control
+/// character escaped.
+pub fn json_line<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    serde_json::to_string(value).map(escape_json)
+}
+
 /// `text` with every control character and bidirectional formatting
 /// character written as a Rust-style escape, e.g. `\u{1b}`; unchanged
 /// (and not copied) when it has none.
@@ -37,6 +54,33 @@ pub fn escape_controls_in_lines(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// JSON text with the characters serde_json leaves raw (DEL, the C1
+/// controls, bidirectional formatting) written as `\uXXXX`. They can only
+/// occur inside JSON strings, where the escape means the same character.
+pub fn escape_json(json: String) -> String {
+    // serde_json already escapes the ASCII controls but DEL; a pretty
+    // document's own line breaks stay.
+    let raw = |c: char| c == '\u{7f}' || (!c.is_ascii() && needs_escape(c));
+    if !json.chars().any(raw) {
+        return json;
+    }
+    let mut escaped = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if raw(c) {
+            escaped.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+/// A control character or a bidirectional formatting character: one that
+/// changes how text around it is shown instead of showing itself.
+pub fn is_hidden(c: char) -> bool {
+    needs_escape(c)
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -50,6 +94,14 @@ mod tests {
         assert_eq!(escape_controls("a\u{0}b\u{1b}[31mred"), "a\\u{0}b\\u{1b}[31mred");
         assert_eq!(escape_controls("x\u{202e}y\nz"), "x\\u{202e}y\\u{a}z");
         assert!(matches!(escape_controls("Zoë, µg/L"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_with_every_control_escaped() {
+        let json = serde_json::to_string("a\u{7f}b\u{85}c\u{202e}d\u{1b}").unwrap();
+        let escaped = escape_json(json);
+        assert_eq!(escaped, r#""a\u007fb\u0085c\u202ed\u001b""#);
+        assert_eq!(serde_json::from_str::<String>(&escaped).unwrap(), "a\u{7f}b\u{85}c\u{202e}d\u{1b}");
     }
 
     #[test]

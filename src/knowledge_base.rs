@@ -84,11 +84,36 @@ fn read_dir(dir: &Path, extensions: &[&str], limits: &Limits) -> Result<Vec<Sour
 /// stage that could run. The knowledge base is returned only when there is
 /// no error at all.
 pub fn compile(files: Files) -> (SourceMap, Result<KnowledgeBase, Vec<Diagnostic>>) {
-    let mut sources = SourceMap::new();
-    let evidence_ids: Vec<_> = files.evidence.into_iter().map(|f| sources.add(f)).collect();
-    let rule_ids: Vec<_> = files.rules.into_iter().map(|f| sources.add(f)).collect();
+    compile_rules(&LoadedEvidence::load(files.evidence), files.rules)
+}
 
-    let (evidence, mut diagnostics) = evidence::load(&sources, &evidence_ids);
+/// Evidence files read once, for compiling rules against them again and
+/// again (an editor, a fuzzer) without reading them each time.
+#[derive(Debug, Clone)]
+pub struct LoadedEvidence {
+    /// The evidence files, first in the map every compiled base points into.
+    pub sources: SourceMap,
+    pub base: EvidenceBase,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadedEvidence {
+    pub fn load(files: Vec<SourceFile>) -> LoadedEvidence {
+        let mut sources = SourceMap::new();
+        let ids: Vec<_> = files.into_iter().map(|f| sources.add(f)).collect();
+        let (base, diagnostics) = evidence::load(&sources, &ids);
+        LoadedEvidence { sources, base, diagnostics }
+    }
+}
+
+/// Compiles rule files against evidence already loaded: as [`compile`].
+pub fn compile_rules(
+    evidence: &LoadedEvidence,
+    rules: Vec<SourceFile>,
+) -> (SourceMap, Result<KnowledgeBase, Vec<Diagnostic>>) {
+    let mut sources = evidence.sources.clone();
+    let rule_ids: Vec<_> = rules.into_iter().map(|f| sources.add(f)).collect();
+    let mut diagnostics = evidence.diagnostics.clone();
     let mut parsed = Vec::new();
     for id in rule_ids {
         let Some(source) = sources.get(id) else {
@@ -99,12 +124,12 @@ pub fn compile(files: Files) -> (SourceMap, Result<KnowledgeBase, Vec<Diagnostic
             Err(errors) => diagnostics.extend(errors),
         }
     }
-    let (program, check_diagnostics) = check::check(&sources, &parsed, &evidence);
+    let (program, check_diagnostics) = check::check(&sources, &parsed, &evidence.base);
     diagnostics.extend(check_diagnostics);
     let graph = graph::build(program);
     let result = match graph {
         Ok(graph) if diagnostics.iter().all(|d| !d.is_error()) => {
-            Ok(KnowledgeBase { sources: sources.clone(), graph, evidence })
+            Ok(KnowledgeBase { sources: sources.clone(), graph, evidence: evidence.base.clone() })
         }
         Ok(_) => Err(diagnostics),
         Err(cycles) => {

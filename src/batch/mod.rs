@@ -171,6 +171,6 @@ fn evaluate_line(
         .explain
         .then(|| explain::build(&infer::evaluate(&kb.graph, facts), &kb.evidence, &kb.sources));
     let outcome = Outcome { line: number, profile, fired, undecided, not_considered, report };
-    serde_json::to_string(&outcome)
+    crate::escape::json_line(&outcome)
         .map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))
 }

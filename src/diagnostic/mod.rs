@@ -168,7 +168,7 @@ pub fn render_as(
         ErrorFormat::Json => diagnostics
             .iter()
             .map(|d| {
-                let mut line = serde_json::to_string(&JsonDiagnostic::new(sources, d)).unwrap_or_default();
+                let mut line = crate::escape::json_line(&JsonDiagnostic::new(sources, d)).unwrap_or_default();
                 line.push('\n');
                 line
             })

@@ -152,10 +152,7 @@ struct JsonExport<'a> {
 
 fn json(records: &[&EvidenceRecord]) -> String {
     let export = JsonExport { schema_version: SCHEMA_VERSION, records };
-    // Serialising plain data to a String cannot fail.
-    let mut json = serde_json::to_string_pretty(&export).unwrap_or_default();
-    json.push('\n');
-    json
+    crate::escape::json_document(&export)
 }
 
 // ---------------------------------------------------------------------------
@@ -523,10 +520,7 @@ fn csl_item(record: &EvidenceRecord) -> CslItem<'_> {
 
 fn csl_json(records: &[&EvidenceRecord]) -> String {
     let items: Vec<CslItem<'_>> = records.iter().map(|record| csl_item(record)).collect();
-    // Serialising plain data to a String cannot fail.
-    let mut json = serde_json::to_string_pretty(&items).unwrap_or_default();
-    json.push('\n');
-    json
+    crate::escape::json_document(&items)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub use record::{AsCited, Certainty, EvidenceRecord, Identifiers, StudyKind, Ver
 
 use crate::diagnostic::Diagnostic;
 use crate::document::{FieldPath, Format, Locator, Vocabulary, Written, deserialize};
+use crate::escape::is_hidden;
 use crate::span::{FileId, SourceMap, Span};
 
 /// A record with the place it was written.
@@ -198,5 +199,48 @@ fn validate(
             "add a `note` that says what the article got wrong",
         );
     }
+    hidden_characters(record, path, at, record_span, &mut problems);
     problems
+}
+
+/// Record text reaches every report: a control character (but a line break
+/// or tab, which YAML block text holds) or a direction-changing character
+/// in it is an error at its field.
+fn hidden_characters(
+    record: &EvidenceRecord,
+    path: &FieldPath,
+    at: &Locator<'_>,
+    record_span: Span,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let Ok(value) = serde_json::to_value(record) else { return };
+    let mut pending = vec![(path.clone(), &value)];
+    while let Some((field, value)) = pending.pop() {
+        match value {
+            serde_json::Value::String(text) => {
+                let hidden = text.chars().find(|&c| is_hidden(c) && c != '\n' && c != '\t');
+                if let Some(c) = hidden {
+                    problems.push(
+                        Diagnostic::error(
+                            "E0506",
+                            format!(
+                                "`{field}` of `{}` holds the character {}",
+                                record.id,
+                                c.escape_unicode()
+                            ),
+                        )
+                        .primary(at.value(&field).unwrap_or(record_span), "here")
+                        .help("remove it: record text is shown in reports, where it would act on the screen"),
+                    );
+                }
+            }
+            serde_json::Value::Array(items) => {
+                pending.extend(items.iter().enumerate().map(|(i, item)| (field.index(i), item)));
+            }
+            serde_json::Value::Object(fields) => {
+                pending.extend(fields.iter().map(|(key, item)| (field.key(key), item)));
+            }
+            _ => {}
+        }
+    }
 }

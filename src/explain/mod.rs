@@ -25,12 +25,7 @@ pub fn render(report: &Report, format: Format, colour: bool) -> String {
     match format {
         Format::Text => text::render(report, colour),
         Format::Markdown => markdown::render(report),
-        Format::Json => {
-            // Serialising plain data to a String cannot fail.
-            let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
-            json.push('\n');
-            json
-        }
+        Format::Json => crate::escape::json_document(report),
     }
 }
 
@@ -39,11 +34,7 @@ pub fn render_why_not(why: &why_not::WhyNot, format: Format, colour: bool) -> St
     match format {
         Format::Text => text::render_why_not(why, colour),
         Format::Markdown => markdown::render_why_not(why),
-        Format::Json => {
-            let mut json = serde_json::to_string_pretty(why).unwrap_or_default();
-            json.push('\n');
-            json
-        }
+        Format::Json => crate::escape::json_document(why),
     }
 }
 
@@ -52,10 +43,6 @@ pub fn render_plan(plan: &crate::plan::DailyPlan, format: Format, colour: bool) 
     match format {
         Format::Text => text::render_plan(plan, colour),
         Format::Markdown => markdown::render_plan(plan),
-        Format::Json => {
-            let mut json = serde_json::to_string_pretty(plan).unwrap_or_default();
-            json.push('\n');
-            json
-        }
+        Format::Json => crate::escape::json_document(plan),
     }
 }

@@ -248,12 +248,7 @@ pub fn render(export: &Export, format: Format) -> String {
     match format {
         Format::Dot => dot(export),
         Format::Mermaid => mermaid(export),
-        Format::Json => {
-            // Serialising plain data to a String cannot fail.
-            let mut json = serde_json::to_string_pretty(export).unwrap_or_default();
-            json.push('\n');
-            json
-        }
+        Format::Json => crate::escape::json_document(export),
     }
 }
 

@@ -10,6 +10,7 @@ use super::ast::*;
 use super::parser::Rule;
 use crate::dates::Date;
 use crate::diagnostic::Diagnostic;
+use crate::escape::is_hidden;
 use crate::limits::CONDITION_DEPTH;
 use crate::span::{FileId, Span, Spanned};
 
@@ -600,6 +601,21 @@ impl Lowering {
         let inner = children.presume(Rule::string_inner)?;
         children.finish()?;
         let text = inner.as_str().replace("\\\"", "\"").replace("\\\\", "\\");
+        // Strings reach every report: one that would act on a terminal, or
+        // reorder the text around it, is refused here.
+        if let Some((at, c)) = inner.as_str().char_indices().find(|&(_, c)| is_hidden(c)) {
+            let start = inner.as_span().start() + at;
+            return Err(Diagnostic::error(
+                "E0106",
+                format!(
+                    "a string holds the {} character {}",
+                    if c.is_control() { "control" } else { "direction-changing" },
+                    c.escape_unicode()
+                ),
+            )
+            .primary(Span::new(self.file, start..start + c.len_utf8()), "here")
+            .help("remove it: strings are shown in reports, where it would act on the screen instead of showing"));
+        }
         Ok(Spanned::new(text, span))
     }
 }

@@ -29,6 +29,29 @@ pub fn parse(file: FileId, source: &SourceFile) -> Result<ast::RuleFile, Vec<Dia
     if diagnostics.is_empty() { Ok(rule_file) } else { Err(diagnostics) }
 }
 
+/// The debug form of a syntax tree with every span blanked: equal for
+/// trees parsed from text laid out differently, so it is what formatting
+/// must keep. (A span prints as `file@start..end`.)
+pub fn shape(tree: &impl std::fmt::Debug) -> String {
+    let debug = format!("{tree:?}");
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some((before, after)) = rest.split_once('@') {
+        let range_len = after.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(after.len());
+        if range_len == 0 {
+            // An `@` that is not a span, inside a string.
+            out.push_str(before);
+            out.push('@');
+        } else {
+            out.push_str(before.trim_end_matches(|c: char| c.is_ascii_digit()));
+            out.push('_');
+        }
+        rest = after.get(range_len..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
 /// pest stops at the first error. To report the others, the file is cut
 /// before each line that starts (unindented) with an item's keyword, and
 /// each piece is parsed alone: one error per broken item. Strings cannot
