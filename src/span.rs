@@ -73,6 +73,19 @@ pub struct SourceFile {
     /// The number, in the file named `name`, of the text's first line: 1
     /// for a whole file, more for one line of a JSON Lines file.
     first_line: usize,
+    /// Characters before each [`STRIDE`] bytes of the text, built the first
+    /// time a column far into a long line is asked for: a thousand errors
+    /// on a one-line, megabyte profile must not count its characters a
+    /// thousand times.
+    char_marks: std::sync::OnceLock<Vec<usize>>,
+}
+
+/// Bytes between the marks of [`SourceFile::char_marks`].
+const STRIDE: usize = 4096;
+
+/// Characters that start in `bytes`: every byte but UTF-8 continuations.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 impl SourceFile {
@@ -84,7 +97,13 @@ impl SourceFile {
             text.drain(..'\u{feff}'.len_utf8());
         }
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
-        SourceFile { name: name.into(), text, line_starts, first_line: 1 }
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+            first_line: 1,
+            char_marks: std::sync::OnceLock::new(),
+        }
     }
 
     /// Line `line` of the file `name`, on its own: diagnostics give the
@@ -108,11 +127,36 @@ impl SourceFile {
     /// One-based line and column (in characters) of a byte offset, within
     /// the text.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let line_start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
-        let column =
-            self.text.get(line_start..offset.min(self.text.len())).map_or(0, |prefix| prefix.chars().count());
-        (line.max(1), column + 1)
+        let offset = offset.min(self.text.len());
+        let line = self.line(offset);
+        let line_start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = if offset - line_start <= STRIDE {
+            self.text.as_bytes().get(line_start..offset).map_or(0, count_chars)
+        } else {
+            self.chars_before(offset) - self.chars_before(line_start)
+        };
+        (line, column + 1)
+    }
+
+    /// The one-based line of a byte offset, within the text.
+    pub fn line(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset).max(1)
+    }
+
+    /// Characters in the text before a byte offset.
+    fn chars_before(&self, offset: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let marks = self.char_marks.get_or_init(|| {
+            let mut marks = vec![0];
+            let mut count = 0;
+            for block in bytes.chunks(STRIDE) {
+                count += count_chars(block);
+                marks.push(count);
+            }
+            marks
+        });
+        let block = offset / STRIDE;
+        marks.get(block).copied().unwrap_or(0) + bytes.get(block * STRIDE..offset).map_or(0, count_chars)
     }
 
     /// Byte offset of a one-based line and column, clamped to the text.
@@ -162,5 +206,25 @@ impl SourceMap {
             }
             None => String::from("<unknown file>"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_on_short_and_long_lines() {
+        let short = SourceFile::new("f", "ab\nµé x");
+        assert_eq!(short.line_col(short.text.find('x').unwrap()), (2, 4));
+        let long = format!("a\n{}x{}", "µ".repeat(10_000), "é".repeat(3));
+        let file = SourceFile::new("f", long.as_str());
+        assert_eq!(file.line_col(long.find('x').unwrap()), (2, 10_001));
+        assert_eq!(file.line_col(long.len()), (2, 10_005));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_text() {
+        assert_eq!(SourceFile::new("f", "\u{feff}age: 4").text, "age: 4");
     }
 }

@@ -43,18 +43,17 @@ fn lab(name: &str, truth: Truth) -> String {
     }
 }
 
+/// A profile bound to `kb`.
+fn bind(kb: &KnowledgeBase, text: &str, format: Format) -> profile::Facts {
+    let source = SourceFile::new("p.yaml", text);
+    let parsed = profile::parse(FileId(99), &source, format).unwrap();
+    let written = profile::Written::file(FileId(99), &source);
+    profile::bind(&parsed, &kb.graph.program, written, common::TODAY, &Default::default()).unwrap()
+}
+
 fn verdicts(kb: &KnowledgeBase, a: Truth, b: Truth) -> [Truth; 4] {
     let text = format!("labs:\n{}{}", lab("a", a), lab("b", b));
-    let source = SourceFile::new("p.yaml", text);
-    let parsed = profile::parse(FileId(99), &source, Format::Yaml).unwrap();
-    let facts = profile::bind(
-        &parsed,
-        &kb.graph.program,
-        profile::Written::file(FileId(99), &source),
-        common::TODAY,
-        &Default::default(),
-    )
-    .unwrap();
+    let facts = bind(kb, &text, Format::Yaml);
     let evaluation = infer::evaluate(&kb.graph, facts);
     let verdict = |name: &str| evaluation.verdict(kb.graph.program.find_rule(name).unwrap());
     [verdict("both"), verdict("either"), verdict("neither"), verdict("knows")]
@@ -85,16 +84,7 @@ fn the_tables_are_the_standard_kleene_ones() {
 #[test]
 fn a_missing_value_is_unknown_and_named_as_missing() {
     let kb = knowledge_base();
-    let source = SourceFile::new("p.yaml", "labs:\n  b: { value: 2, unit: g/L }\n");
-    let parsed = profile::parse(FileId(99), &source, Format::Yaml).unwrap();
-    let facts = profile::bind(
-        &parsed,
-        &kb.graph.program,
-        profile::Written::file(FileId(99), &source),
-        common::TODAY,
-        &Default::default(),
-    )
-    .unwrap();
+    let facts = bind(&kb, "labs:\n  b: { value: 2, unit: g/L }\n", Format::Yaml);
     let evaluation = infer::evaluate(&kb.graph, facts);
     let either = kb.graph.program.find_rule("either").unwrap();
     assert_eq!(evaluation.verdict(either), Truth::Unknown);
@@ -111,16 +101,7 @@ fn a_missing_value_is_unknown_and_named_as_missing() {
 #[test]
 fn the_compiled_plan_agrees_with_walking_the_conditions() {
     let check = |kb: &KnowledgeBase, name: &str, text: &str, format: Format| {
-        let source = SourceFile::new(name, text);
-        let parsed = profile::parse(FileId(99), &source, format).unwrap();
-        let facts = profile::bind(
-            &parsed,
-            &kb.graph.program,
-            profile::Written::file(FileId(99), &source),
-            common::TODAY,
-            &Default::default(),
-        )
-        .unwrap();
+        let facts = bind(kb, text, format);
         let evaluation = infer::evaluate(&kb.graph, facts);
         for (id, rule) in kb.graph.program.rule_ids().zip(&kb.graph.program.rules) {
             assert_eq!(evaluation.verdict(id), evaluation.verdict_by_walking(rule), "{name}: {}", rule.name);

@@ -70,7 +70,7 @@ impl<'a> Excerpts<'a> {
 /// The part of a label shown: all of it, or when it runs over more than
 /// [`TALL`] lines, the rest of its first line.
 fn shown_part(source: &SourceFile, range: Range<usize>) -> Range<usize> {
-    let line_of = |offset: usize| source.line_col(offset.min(source.text.len())).0;
+    let line_of = |offset: usize| source.line(offset);
     if line_of(range.end) - line_of(range.start) <= TALL {
         return range;
     }
@@ -80,8 +80,7 @@ fn shown_part(source: &SourceFile, range: Range<usize>) -> Range<usize> {
 
 impl<'a> View<'a> {
     fn new(original: &'a SourceFile, ranges: &[Range<usize>]) -> Self {
-        let text_len = original.text.len();
-        let line_of = |offset: usize| original.line_col(offset.min(text_len)).0 - 1;
+        let line_of = |offset: usize| original.line(offset) - 1;
         let mut lines = BTreeSet::new();
         for range in ranges {
             lines.extend(line_of(range.start)..=line_of(range.end));
