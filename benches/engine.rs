@@ -167,6 +167,56 @@ fn bench_evaluate(c: &mut Criterion) {
     group.finish();
 }
 
+/// Reading a 50-field JSON profile and binding it to the 100-rule base, as
+/// separate steps: what every profile costs before evaluation.
+fn bench_bind(c: &mut Criterion) {
+    let kb = compile(100);
+    let sources: Vec<SourceFile> =
+        synthetic::profiles(POOL, SEED).map(|line| SourceFile::new("p.json", line)).collect();
+    let parsed: Vec<profile::Profile> = sources
+        .iter()
+        .map(|source| profile::parse(FileId(999), source, Format::Json).unwrap_or_else(|_| panic!("parses")))
+        .collect();
+    let mut group = c.benchmark_group("bind_50_fields");
+    group.throughput(Throughput::Elements(POOL as u64));
+    group.bench_function("parse_json", |b| {
+        b.iter(|| {
+            for source in &sources {
+                black_box(profile::parse(FileId(999), black_box(source), Format::Json).is_ok());
+            }
+        })
+    });
+    group.bench_function("bind_parsed", |b| {
+        b.iter(|| {
+            for (profile, source) in parsed.iter().zip(&sources) {
+                let written = profile::Written::file(FileId(999), source);
+                black_box(
+                    profile::bind(black_box(profile), &kb.graph.program, written, TODAY, &Limits::default())
+                        .is_ok(),
+                );
+            }
+        })
+    });
+    // The embedding path: the 50 fields resolved to slots once, each
+    // profile's values set by slot.
+    let slots: Vec<profile::LabSlot> = (0..FIELDS)
+        .map(|field| profile::LabSlot::resolve(&kb.graph.program, &format!("f{field}"), "mg/L").unwrap())
+        .collect();
+    let rows = values(POOL);
+    let mut builder = profile::FactsBuilder::new(&kb.graph.program, TODAY);
+    group.bench_function("by_slot", |b| {
+        b.iter(|| {
+            for row in &rows {
+                for (slot, value) in slots.iter().zip(row) {
+                    builder.lab(*slot, *value).unwrap_or_else(|_| panic!("a plausible value"));
+                }
+                black_box(builder.finish());
+            }
+        })
+    });
+    group.finish();
+}
+
 /// `warrant batch` on 2,000 profiles of the 1,000-rule base, on one worker
 /// thread and on two: JSON parsing, binding, evaluation and output.
 fn bench_batch(c: &mut Criterion) {
@@ -200,5 +250,5 @@ fn bench_batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_compile, bench_evaluate, bench_batch);
+criterion_group!(benches, bench_compile, bench_evaluate, bench_bind, bench_batch);
 criterion_main!(benches);

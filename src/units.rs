@@ -190,6 +190,19 @@ impl Unit {
     /// Looks a unit up by any accepted spelling. Letter case must match,
     /// except that `ml`, `dl` and `l` are taken for `mL`, `dL` and `L`.
     pub fn parse(symbol: &str) -> Option<Unit> {
+        // Canonical symbols and the listed aliases are one lookup, with no
+        // allocation: every lab value of every profile comes through here.
+        static EXACT: std::sync::OnceLock<foldhash::HashMap<&'static str, Unit>> = std::sync::OnceLock::new();
+        let exact = EXACT.get_or_init(|| {
+            let canonical = UNITS.iter().map(|unit| (unit.symbol, *unit));
+            let aliases = ALIASES.iter().filter_map(|(alias, symbol)| {
+                UNITS.iter().find(|unit| unit.symbol == *symbol).map(|unit| (*alias, *unit))
+            });
+            canonical.chain(aliases).collect()
+        });
+        if let Some(unit) = exact.get(symbol) {
+            return Some(*unit);
+        }
         let wanted = normalise(symbol);
         UNITS
             .iter()

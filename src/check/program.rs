@@ -43,7 +43,7 @@ pub struct Program {
     /// The times of day the daily plan can use, earliest first.
     pub slots: Vec<Slot>,
     /// Inputs by name, so binding a profile does not scan them all.
-    pub input_index: BTreeMap<String, InputId>,
+    pub input_index: foldhash::HashMap<String, InputId>,
     /// For each of a profile's lists, the names some rule reads: a flag or
     /// its alias (`conditions`), an item of a `has` test, a limit's daily
     /// intake, or an item the daily plan keeps a suggestion with or apart
@@ -150,28 +150,45 @@ pub struct Input {
     pub aliases: Vec<String>,
     /// A lab result older than this on the report date counts as missing.
     pub valid_for: Option<LabAge>,
-    /// Declared bounds of a lab value, in its unit; see [`Input::plausible_range`].
-    pub plausible: Option<(f64, f64)>,
+    /// The values a profile may give it, in its unit.
+    pub plausible: Plausible,
     /// Set for the person's attributes, which rules use without declaring.
     pub builtin: Option<Builtin>,
     /// Where it is declared; for a built-in, where it is first used.
     pub span: Span,
 }
 
-impl Input {
-    /// The bounds a value of this input must fall in, in its unit: those
-    /// declared with `plausible`, else those of its dimension. Unbounded
-    /// for inputs that are not quantities.
-    pub fn plausible_range(&self) -> (f64, f64) {
-        if let Some(range) = self.plausible {
-            return range;
+/// The values an input accepts, worked out once when it is declared.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Plausible {
+    /// `plausible LOW to HIGH UNIT`, in the input's unit.
+    Declared(f64, f64),
+    /// The bounds of the input's dimension, in the input's unit.
+    Dimension(f64, f64),
+    /// Not a quantity.
+    Any,
+}
+
+impl Plausible {
+    /// What `kind` accepts: the `declared` bounds, else its dimension's.
+    pub fn of(kind: InputKind, declared: Option<(f64, f64)>) -> Plausible {
+        if let Some((low, high)) = declared {
+            return Plausible::Declared(low, high);
         }
-        let Some((unit, molar_mass)) = self.kind.quantity_unit() else {
-            return (f64::NEG_INFINITY, f64::INFINITY);
+        let Some((unit, molar_mass)) = kind.quantity_unit() else {
+            return Plausible::Any;
         };
         let (low, high, bound_unit) = unit.dimension.plausible();
         let convert = |v: f64| crate::units::convert(v, bound_unit, unit, molar_mass).unwrap_or(v);
-        (convert(low), convert(high))
+        Plausible::Dimension(convert(low), convert(high))
+    }
+
+    /// The bounds, inclusive.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Plausible::Declared(low, high) | Plausible::Dimension(low, high) => (low, high),
+            Plausible::Any => (f64::NEG_INFINITY, f64::INFINITY),
+        }
     }
 }
 

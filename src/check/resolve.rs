@@ -150,7 +150,7 @@ impl Checker<'_> {
                             loinc: input.loinc.as_ref().map(|l| l.node.clone()),
                             aliases,
                             valid_for,
-                            plausible,
+                            plausible: Plausible::of(kind, plausible),
                             builtin: None,
                             span: input.name.span,
                         });
@@ -1147,7 +1147,7 @@ impl Checker<'_> {
             loinc: None,
             aliases: Vec::new(),
             valid_for: None,
-            plausible: None,
+            plausible: Plausible::of(builtin.kind(), None),
             builtin: Some(builtin),
             span: name.span,
         });

@@ -118,41 +118,48 @@ pub struct ReadError {
 
 /// Deserializes YAML or JSON, keeping the path of a failure.
 pub fn deserialize<T: DeserializeOwned>(text: &str, format: Format) -> Result<T, ReadError> {
+    // Most documents read cleanly: read them without tracking paths, and
+    // read a failing one again, tracking, to say where it failed.
     match format {
-        Format::Yaml => {
+        Format::Yaml => serde_yaml::from_str(text).map_err(|plain| {
             let deserializer = serde_yaml::Deserializer::from_str(text);
-            serde_path_to_error::deserialize(deserializer).map_err(|error| {
-                let path = convert_path(error.path());
-                let inner = error.into_inner();
-                let raw = inner.to_string();
-                let position = inner.location().map(|l| l.index());
-                let key_start = simple_key_start(&raw).map(|(line, column)| offset_of(text, line, column));
-                let syntax = is_yaml_syntax(&raw);
-                ReadError { path, message: tidy(&raw), position, key_start, syntax }
-            })
-        }
-        Format::Json => {
+            match serde_path_to_error::deserialize::<_, T>(deserializer) {
+                Err(tracked) => yaml_error(text, convert_path(tracked.path()), tracked.inner()),
+                Ok(_) => yaml_error(text, FieldPath::root(), &plain),
+            }
+        }),
+        Format::Json => serde_json::from_str(text).map_err(|plain| {
             let mut deserializer = serde_json::Deserializer::from_str(text);
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-                let path = convert_path(error.path());
-                let inner = error.into_inner();
-                // serde_json counts columns in bytes.
-                let position = (inner.line() > 0).then(|| {
-                    let line_start = offset_of(text, inner.line(), 1);
-                    floor_char_boundary(text, line_start + inner.column().saturating_sub(1))
-                });
-                let message = tidy(&inner.to_string());
-                let (syntax, message) = match inner.classify() {
-                    serde_json::error::Category::Syntax => (true, format!("not valid JSON ({message})")),
-                    serde_json::error::Category::Eof => {
-                        (true, format!("the JSON ends too early ({message})"))
-                    }
-                    _ => (false, message),
-                };
-                ReadError { path, message, position, key_start: None, syntax }
-            })
-        }
+            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(tracked) => json_error(text, convert_path(tracked.path()), tracked.inner()),
+                // What only the whole-text read catches, such as text after the JSON.
+                Ok(_) => json_error(text, FieldPath::root(), &plain),
+            }
+        }),
     }
+}
+
+fn yaml_error(text: &str, path: FieldPath, error: &serde_yaml::Error) -> ReadError {
+    let raw = error.to_string();
+    let position = error.location().map(|l| l.index());
+    let key_start = simple_key_start(&raw).map(|(line, column)| offset_of(text, line, column));
+    let syntax = is_yaml_syntax(&raw);
+    ReadError { path, message: tidy(&raw), position, key_start, syntax }
+}
+
+fn json_error(text: &str, path: FieldPath, error: &serde_json::Error) -> ReadError {
+    // serde_json counts columns in bytes.
+    let position = (error.line() > 0).then(|| {
+        let line_start = offset_of(text, error.line(), 1);
+        floor_char_boundary(text, line_start + error.column().saturating_sub(1))
+    });
+    let message = tidy(&error.to_string());
+    let (syntax, message) = match error.classify() {
+        serde_json::error::Category::Syntax => (true, format!("not valid JSON ({message})")),
+        serde_json::error::Category::Eof => (true, format!("the JSON ends too early ({message})")),
+        _ => (false, message),
+    };
+    ReadError { path, message, position, key_start: None, syntax }
 }
 
 /// How diagnostics about one kind of document are worded.

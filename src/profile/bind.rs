@@ -3,13 +3,13 @@
 //! the person's age worked out, and every list entry no rule reads listed.
 //! Every problem is reported, each naming its field.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 
+use super::builder::{FactsBuilder, LabSlot, SlotError};
 use super::read::check_sizes;
-use super::{
-    Facts, Intake, NotConsidered, Person, Profile, Sex, StaleLab, SupplementEntry, Value, number_of,
-};
-use crate::check::{Builtin, Input, InputId, InputKind, ProfileList, Program};
+use super::{Facts, Intake, NotConsidered, Person, Profile, Sex, StaleLab, SupplementEntry, Value};
+use crate::check::{Builtin, Input, InputId, InputKind, Plausible, ProfileList, Program};
 use crate::dates::{self, Date};
 use crate::diagnostic::Diagnostic;
 use crate::document::FieldPath;
@@ -29,9 +29,18 @@ const MAX_AGE: f64 = 150.0;
 /// Lower-case, with spaces and hyphens as `_`: "Vitamin B6" → `vitamin_b6`.
 /// Control characters are escaped: the name may be shown.
 pub fn normalise_name(name: &str) -> String {
-    let normal: String =
+    normalised(name).into_owned()
+}
+
+/// [`normalise_name`], borrowing a name that is normal already, as most are.
+fn normalised(name: &str) -> Cow<'_, str> {
+    let normal = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
+    if !name.is_empty() && name.chars().all(normal) {
+        return Cow::Borrowed(name);
+    }
+    let lowered: String =
         name.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect();
-    escape_controls(&normal).into_owned()
+    Cow::Owned(escape_controls(&lowered).into_owned())
 }
 
 /// Binds a profile to a program's inputs on the report date `today`,
@@ -50,30 +59,32 @@ pub fn bind(
         at,
         today,
         problems: Vec::new(),
-        values: vec![None; program.inputs.len()],
+        builder: FactsBuilder::new(program, today),
         stale: Vec::new(),
     };
     let conditions = profile.conditions.as_ref().map(|l| normalise_all(l));
     let person = binder.person(profile, conditions.as_deref());
     binder.labs(profile);
     let intakes = profile.supplements.as_ref().map(|entries| binder.intakes(entries));
-    let lists: BTreeMap<ProfileList, Option<Vec<String>>> = [
-        (ProfileList::Conditions, conditions),
-        (ProfileList::Medications, profile.medications.as_ref().map(|l| normalise_all(l))),
-        (ProfileList::Diet, profile.diet.as_ref().map(|l| normalise_all(l))),
-        (ProfileList::Supplements, intakes.as_ref().map(|i| i.iter().map(|s| s.name.clone()).collect())),
-    ]
-    .into_iter()
-    .collect();
-    binder.lists_and_flags(&lists);
+    let supplements = intakes.as_ref().map(|i| i.iter().map(|s| s.name.clone()).collect());
+    for (list, names) in [
+        (ProfileList::Conditions, conditions.as_ref()),
+        (ProfileList::Medications, profile.medications.as_ref()),
+        (ProfileList::Diet, profile.diet.as_ref()),
+        (ProfileList::Supplements, supplements.as_ref()),
+    ] {
+        if let Some(names) = names {
+            binder.builder.list(list, names);
+        }
+    }
     let not_considered = not_considered(program, profile, &person_words(program));
-    let Binder { problems, values, stale, .. } = binder;
+    let Binder { problems, mut builder, stale, .. } = binder;
     if !problems.is_empty() {
         return Err(problems);
     }
-    let numbers = values.iter().map(Option::as_ref).map(number_of).collect();
+    builder.person(&person);
     let name = profile.name.as_deref().map(|name| escape_controls(name).into_owned());
-    Ok(Facts { name, today, person, values, numbers, intakes, stale, not_considered })
+    Ok(Facts { name, intakes, stale, not_considered, ..builder.finish() })
 }
 
 struct Binder<'a> {
@@ -81,8 +92,17 @@ struct Binder<'a> {
     at: Locator<'a>,
     today: Date,
     problems: Vec<Diagnostic>,
-    values: Vec<Option<Value>>,
+    builder: FactsBuilder<'a>,
     stale: Vec<StaleLab>,
+}
+
+/// `labs.ferritin`, written into a message only when there is one.
+struct LabField<'a>(&'a str);
+
+impl std::fmt::Display for LabField<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "labs.{}", self.0)
+    }
 }
 
 /// `age`, `labs`, ...: a top-level field.
@@ -91,18 +111,6 @@ fn top(field: &str) -> FieldPath {
 }
 
 impl Binder<'_> {
-    fn set(&mut self, input: InputId, value: Value) {
-        if let Some(slot) = self.values.get_mut(input.0) {
-            *slot = Some(value);
-        }
-    }
-
-    fn builtin(&self, builtin: Builtin) -> Option<InputId> {
-        self.program
-            .find_input(builtin.name())
-            .filter(|id| self.program.input(*id).is_some_and(|input| input.builtin == Some(builtin)))
-    }
-
     /// A date field: `YYYY-MM-DD`, not after the report date.
     fn date(&mut self, path: &FieldPath, text: &str) -> Option<Date> {
         let field = path.to_string();
@@ -198,35 +206,20 @@ impl Binder<'_> {
         }
         person.pregnant = not_for_males(profile.pregnant, &PREGNANCY_WORDS);
         person.lactating = not_for_males(profile.lactating, &LACTATION_WORDS);
-
-        if let (Some(id), Some(age)) = (self.builtin(Builtin::Age), person.age) {
-            let value = Value::Quantity {
-                canonical: age,
-                given: age,
-                given_unit: Unit::YEAR,
-                range: None,
-                date: None,
-            };
-            self.set(id, value);
-        }
-        if let (Some(id), Some(sex)) = (self.builtin(Builtin::Sex), person.sex) {
-            self.set(id, Value::Choice(sex.word()));
-        }
-        for (builtin, value) in [(Builtin::Pregnant, person.pregnant), (Builtin::Lactating, person.lactating)]
-        {
-            if let (Some(id), Some(value)) = (self.builtin(builtin), value) {
-                self.set(id, Value::Flag(value));
-            }
-        }
         person
     }
 
     /// Every lab, converted to its input's unit, with its range and date.
     fn labs(&mut self, profile: &Profile) {
-        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        // How each lab the rules read was first written: a second spelling
+        // of the same lab is an error. (Unknown labs are errors anyway.)
+        let mut seen: Vec<Option<&str>> = vec![None; self.program.inputs.len()];
         for (written, lab) in profile.labs.iter().flatten() {
-            let name = normalise_name(written);
-            if let Some(first) = seen.insert(name.clone(), written) {
+            let name = normalised(written);
+            let found = self.program.find_input(&name);
+            if let Some(first) =
+                found.and_then(|id| seen.get_mut(id.0)).and_then(|slot| slot.replace(written))
+            {
                 self.problems.push(
                     Diagnostic::error(
                         "E0608",
@@ -238,9 +231,8 @@ impl Binder<'_> {
                 );
                 continue;
             }
-            let field = format!("labs.{written}");
             let program = self.program;
-            let declared = program.find_input(&name).and_then(|id| match program.input(id) {
+            let declared = found.and_then(|id| match program.input(id) {
                 Some(input @ Input { kind: InputKind::Lab { .. }, .. }) => Some((id, input)),
                 _ => None,
             });
@@ -252,26 +244,33 @@ impl Binder<'_> {
                     .map(|i| i.name.as_str())
                     .collect();
                 self.problems.push(
-                    Diagnostic::error("E0602", format!("`{field}`: no rule uses a lab called `{name}`"))
-                        .maybe_primary(self.at.field(&top("labs").key(written)), "unknown lab")
-                        .help(did_you_mean(&name, known.iter().copied()).unwrap_or_else(|| {
+                    Diagnostic::error(
+                        "E0602",
+                        format!("`labs.{written}`: no rule uses a lab called `{name}`"),
+                    )
+                    .maybe_primary(self.at.field(&top("labs").key(written)), "unknown lab")
+                    .help(did_you_mean(&name, known.iter().copied()).unwrap_or_else(
+                        || {
                             format!(
                                 "the labs are {}",
                                 known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
                             )
-                        })),
+                        },
+                    )),
                 );
                 continue;
             };
-            self.lab(id, input, &top("labs").key(written), lab);
+            self.lab(id, input, written, lab);
         }
     }
 
-    fn lab(&mut self, id: InputId, input: &Input, path: &FieldPath, lab: &super::LabValue) {
+    /// One lab value, `written` under that key. Paths and field names are
+    /// made only for a problem: most values have none.
+    fn lab(&mut self, id: InputId, input: &Input, written: &str, lab: &super::LabValue) {
         let InputKind::Lab { unit: canonical, molar_mass } = input.kind else { return };
         let name = &input.name;
-        let field = path.to_string();
-        let at = |key: &str| path.key(key);
+        let field = LabField(written);
+        let at = |key: &str| top("labs").key(written).key(key);
         if !lab.value.is_finite() || lab.value < 0.0 {
             self.problems.push(
                 Diagnostic::error(
@@ -294,7 +293,7 @@ impl Binder<'_> {
         };
         let implausible = |binder: &mut Self| {
             let (message, help) = match input.plausible {
-                Some((low, high)) => (
+                Plausible::Declared(low, high) => (
                     format!(
                         "the plausible range of {} ({} to {})",
                         input.label,
@@ -303,7 +302,7 @@ impl Binder<'_> {
                     ),
                     "check the value and its unit; if the result is real, widen the input's `plausible` range in the rules",
                 ),
-                None => {
+                Plausible::Dimension(..) | Plausible::Any => {
                     let (low, high, bound_unit) = canonical.dimension.plausible();
                     (
                         format!(
@@ -325,10 +324,9 @@ impl Binder<'_> {
                 .help(help),
             );
         };
-        let value = match units::convert(lab.value, unit, canonical, molar_mass) {
-            Ok(value) => value,
-            Err(ConversionError::OutOfRange) => return implausible(self),
-            Err(error) => {
+        let slot = match LabSlot::of(self.program, id, unit) {
+            Ok(slot) => slot,
+            Err(SlotError::UnitDoesNotFit(error)) => {
                 let why = match error {
                     ConversionError::NeedsMolarMass => format!(
                         "`{}` is a molar unit and `{name}` declares no molar mass to convert it",
@@ -348,20 +346,17 @@ impl Binder<'_> {
                 );
                 return;
             }
+            // `id` is a lab the program declares: nothing else can go wrong.
+            Err(SlotError::UnknownLab | SlotError::UnknownUnit) => return,
         };
-        let (low, high) = input.plausible_range();
-        if !(low..=high).contains(&value) {
-            return implausible(self);
-        }
+        // The value is a measurement (checked above): only plausibility is left.
+        let Ok(value) = slot.convert(lab.value) else { return implausible(self) };
         let range = match lab.range {
             None => None,
             Some([low, high]) if low.is_finite() && high.is_finite() && 0.0 <= low && low <= high => {
                 // The range is in the value's unit, so it converts like the value.
-                match (
-                    units::convert(low, unit, canonical, molar_mass),
-                    units::convert(high, unit, canonical, molar_mass),
-                ) {
-                    (Ok(low), Ok(high)) => Some((low, high)),
+                match (slot.convert_bound(low), slot.convert_bound(high)) {
+                    (Some(low), Some(high)) => Some((low, high)),
                     _ => {
                         self.problems.push(
                             Diagnostic::error(
@@ -410,7 +405,8 @@ impl Binder<'_> {
                 return;
             }
         }
-        self.set(id, Value::Quantity { canonical: value, given: lab.value, given_unit: unit, range, date });
+        self.builder
+            .set(id, Value::Quantity { canonical: value, given: lab.value, given_unit: unit, range, date });
     }
 
     fn intakes(&mut self, entries: &[SupplementEntry]) -> Vec<Intake> {
@@ -463,23 +459,6 @@ impl Binder<'_> {
             });
         }
         intakes
-    }
-
-    /// The profile's lists, and the flags its `conditions` set.
-    fn lists_and_flags(&mut self, lists: &BTreeMap<ProfileList, Option<Vec<String>>>) {
-        let conditions = lists.get(&ProfileList::Conditions).cloned().flatten();
-        for (index, input) in self.program.inputs.iter().enumerate() {
-            let value = match (input.kind, input.builtin) {
-                (InputKind::List(list), _) => lists.get(&list).cloned().flatten().map(Value::List),
-                (InputKind::Flag, None) => conditions.as_ref().map(|listed| {
-                    Value::Flag(listed.iter().any(|c| *c == input.name || input.aliases.contains(c)))
-                }),
-                _ => continue,
-            };
-            if let (Some(slot), Some(value)) = (self.values.get_mut(index), value) {
-                *slot = Some(value);
-            }
-        }
     }
 }
 

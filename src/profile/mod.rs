@@ -8,6 +8,7 @@
 //! it is never read as false or zero.
 
 mod bind;
+mod builder;
 mod read;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use crate::units::Unit;
 
 pub use crate::document::{Locator, Written};
 pub use bind::{bind, normalise_name};
+pub use builder::{FactsBuilder, FlagSlot, LabSlot, SlotError, ValueError};
 pub use read::parse;
 
 /// A profile as written.
