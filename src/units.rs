@@ -7,6 +7,8 @@
 //! exception: a day is 48 half-hours and a year of 365.25 days 17,532, whole
 //! multiples of the half-hour, so converting a whole number of them is exact.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 /// What a quantity measures.
@@ -298,9 +300,51 @@ pub fn format_number(value: f64) -> String {
     if value.abs() >= 1e12 || !value.is_finite() {
         return format!("{value:e}");
     }
-    let text = format!("{value:.2}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" { String::from("0") } else { text.to_string() }
+    // The same digits as `format!("{value:.2}")` with its trailing zeros
+    // trimmed, without its arbitrary-precision fallback: reports print
+    // thousands of numbers.
+    let hundredths = hundredths(value.abs());
+    let mut text = String::with_capacity(16);
+    if value < 0.0 && hundredths != 0 {
+        text.push('-');
+    }
+    let _ = write!(text, "{}", hundredths / 100);
+    match hundredths % 100 {
+        0 => {}
+        cents if cents % 10 == 0 => {
+            let _ = write!(text, ".{}", cents / 10);
+        }
+        cents => {
+            let _ = write!(text, ".{cents:02}");
+        }
+    }
+    text
+}
+
+/// `value × 100` rounded to a whole number exactly, ties to even, as Rust's
+/// formatting rounds: `value` is `m × 2^e` with `m` a 53-bit integer, so
+/// `m × 100` fits in 128 bits and the shift by `-e` is exact integer work.
+/// For finite `value` from 0 up to 10¹².
+fn hundredths(value: f64) -> u64 {
+    let bits = value.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (mantissa, exponent) =
+        if exponent == 0 { (fraction, -1074) } else { (fraction | (1 << 52), exponent - 1075) };
+    let scaled = u128::from(mantissa) * 100;
+    if exponent >= 0 {
+        return u64::try_from(scaled << exponent).unwrap_or(u64::MAX);
+    }
+    let shift = exponent.unsigned_abs();
+    if shift >= 127 {
+        // Less than 2⁻⁶⁰ hundredths: nearer nought than one.
+        return 0;
+    }
+    let whole = scaled >> shift;
+    let rest = scaled & ((1u128 << shift) - 1);
+    let half = 1u128 << (shift - 1);
+    let rounded = if rest > half || (rest == half && whole & 1 == 1) { whole + 1 } else { whole };
+    u64::try_from(rounded).unwrap_or(u64::MAX)
 }
 
 /// `32 ng/mL`, `20 %` → `20%`.
@@ -395,6 +439,30 @@ mod tests {
         assert_eq!(convert(1e306, u("mol/L"), u("pmol/L"), None), Err(ConversionError::OutOfRange));
         assert_eq!(convert(1e-320, u("pmol/L"), u("mol/L"), None), Err(ConversionError::OutOfRange));
         assert_eq!(convert(0.0, u("pmol/L"), u("mol/L"), None), Ok(0.0));
+    }
+
+    #[test]
+    fn numbers_print_as_rust_formats_them_to_two_places() {
+        let reference = |value: f64| {
+            let text = format!("{value:.2}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            if text == "-0" { String::from("0") } else { text.to_string() }
+        };
+        // Ties, values just either side of them, tiny and large values, and
+        // a spread of random ones (SplitMix64, fixed seed).
+        let mut values =
+            vec![0.0, -0.0, 0.005, 0.015, 0.125, 0.375, 1.005, 2.675, 1e-300, 5e-324, 999_999_999_999.99];
+        values.extend([0.125f64, 2.5, 1.005].iter().flat_map(|v| [v.next_up(), v.next_down()]));
+        let mut random = crate::synthetic::SplitMix64::new(7);
+        for _ in 0..200_000 {
+            let bits = random.next_u64();
+            let magnitude = 10f64.powi((bits % 16) as i32 - 4);
+            values.push((bits >> 11) as f64 / (1u64 << 53) as f64 * magnitude);
+            values.push(f64::from_bits(random.next_u64() >> 2) % 1e12);
+        }
+        for value in values.into_iter().flat_map(|v| [v, -v]).filter(|v| v.is_finite() && v.abs() < 1e12) {
+            assert_eq!(format_number(value), reference(value), "{value:e}");
+        }
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub struct Program {
     /// intake, or an item the daily plan keeps a suggestion with or apart
     /// from. A profile's other entries are reported as not considered.
     pub considered: BTreeMap<ProfileList, BTreeSet<String>>,
+    /// For each rule, the limits that count its dose: see
+    /// [`Program::limits_counting`].
+    pub counted_by_limits: Vec<Vec<RuleId>>,
 }
 
 /// A time of day for the daily plan.
@@ -85,21 +88,8 @@ impl Program {
     }
 
     /// The limits whose daily intake counts the dose `suggestion` suggests.
-    pub fn limits_counting(&self, suggestion: RuleId) -> Vec<RuleId> {
-        fn counts(expr: &Expr, suggestion: RuleId) -> bool {
-            match expr {
-                Expr::And(parts) | Expr::Or(parts) => parts.iter().any(|p| counts(p, suggestion)),
-                Expr::Not(inner) => counts(inner, suggestion),
-                Expr::DailyIntake { suggested, .. } => suggested.iter().any(|s| s.rule == suggestion),
-                _ => false,
-            }
-        }
-        self.rule_ids()
-            .zip(&self.rules)
-            .filter(|(_, rule)| rule.kind == RuleKind::Limit)
-            .filter(|(_, rule)| rule.when.as_ref().is_some_and(|when| counts(when, suggestion)))
-            .map(|(id, _)| id)
-            .collect()
+    pub fn limits_counting(&self, suggestion: RuleId) -> &[RuleId] {
+        self.counted_by_limits.get(suggestion.0).map_or(&[], Vec::as_slice)
     }
 
     /// A condition in words, as reports, lints and graphs write it:

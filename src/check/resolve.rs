@@ -1199,21 +1199,42 @@ fn count_suggested_doses(program: &mut Program) {
             Some((id, rule.advice.contains.clone(), dose.high_milligrams()))
         })
         .collect();
-    let mut stack: Vec<&mut Expr> = program.rules.iter_mut().filter_map(|r| r.when.as_mut()).collect();
-    while let Some(expr) = stack.pop() {
-        match expr {
-            Expr::And(parts) | Expr::Or(parts) => stack.extend(parts.iter_mut()),
-            Expr::Not(inner) => stack.push(inner),
-            Expr::DailyIntake { members, suggested, .. } => {
-                *suggested = doses
-                    .iter()
-                    .filter(|(_, contains, _)| contains.iter().any(|c| members.contains(c)))
-                    .map(|(rule, _, milligrams)| SuggestedDose { rule: *rule, milligrams: *milligrams })
-                    .collect();
-            }
-            _ => {}
+    // Which doses contain each nutrient, so a limit looks its doses up.
+    let mut containing: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, (_, contains, _)) in doses.iter().enumerate() {
+        for nutrient in contains {
+            containing.entry(nutrient.as_str()).or_default().push(index);
         }
     }
+    let mut counted_by: Vec<Vec<RuleId>> = vec![Vec::new(); program.rules.len()];
+    for (limit, rule) in program.rules.iter_mut().enumerate() {
+        let mut stack: Vec<&mut Expr> = rule.when.iter_mut().collect();
+        while let Some(expr) = stack.pop() {
+            match expr {
+                Expr::And(parts) | Expr::Or(parts) => stack.extend(parts.iter_mut()),
+                Expr::Not(inner) => stack.push(inner),
+                Expr::DailyIntake { members, suggested, .. } => {
+                    let indices: BTreeSet<usize> = members
+                        .iter()
+                        .flat_map(|member| containing.get(member.as_str()).into_iter().flatten().copied())
+                        .collect();
+                    *suggested = indices
+                        .into_iter()
+                        .filter_map(|index| doses.get(index))
+                        .map(|(rule, _, milligrams)| SuggestedDose { rule: *rule, milligrams: *milligrams })
+                        .collect();
+                    for dose in suggested.iter() {
+                        let limits = counted_by.get_mut(dose.rule.0);
+                        if let Some(limits) = limits.filter(|l| l.last() != Some(&RuleId(limit))) {
+                            limits.push(RuleId(limit));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    program.counted_by_limits = counted_by;
 }
 
 /// The names each profile list's entries are read by: see

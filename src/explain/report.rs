@@ -363,10 +363,12 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
                     });
                 }
             }
-            Truth::False => {
+            // Only a suggestion with a contraindication can be ruled out:
+            // walking the conditions of every other rule would be wasted.
+            Truth::False if rule.kind == RuleKind::Recommend && rule.unless.is_some() => {
                 let applies = rule.when.as_ref().map_or(Truth::True, |w| evaluation.truth(w));
                 let excluded_by = rule.unless.as_ref().filter(|u| evaluation.truth(u) == Truth::True);
-                if let (RuleKind::Recommend, Truth::True, Some(unless)) = (rule.kind, applies, excluded_by) {
+                if let (Truth::True, Some(unless)) = (applies, excluded_by) {
                     report.ruled_out.push(RuledOut {
                         id: rule.name.clone(),
                         kind: rule.kind.keyword(),
@@ -376,6 +378,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
                     });
                 }
             }
+            Truth::False => {}
         }
     }
     report.suggestions.sort_by_key(|f| f.rank);
@@ -643,7 +646,8 @@ pub(crate) fn over_limits(evaluation: &Evaluation<'_>, suggestion: RuleId) -> Ve
     let program = &evaluation.graph.program;
     program
         .limits_counting(suggestion)
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|limit| evaluation.verdict(*limit) == Truth::True)
         .filter_map(|limit| program.rule(limit))
         .map(|limit| FactRef { id: limit.name.clone(), label: limit.label.clone() })
