@@ -167,9 +167,11 @@ fn evaluate_line(
     let not_considered = facts.not_considered.clone();
     // Explaining needs an `Evaluation` that owns the facts; evaluating
     // again costs little next to building the report.
-    let report = options
-        .explain
-        .then(|| explain::build(&infer::evaluate(&kb.graph, facts), &kb.evidence, &kb.sources));
+    let report = options.explain.then(|| {
+        let mut report = explain::build(&infer::evaluate(&kb.graph, facts), &kb.evidence, &kb.sources);
+        report.cite_by_id();
+        report
+    });
     let outcome = Outcome { line: number, profile, fired, undecided, not_considered, report };
     crate::escape::json_line(&outcome)
         .map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))

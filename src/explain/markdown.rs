@@ -199,11 +199,15 @@ fn render_reason(out: &mut String, depth: usize, reason: &Reason) {
     }
 }
 
-fn render_reference(out: &mut String, r: &Reference) {
+fn render_reference(out: &mut String, reference: &Reference) {
+    let number = reference.number;
+    let Some(r) = &reference.record else {
+        let _ = writeln!(out, "{number}. `{}`", reference.id);
+        return;
+    };
     let n = r.n.map(|n| format!(", n = {n}")).unwrap_or_default();
     let duration = r.duration.as_ref().map(|d| format!(", {d}")).unwrap_or_default();
-    let _ =
-        writeln!(out, "{}. {} *{}{n}{duration}; certainty {}.*", r.number, r.citation, r.design, r.certainty);
+    let _ = writeln!(out, "{number}. {} *{}{n}{duration}; certainty {}.*", r.citation, r.design, r.certainty);
     if let Some(population) = &r.population {
         let _ = writeln!(out, "   - Population: {population}");
     }

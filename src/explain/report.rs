@@ -251,11 +251,19 @@ pub struct CitationView {
     pub cited_by_article: bool,
 }
 
-/// One cited record in full.
+/// One cited record: its number in this report, its id and, unless
+/// withheld (see [`Report::cite_by_id`]), the record in full.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reference {
     pub number: usize,
     pub id: String,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub record: Option<ReferenceRecord>,
+}
+
+/// What a report shows of a cited record.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferenceRecord {
     pub citation: String,
     pub design: &'static str,
     pub certainty: &'static str,
@@ -386,6 +394,17 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
     report.cautions.sort_by_key(|f| (f.kind != RuleKind::Limit.keyword(), f.rank.2));
     report.references = number_references(&mut report, evidence);
     report
+}
+
+impl Report {
+    /// Keeps each reference's number and id and drops the record itself:
+    /// for `batch --explain`, whose every line would otherwise repeat the
+    /// same records (`warrant evidence --format json` lists them once).
+    pub fn cite_by_id(&mut self) {
+        for reference in &mut self.references {
+            reference.record = None;
+        }
+    }
 }
 
 /// Explains one condition for this evaluation, as reports do.
@@ -783,17 +802,19 @@ fn number_references(report: &mut Report, evidence: &EvidenceBase) -> Vec<Refere
             references.push(Reference {
                 number: citation.reference,
                 id: record.id.clone(),
-                citation: citation_line(record),
-                design: record.kind.describe(),
-                certainty: record.certainty.describe(),
-                n: record.n,
-                duration: record.duration.clone(),
-                population: record.population.clone(),
-                finding: record.finding.clone(),
-                limitations: record.limitations.clone(),
-                verification: record.verification,
-                citation_check: citation_check(record),
-                identifiers: record.ids.listed(),
+                record: Some(ReferenceRecord {
+                    citation: citation_line(record),
+                    design: record.kind.describe(),
+                    certainty: record.certainty.describe(),
+                    n: record.n,
+                    duration: record.duration.clone(),
+                    population: record.population.clone(),
+                    finding: record.finding.clone(),
+                    limitations: record.limitations.clone(),
+                    verification: record.verification,
+                    citation_check: citation_check(record),
+                    identifiers: record.ids.listed(),
+                }),
             });
         }
     }

@@ -284,6 +284,9 @@ fn render_outside_population(out: &mut TextOut, finding: &OutsidePopulation) {
 
 fn render_reference(out: &mut TextOut, reference: &Reference) {
     let prefix = format!("[{}] ", reference.number);
+    let Some(reference) = &reference.record else {
+        return out.wrapped(2, &prefix, &reference.id);
+    };
     out.wrapped(2, &prefix, &reference.citation);
     let indent = 2 + prefix.len();
     let mut design = reference.design.to_string();
