@@ -11,6 +11,10 @@
 //! [`knowledge_base::compile`] runs the first three stages and collects every
 //! diagnostic; [`explain_profile`] runs the rest for one profile.
 
+// The pest parser's generated code names `alloc` (pest is built without
+// `std`: see Cargo.toml).
+extern crate alloc;
+
 pub mod batch;
 pub mod check;
 pub mod cli;

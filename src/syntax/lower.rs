@@ -24,8 +24,8 @@ struct Children<'i> {
 }
 
 impl<'i> Children<'i> {
-    fn of(pair: Pair<'i, Rule>, file: FileId) -> Self {
-        let span = span_of(&pair, file);
+    fn of(pair: Pair<'i, Rule>, origin: Origin) -> Self {
+        let span = span_of(&pair, origin);
         Children { parent: pair.as_rule(), span, pairs: pair.into_inner().peekable() }
     }
 
@@ -70,15 +70,23 @@ fn internal(span: Span, detail: String) -> Diagnostic {
         .help("this is a bug in Warrant; please report it with the file that triggered it")
 }
 
-fn span_of(pair: &Pair<'_, Rule>, file: FileId) -> Span {
+/// Where the text pest parsed sits: a file, and the offset in it of the
+/// text's start (not 0 when a large file is parsed in pieces).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Origin {
+    pub file: FileId,
+    pub offset: usize,
+}
+
+fn span_of(pair: &Pair<'_, Rule>, origin: Origin) -> Span {
     let span = pair.as_span();
-    Span::new(file, span.start()..span.end())
+    Span::new(origin.file, origin.offset + span.start()..origin.offset + span.end())
 }
 
 /// Lowers a whole file. Semantic slips found here (a bad date, a repeated
 /// `title`) are collected; the file is still returned.
-pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<Diagnostic>) {
-    let mut lowering = Lowering { file, diagnostics: Vec::new(), depth: 0 };
+pub(super) fn lower_file(pair: Pair<'_, Rule>, origin: Origin) -> (RuleFile, Vec<Diagnostic>) {
+    let mut lowering = Lowering { origin, diagnostics: Vec::new(), depth: 0 };
     let mut rule_file = RuleFile::default();
     for child in pair.into_inner() {
         let rule = child.as_rule();
@@ -94,7 +102,7 @@ pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<D
             Rule::derive_decl | Rule::population_decl | Rule::outcome_decl => {
                 lowering.lower_rule(child).map(|r| rule_file.items.push(Item::Rule(r)))
             }
-            _ => Err(internal(span_of(&child, file), format!("unexpected {rule:?} at top level"))),
+            _ => Err(internal(span_of(&child, origin), format!("unexpected {rule:?} at top level"))),
         };
         if let Err(diagnostic) = result {
             lowering.diagnostics.push(diagnostic);
@@ -104,7 +112,7 @@ pub(super) fn lower_file(pair: Pair<'_, Rule>, file: FileId) -> (RuleFile, Vec<D
 }
 
 struct Lowering {
-    file: FileId,
+    origin: Origin,
     diagnostics: Vec<Diagnostic>,
     /// Parentheses and `not`s around the condition being lowered.
     depth: usize,
@@ -112,11 +120,11 @@ struct Lowering {
 
 impl Lowering {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        span_of(pair, self.file)
+        span_of(pair, self.origin)
     }
 
     fn children<'i>(&self, pair: Pair<'i, Rule>) -> Children<'i> {
-        Children::of(pair, self.file)
+        Children::of(pair, self.origin)
     }
 
     /// A parenthesis or `not` one level past [`CONDITION_DEPTH`]: every
@@ -126,7 +134,7 @@ impl Lowering {
             "E0102",
             format!("the condition nests more than {CONDITION_DEPTH} deep (each parenthesis and each `not` counts)"),
         )
-        .primary(Span::new(self.file, at..at + 1), "too deep here")
+        .primary(Span::new(self.origin.file, at..at + 1), "too deep here")
         .help("name inner parts of the condition with `derive` and refer to them by name; `not not x` is `x`")
     }
 
@@ -471,7 +479,7 @@ impl Lowering {
         self.depth -= nots.len();
         let mut condition = condition?;
         for start in nots.into_iter().rev() {
-            let not_span = Span::new(self.file, start..span.end);
+            let not_span = Span::new(self.origin.file, start..span.end);
             condition = Condition::Not(Box::new(condition), not_span);
         }
         Ok(condition)
@@ -604,7 +612,7 @@ impl Lowering {
         // Strings reach every report: one that would act on a terminal, or
         // reorder the text around it, is refused here.
         if let Some((at, c)) = inner.as_str().char_indices().find(|&(_, c)| is_hidden(c)) {
-            let start = inner.as_span().start() + at;
+            let start = span_of(&inner, self.origin).start + at;
             return Err(Diagnostic::error(
                 "E0106",
                 format!(
@@ -613,7 +621,7 @@ impl Lowering {
                     c.escape_unicode()
                 ),
             )
-            .primary(Span::new(self.file, start..start + c.len_utf8()), "here")
+            .primary(Span::new(self.origin.file, start..start + c.len_utf8()), "here")
             .help("remove it: strings are shown in reports, where it would act on the screen instead of showing"));
         }
         Ok(Spanned::new(text, span))
@@ -636,8 +644,9 @@ fn collapse(
 
 /// Lowers a pair produced by one of the `eof_*` test entry rules.
 pub(super) fn lower_eof_condition(pair: Pair<'_, Rule>, file: FileId) -> Lowered<Condition> {
-    let mut lowering = Lowering { file, diagnostics: Vec::new(), depth: 0 };
-    let mut children = Children::of(pair, file);
+    let origin = Origin { file, offset: 0 };
+    let mut lowering = Lowering { origin, diagnostics: Vec::new(), depth: 0 };
+    let mut children = Children::of(pair, origin);
     let condition = lowering.lower_condition(children.presume(Rule::condition)?)?;
     children.presume(Rule::EOI)?;
     children.finish()?;

@@ -10,9 +10,11 @@ mod parser;
 pub mod print;
 
 use pest::Parser as _;
+use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, SourceFile};
+use lower::Origin;
 use parser::{Rule, WarrantParser};
 
 /// Parses one rule file. Returns the syntax tree, or the diagnostics that
@@ -20,13 +22,75 @@ use parser::{Rule, WarrantParser};
 /// slip found while lowering.
 pub fn parse(file: FileId, source: &SourceFile) -> Result<ast::RuleFile, Vec<Diagnostic>> {
     parser::check_bounds(file, &source.text).map_err(|d| vec![d])?;
-    let mut pairs = WarrantParser::parse(Rule::file, &source.text)
-        .map_err(|error| every_syntax_error(file, &source.text, &error))?;
+    let text = &source.text;
+    let (rule_file, diagnostics) = match parse_in_pieces(file, text) {
+        Some(parsed) => parsed,
+        None => parse_whole(file, text)?,
+    };
+    if diagnostics.is_empty() { Ok(rule_file) } else { Err(diagnostics) }
+}
+
+/// The file parsed as one: its syntax errors, or its tree with the slips
+/// lowering found.
+fn parse_whole(file: FileId, text: &str) -> Result<(ast::RuleFile, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut pairs =
+        WarrantParser::parse(Rule::file, text).map_err(|error| every_syntax_error(file, text, &error))?;
     let Some(root) = pairs.next() else {
         return Err(vec![Diagnostic::error("E0901", "internal error: the parser returned nothing")]);
     };
-    let (rule_file, diagnostics) = lower::lower_file(root, file);
-    if diagnostics.is_empty() { Ok(rule_file) } else { Err(diagnostics) }
+    Ok(lower::lower_file(root, Origin { file, offset: 0 }))
+}
+
+/// Files at least this long are parsed in pieces, one per core.
+const PARALLEL_FROM: usize = 256 * 1024;
+
+/// A large file, parsed in pieces on every core: cut before items (never
+/// before `for`, which after a rule is that rule's clause), each piece
+/// parsed and lowered alone, the items joined in order. `None` when the
+/// file is small, or when a piece does not parse or the pieces share what
+/// only one file-level line may say: the whole file is then parsed as one,
+/// so its errors are exactly those of a file parsed whole.
+fn parse_in_pieces(file: FileId, text: &str) -> Option<(ast::RuleFile, Vec<Diagnostic>)> {
+    let threads = rayon::current_num_threads();
+    if text.len() < PARALLEL_FROM || threads < 2 {
+        return None;
+    }
+    let target = text.len() / threads + 1;
+    let mut cuts = vec![0];
+    let (_for, item_keywords) = ITEMS.split_last()?;
+    for start in item_starts(text, item_keywords) {
+        if cuts.last().is_some_and(|&last| start >= last + target) {
+            cuts.push(start);
+        }
+    }
+    let ends = cuts.iter().skip(1).copied().chain(std::iter::once(text.len()));
+    let ranges: Vec<std::ops::Range<usize>> = cuts.iter().copied().zip(ends).map(|(s, e)| s..e).collect();
+    let pieces: Option<Vec<(ast::RuleFile, Vec<Diagnostic>)>> = ranges
+        .into_par_iter()
+        .map(|range| {
+            let root = WarrantParser::parse(Rule::file, text.get(range.clone())?).ok()?.next()?;
+            Some(lower::lower_file(root, Origin { file, offset: range.start }))
+        })
+        .collect();
+    let mut merged = ast::RuleFile::default();
+    let mut diagnostics = Vec::new();
+    for (index, (piece, problems)) in pieces?.into_iter().enumerate() {
+        let once = |slot: bool, value: bool| !(slot && value);
+        let fits = once(merged.title.is_some(), piece.title.is_some())
+            && once(merged.version.is_some(), piece.version.is_some())
+            && once(merged.reviewed.is_some(), piece.reviewed.is_some())
+            && (index == 0 || piece.population.is_none());
+        if !fits {
+            return None;
+        }
+        merged.title = merged.title.or(piece.title);
+        merged.version = merged.version.or(piece.version);
+        merged.reviewed = merged.reviewed.or(piece.reviewed);
+        merged.population = merged.population.or(piece.population);
+        merged.items.extend(piece.items);
+        diagnostics.extend(problems);
+    }
+    Some((merged, diagnostics))
 }
 
 /// The debug form of a syntax tree with every span blanked: equal for
@@ -57,7 +121,7 @@ pub fn shape(tree: &impl std::fmt::Debug) -> String {
 /// each piece is parsed alone: one error per broken item. Strings cannot
 /// span lines, so no cut falls inside one.
 fn every_syntax_error(file: FileId, text: &str, first: &pest::error::Error<Rule>) -> Vec<Diagnostic> {
-    let pieces = item_starts(text);
+    let pieces = item_starts(text, &ITEMS);
     let ends = pieces.iter().skip(1).copied().chain(std::iter::once(text.len()));
     let errors: Vec<Diagnostic> = pieces
         .iter()
@@ -73,29 +137,31 @@ fn every_syntax_error(file: FileId, text: &str, first: &pest::error::Error<Rule>
     if errors.is_empty() { vec![parser::syntax_error(file, text, 0, first)] } else { errors }
 }
 
+/// The keywords that start a top-level item; `for` last.
+const ITEMS: [&str; 14] = [
+    "title",
+    "version",
+    "reviewed",
+    "population",
+    "input",
+    "group",
+    "slot",
+    "derive",
+    "recommend",
+    "test",
+    "warn",
+    "limit",
+    "inform",
+    "for",
+];
+
 /// Where each top-level item starts: offset 0, and each line that begins
-/// with an item keyword followed by a space.
-fn item_starts(text: &str) -> Vec<usize> {
-    const ITEMS: [&str; 14] = [
-        "title",
-        "version",
-        "reviewed",
-        "for",
-        "population",
-        "input",
-        "group",
-        "slot",
-        "derive",
-        "recommend",
-        "test",
-        "warn",
-        "limit",
-        "inform",
-    ];
+/// with one of `keywords` followed by a space.
+fn item_starts(text: &str, keywords: &[&str]) -> Vec<usize> {
     let mut starts = vec![0];
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let starts_item = ITEMS
+        let starts_item = keywords
             .iter()
             .any(|keyword| line.strip_prefix(keyword).is_some_and(|rest| rest.starts_with([' ', '\t'])));
         if starts_item && offset > 0 {
@@ -114,4 +180,32 @@ pub fn parse_condition(file: FileId, text: &str) -> Result<ast::Condition, Diagn
         .next()
         .ok_or_else(|| Diagnostic::error("E0901", "internal error: the parser returned nothing"))?;
     lower::lower_eof_condition(root, file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_file_parsed_in_pieces_is_the_file_parsed_whole() {
+        let mut text = crate::synthetic::warrant_rules(&crate::synthetic::rules(4_000, 3));
+        // A clause `for` at the start of a line stays with its rule.
+        text.push_str("population grown \"Grown\" when x0 > 1 mg/L\nderive late \"Late\"\nfor grown\n  when x0 > 2 mg/L\n");
+        assert!(text.len() >= PARALLEL_FROM, "{}", text.len());
+        let pieces = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        let in_pieces = pieces.install(|| parse_in_pieces(FileId(3), &text)).expect("parsed in pieces");
+        let whole = parse_whole(FileId(3), &text).unwrap();
+        // Spans included: every position is the same.
+        assert_eq!(format!("{in_pieces:?}"), format!("{whole:?}"));
+    }
+
+    #[test]
+    fn a_large_file_with_two_titles_is_parsed_whole_to_report_them() {
+        let rules = crate::synthetic::warrant_rules(&crate::synthetic::rules(4_000, 3));
+        let text = format!("{rules}\ntitle \"Again\"\n");
+        let pieces = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        assert!(pieces.install(|| parse_in_pieces(FileId(0), &text)).is_none());
+        let errors = parse(FileId(0), &SourceFile::new("f", text.as_str())).unwrap_err();
+        assert_eq!(errors.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0105"]);
+    }
 }
