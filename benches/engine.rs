@@ -113,10 +113,86 @@ fn hand_written(
     }
 }
 
+/// One comparison as `sign × value < bound`: `x >= 50` is `-x < next_up(-50)`.
+#[derive(Clone, Copy)]
+struct FlatTest {
+    field: usize,
+    sign: f64,
+    bound: f64,
+}
+
+impl FlatTest {
+    fn of(test: &Test) -> FlatTest {
+        let threshold = f64::from(test.threshold);
+        let (sign, bound) = match test.op {
+            "<" => (1.0, threshold),
+            "<=" => (1.0, threshold.next_up()),
+            ">" => (-1.0, -threshold),
+            _ => (-1.0, (-threshold).next_up()),
+        };
+        FlatTest { field: test.field, sign, bound }
+    }
+
+    #[inline(always)]
+    fn holds(self, values: &[f64; FIELDS]) -> u8 {
+        u8::from(self.sign * values.get(self.field).copied().unwrap_or(f64::NAN) < self.bound)
+    }
+}
+
+/// The same rules flattened for the tighter baseline: every rule two tests
+/// and one fact (an always-true test or fact where a rule has fewer).
+enum FlatRule {
+    Derived { previous: Option<usize>, first: FlatTest, second: Option<FlatTest> },
+    Outcome { fact: Option<usize>, either: FlatTest, not: FlatTest },
+}
+
+fn flatten(rules: &[SyntheticRule]) -> Vec<FlatRule> {
+    rules
+        .iter()
+        .map(|rule| match rule {
+            SyntheticRule::Derived { previous, tests, .. } => FlatRule::Derived {
+                previous: *previous,
+                first: FlatTest::of(&tests[0]),
+                second: tests.get(1).map(FlatTest::of),
+            },
+            SyntheticRule::Outcome { fact, either, not, .. } => {
+                FlatRule::Outcome { fact: *fact, either: FlatTest::of(either), not: FlatTest::of(not) }
+            }
+        })
+        .collect()
+}
+
+/// The tighter baseline: no short-circuit and no branch on a value, every
+/// comparison a byte (`(x < t) as u8`) combined with `&` and `|`, outcomes
+/// written as bytes in place.
+fn hand_written_branch_free(
+    rules: &[FlatRule],
+    values: &[f64; FIELDS],
+    derived: &mut Vec<u8>,
+    fired: &mut Vec<u8>,
+) {
+    derived.clear();
+    fired.clear();
+    for rule in rules {
+        match rule {
+            FlatRule::Derived { previous, first, second } => {
+                let chained = previous.map_or(1, |p| derived.get(p).copied().unwrap_or(0));
+                let second = second.map_or(1, |t| t.holds(values));
+                derived.push(chained & first.holds(values) & second);
+            }
+            FlatRule::Outcome { fact, either, not } => {
+                let fact = fact.map_or(0, |f| derived.get(f).copied().unwrap_or(0));
+                fired.push((fact | either.holds(values)) & (1 - not.holds(values)));
+            }
+        }
+    }
+}
+
 fn bench_compile(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_check_compile");
     group.sample_size(10);
-    for count in SIZES {
+    // Up to 100,000 rules, where a step worse than linear would show.
+    for count in SIZES.into_iter().chain([100_000]) {
         group.throughput(Throughput::Elements(count as u64));
         group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, &count| {
             b.iter_batched(
@@ -150,6 +226,29 @@ fn bench_evaluate(c: &mut Criterion) {
             b.iter(|| {
                 for values in &values {
                     hand_written(black_box(&rules), black_box(values), &mut derived, &mut fired);
+                }
+            })
+        });
+        let flat = flatten(&rules);
+        let (mut derived_bytes, mut fired_bytes) = (Vec::new(), Vec::new());
+        // Both baselines fire the same outcomes, or the comparison means nothing.
+        for values in &values {
+            hand_written(&rules, values, &mut derived, &mut fired);
+            hand_written_branch_free(&flat, values, &mut derived_bytes, &mut fired_bytes);
+            let flat_fired: Vec<usize> =
+                fired_bytes.iter().enumerate().filter(|(_, f)| **f == 1).map(|(i, _)| i).collect();
+            assert_eq!(fired, flat_fired, "the branch-free baseline disagrees");
+        }
+        group.bench_with_input(BenchmarkId::new("hand_written_branch_free", count), &count, |b, _| {
+            b.iter(|| {
+                for values in &values {
+                    hand_written_branch_free(
+                        black_box(&flat),
+                        black_box(values),
+                        &mut derived_bytes,
+                        &mut fired_bytes,
+                    );
+                    black_box(&fired_bytes);
                 }
             })
         });

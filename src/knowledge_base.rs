@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{self, Diagnostic};
 use crate::evidence::{self, EvidenceBase};
 use crate::graph::{self, KnowledgeGraph};
@@ -114,12 +116,15 @@ pub fn compile_rules(
     let mut sources = evidence.sources.clone();
     let rule_ids: Vec<_> = rules.into_iter().map(|f| sources.add(f)).collect();
     let mut diagnostics = evidence.diagnostics.clone();
+    // Files are parsed in parallel (and a large one in pieces); the results
+    // are taken in file order.
+    let results: Vec<_> = rule_ids
+        .par_iter()
+        .filter_map(|&id| sources.get(id).map(|source| (id, syntax::parse(id, source))))
+        .collect();
     let mut parsed = Vec::new();
-    for id in rule_ids {
-        let Some(source) = sources.get(id) else {
-            continue;
-        };
-        match syntax::parse(id, source) {
+    for (id, result) in results {
+        match result {
             Ok(rule_file) => parsed.push((id, rule_file)),
             Err(errors) => diagnostics.extend(errors),
         }

@@ -25,7 +25,7 @@ pub fn check(
     let mut checker = Checker {
         evidence,
         diagnostics: Vec::new(),
-        names: BTreeMap::new(),
+        names: foldhash::HashMap::default(),
         groups: BTreeMap::new(),
         rule_kinds: Vec::new(),
         program: Program::default(),
@@ -80,7 +80,7 @@ struct Checker<'e> {
     evidence: &'e EvidenceBase,
     diagnostics: Vec<Diagnostic>,
     /// Every top-level name with where it was declared.
-    names: BTreeMap<String, (Declared, Span)>,
+    names: foldhash::HashMap<String, (Declared, Span)>,
     groups: BTreeMap<String, Group>,
     /// The kind of every rule, by the index it will have.
     rule_kinds: Vec<RuleKind>,
