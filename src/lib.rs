@@ -18,6 +18,7 @@ extern crate alloc;
 pub mod batch;
 pub mod check;
 pub mod cli;
+pub mod codes;
 pub mod dates;
 pub mod diagnostic;
 pub mod document;

@@ -277,6 +277,8 @@ const KEYWORDS: &[&str] = &[
     "valid_for",
     "certainty",
     "plausible",
+    "codes",
+    "term",
 ];
 
 /// Names, including some that start with a keyword (`notable`, `order`).
@@ -470,7 +472,10 @@ fn item() -> impl Strategy<Value = Vec<String>> {
         Just(vec![String::from("list")]),
         (name(), unit()).prop_map(|(dimension, unit)| vec![dimension, unit]),
     ];
-    let loinc = prop::option::of(string().prop_map(|s| vec![String::from("loinc"), s]));
+    let loinc = prop::option::of(
+        prop::collection::vec(string(), 1..3)
+            .prop_map(|codes| [vec![String::from("loinc")], list_tokens(codes)].concat()),
+    );
     let molar = prop::option::of(number().prop_map(|n| vec![String::from("molar_mass"), n, "g/mol".into()]));
     let aliases =
         prop::option::of(names(3).prop_map(|n| [vec![String::from("aliases")], list_tokens(n)].concat()));
@@ -480,21 +485,26 @@ fn item() -> impl Strategy<Value = Vec<String>> {
         (number(), number(), unit())
             .prop_map(|(low, high, unit)| vec!["plausible".into(), low, "to".into(), high, unit]),
     );
-    let input = (name(), kind, string(), (loinc, molar, aliases, valid_for, plausible), any::<bool>())
-        .prop_map(|(name, kind, label, (loinc, molar, aliases, valid_for, plausible), swap)| {
-            let mut options = [
-                loinc.unwrap_or_default(),
-                molar.unwrap_or_default(),
-                aliases.unwrap_or_default(),
-                valid_for.unwrap_or_default(),
-                plausible.unwrap_or_default(),
-            ];
-            if swap {
-                options.reverse();
-            }
-            [vec![String::from("input"), name, String::from(":")], kind, vec![label], options.concat()]
-                .concat()
-        });
+    let input_codes = prop::option::of(codes());
+    let input =
+        (name(), kind, string(), (loinc, molar, aliases, valid_for, plausible, input_codes), any::<bool>())
+            .prop_map(|(name, kind, label, (loinc, molar, aliases, valid_for, plausible, codes), swap)| {
+                let mut options = [
+                    loinc.unwrap_or_default(),
+                    molar.unwrap_or_default(),
+                    aliases.unwrap_or_default(),
+                    valid_for.unwrap_or_default(),
+                    plausible.unwrap_or_default(),
+                    codes.unwrap_or_default(),
+                ];
+                if swap {
+                    options.reverse();
+                }
+                [vec![String::from("input"), name, String::from(":")], kind, vec![label], options.concat()]
+                    .concat()
+            });
+    let term = (name(), string(), codes())
+        .prop_map(|(name, label, codes)| [vec![String::from("term"), name, label], codes].concat());
     let group = (name(), string(), names(24)).prop_map(|(name, label, members)| {
         [vec![String::from("group"), name, label, String::from("=")], list_tokens(members)].concat()
     });
@@ -516,7 +526,7 @@ fn item() -> impl Strategy<Value = Vec<String>> {
         ]
         .concat()
     });
-    prop_oneof![3 => input, 1 => group, 1 => slot, 4 => rule]
+    prop_oneof![3 => input, 1 => group, 1 => term, 1 => slot, 4 => rule]
 }
 
 fn metadata() -> impl Strategy<Value = Vec<(usize, Vec<String>)>> {
@@ -552,6 +562,21 @@ fn separator() -> impl Strategy<Value = String> {
 }
 
 /// A random but valid rule file, laid out at random.
+/// `codes snomed "...", rxnorm "..."`: any names as systems (`check`
+/// judges them, not the parser).
+fn codes() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec((name(), string()), 1..3).prop_map(|codes| {
+        let mut tokens = vec![String::from("codes")];
+        for (index, (system, code)) in codes.into_iter().enumerate() {
+            if index > 0 {
+                tokens.push(String::from(","));
+            }
+            tokens.extend([system, code]);
+        }
+        tokens
+    })
+}
+
 fn rule_file() -> impl Strategy<Value = String> {
     (prop::collection::vec(item(), 0..8), metadata())
         .prop_map(|(mut items, metadata)| {

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::codes::CodeSystem;
 use crate::dates::{Date, Period};
 use crate::evidence::Certainty;
 use crate::span::{FileId, Span, Spanned};
@@ -52,6 +53,35 @@ pub struct Program {
     /// For each rule, the limits that count its dose: see
     /// [`Program::limits_counting`].
     pub counted_by_limits: Vec<Vec<RuleId>>,
+    /// Names a profile's lists may hold, with the codes coded records give them.
+    pub terms: Vec<Term>,
+    /// Every code the rules give, and what it means.
+    pub coded: BTreeMap<(CodeSystem, String), Coded>,
+}
+
+/// `term omeprazole "Omeprazole" codes rxnorm "7646"`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub name: String,
+    pub label: String,
+    pub codes: Vec<(CodeSystem, String)>,
+    pub span: Span,
+}
+
+/// What a code means in the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coded {
+    /// A lab or a flag.
+    Input(InputId),
+    /// One of [`Program::terms`], by index.
+    Term(usize),
+}
+
+impl Program {
+    /// What `code` in `system` means in these rules, if anything.
+    pub fn meaning_of(&self, system: CodeSystem, code: &str) -> Option<Coded> {
+        self.coded.get(&(system, code.to_string())).copied()
+    }
 }
 
 /// A time of day for the daily plan.
@@ -135,7 +165,10 @@ pub struct Input {
     pub name: String,
     pub label: String,
     pub kind: InputKind,
-    pub loinc: Option<String>,
+    /// Its LOINC codes (labs): what coded lab results (FHIR) are matched by.
+    pub loinc: Vec<String>,
+    /// Its other codes (a flag's SNOMED CT and ICD-10-CM codes).
+    pub codes: Vec<(CodeSystem, String)>,
     /// Other names a profile's `conditions` may give a flag.
     pub aliases: Vec<String>,
     /// A lab result older than this on the report date counts as missing.

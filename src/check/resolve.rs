@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::program::*;
+use crate::codes::CodeSystem;
 use crate::dates::Period;
 use crate::diagnostic::Diagnostic;
 use crate::evidence::{Certainty, EvidenceBase, StudyKind};
@@ -26,6 +27,7 @@ pub fn check(
         evidence,
         diagnostics: Vec::new(),
         names: foldhash::HashMap::default(),
+        code_spans: BTreeMap::new(),
         groups: BTreeMap::new(),
         rule_kinds: Vec::new(),
         program: Program::default(),
@@ -81,6 +83,8 @@ struct Checker<'e> {
     diagnostics: Vec<Diagnostic>,
     /// Every top-level name with where it was declared.
     names: foldhash::HashMap<String, (Declared, Span)>,
+    /// Where each code was first given, for reporting a second.
+    code_spans: BTreeMap<(CodeSystem, String), Span>,
     groups: BTreeMap<String, Group>,
     /// The kind of every rule, by the index it will have.
     rule_kinds: Vec<RuleKind>,
@@ -140,6 +144,7 @@ impl Checker<'_> {
                     let aliases = self.check_aliases(input, kind);
                     let valid_for = self.check_valid_for(input, kind);
                     let plausible = self.check_plausible(input, kind);
+                    let (loinc, codes) = self.check_input_codes(input, kind);
                     let id = InputId(self.program.inputs.len());
                     if self.claim(&input.name, Declared::Input(id)) {
                         self.program.input_index.insert(input.name.node.clone(), id);
@@ -147,7 +152,8 @@ impl Checker<'_> {
                             name: input.name.node.clone(),
                             label: input.label.node.clone(),
                             kind,
-                            loinc: input.loinc.as_ref().map(|l| l.node.clone()),
+                            loinc,
+                            codes,
                             aliases,
                             valid_for,
                             plausible: Plausible::of(kind, plausible),
@@ -164,6 +170,7 @@ impl Checker<'_> {
                     self.groups.insert(group.name.node.clone(), Group { members });
                 }
             }
+            Item::Term(term) => self.declare_term(term),
             Item::Slot(slot) => {
                 if let Some(checked) = self.check_slot(slot) {
                     if self.claim(&slot.name, Declared::Slot) {
@@ -248,6 +255,151 @@ impl Checker<'_> {
                 })
             }
         }
+    }
+
+    /// A lab's LOINC codes and a flag's other codes, each well formed and
+    /// in a system that fits the input. Every code is recorded for the
+    /// input once the input has its id.
+    fn check_input_codes(
+        &mut self,
+        input: &ast::InputDecl,
+        kind: InputKind,
+    ) -> (Vec<String>, Vec<(CodeSystem, String)>) {
+        let is_lab = matches!(kind, InputKind::Lab { .. });
+        let id = InputId(self.program.inputs.len());
+        let loinc_codes = input.loinc.iter().map(|code| (CodeSystem::Loinc, code, None));
+        let other_codes = input.codes.iter().map(|c| {
+            let system = CodeSystem::from_name(&c.system.node);
+            (system.unwrap_or(CodeSystem::Loinc), &c.code, Some((&c.system, system)))
+        });
+        let mut loinc = Vec::new();
+        let mut codes = Vec::new();
+        for (system, code, named) in loinc_codes.chain(other_codes) {
+            if let Some((name, None)) = named {
+                self.unknown_code_system(name);
+                continue;
+            }
+            let fits = match system {
+                CodeSystem::Loinc => is_lab,
+                CodeSystem::Snomed | CodeSystem::Icd10 => kind == InputKind::Flag,
+                CodeSystem::Rxnorm => false,
+            };
+            if !fits {
+                let (what, fit) = if is_lab {
+                    ("a lab value", "LOINC codes (`loinc`)")
+                } else if kind == InputKind::Flag {
+                    ("a flag", "SNOMED CT and ICD-10-CM codes")
+                } else {
+                    ("a list", "no codes")
+                };
+                self.report(
+                    Diagnostic::error(
+                        "E0223",
+                        format!("`{}` is {what}: {} codes do not fit it", input.name.node, system.title()),
+                    )
+                    .primary(code.span, "this code")
+                    .help(format!(
+                        "{what} takes {fit}; the codes of a medicine or other list item go on a `term`"
+                    )),
+                );
+                continue;
+            }
+            if !self.check_code(system, code, Coded::Input(id)) {
+                continue;
+            }
+            match system {
+                CodeSystem::Loinc => loinc.push(code.node.clone()),
+                _ => codes.push((system, code.node.clone())),
+            }
+        }
+        (loinc, codes)
+    }
+
+    /// `term NAME "label" codes ...`: a list item's codes.
+    fn declare_term(&mut self, term: &ast::TermDecl) {
+        if let Some(first) = self.program.terms.iter().find(|t| t.name == term.name.node) {
+            let first = first.span;
+            self.report(
+                Diagnostic::error("E0202", format!("the term `{}` is declared twice", term.name.node))
+                    .primary(term.name.span, "declared again here")
+                    .secondary(first, "first declared here")
+                    .help("give all its codes in one `term`"),
+            );
+            return;
+        }
+        let index = self.program.terms.len();
+        let mut codes = Vec::new();
+        for code in &term.codes {
+            let Some(system) = CodeSystem::from_name(&code.system.node) else {
+                self.unknown_code_system(&code.system);
+                continue;
+            };
+            if system == CodeSystem::Loinc {
+                self.report(
+                    Diagnostic::error(
+                        "E0223",
+                        format!("`{}` is a term: LOINC codes do not fit it", term.name.node),
+                    )
+                    .primary(code.code.span, "this code")
+                    .help("LOINC codes name lab tests: give them to the lab's `input` with `loinc`"),
+                );
+                continue;
+            }
+            if self.check_code(system, &code.code, Coded::Term(index)) {
+                codes.push((system, code.code.node.clone()));
+            }
+        }
+        self.program.terms.push(Term {
+            name: term.name.node.clone(),
+            label: term.label.node.clone(),
+            codes,
+            span: term.name.span,
+        });
+    }
+
+    fn unknown_code_system(&mut self, name: &Spanned<String>) {
+        self.report(
+            Diagnostic::error("E0220", format!("unknown code system `{}`", name.node))
+                .primary(name.span, "not a code system")
+                .maybe_help(did_you_mean(&name.node, CodeSystem::ALL.map(CodeSystem::name)))
+                .note("the code systems are `loinc`, `snomed`, `icd10` (ICD-10-CM) and `rxnorm`"),
+        );
+    }
+
+    /// A code's form, and that no other name has it; records it as `meaning`.
+    fn check_code(&mut self, system: CodeSystem, code: &Spanned<String>, meaning: Coded) -> bool {
+        if let Err(why) = system.check(&code.node) {
+            self.report(
+                Diagnostic::error(
+                    "E0221",
+                    format!("`{}` is not a well-formed {} code", code.node, system.title()),
+                )
+                .primary(code.span, why)
+                .help(
+                    "copy the code exactly from the source that gives it, and name that source in a comment",
+                ),
+            );
+            return false;
+        }
+        let key = (system, code.node.clone());
+        if let Some(first) = self.code_spans.get(&key).copied() {
+            if self.program.coded.get(&key) != Some(&meaning) {
+                self.report(
+                    Diagnostic::error(
+                        "E0222",
+                        format!("the {} code `{}` is given to two names", system.title(), code.node),
+                    )
+                    .primary(code.span, "given again here")
+                    .secondary(first, "first given here")
+                    .help("a code means one thing: keep it where it belongs"),
+                );
+                return false;
+            }
+            return true;
+        }
+        self.code_spans.insert(key.clone(), code.span);
+        self.program.coded.insert(key, meaning);
+        true
     }
 
     /// A flag's other names; only flags have them.
@@ -1144,7 +1296,8 @@ impl Checker<'_> {
             name: name.node.clone(),
             label: builtin.label().to_string(),
             kind: builtin.kind(),
-            loinc: None,
+            loinc: Vec::new(),
+            codes: Vec::new(),
             aliases: Vec::new(),
             valid_for: None,
             plausible: Plausible::of(builtin.kind(), None),

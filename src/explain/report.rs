@@ -717,7 +717,7 @@ fn lab_readings(evaluation: &Evaluation<'_>) -> Vec<LabReading> {
             let reading = |value: String| LabReading {
                 input: input.name.clone(),
                 label: input.label.clone(),
-                loinc: input.loinc.clone(),
+                loinc: input.loinc.first().cloned(),
                 value,
                 given: None,
                 range: None,

@@ -301,7 +301,7 @@ fn input_node(
             input_kind,
             unit,
             list,
-            loinc: input.loinc.clone(),
+            loinc: input.loinc.first().cloned(),
             value,
             given,
             range,

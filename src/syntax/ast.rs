@@ -21,6 +21,7 @@ pub struct RuleFile {
 pub enum Item {
     Input(InputDecl),
     Group(GroupDecl),
+    Term(TermDecl),
     Slot(SlotDecl),
     Rule(RuleDecl),
 }
@@ -36,13 +37,32 @@ pub struct SlotDecl {
     pub span: Span,
 }
 
+/// A code system's name (`snomed`) and a code in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Code {
+    pub system: Name,
+    pub code: Spanned<String>,
+}
+
+/// `term omeprazole "Omeprazole" codes rxnorm "7646"`
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermDecl {
+    pub name: Name,
+    pub label: Spanned<String>,
+    pub codes: Vec<Code>,
+    pub span: Span,
+}
+
 /// `input ferritin: mass_concentration ng/mL "Serum ferritin" loinc "2276-4"`
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputDecl {
     pub name: Name,
     pub kind: InputKind,
     pub label: Spanned<String>,
-    pub loinc: Option<Spanned<String>>,
+    /// `loinc "2276-4", ...`: the lab's LOINC codes.
+    pub loinc: Vec<Spanned<String>>,
+    /// `codes snomed "...", ...`: what coded records call it.
+    pub codes: Vec<Code>,
     pub molar_mass: Option<Spanned<f64>>,
     /// `aliases ckd, chronic_renal_disease`: other names a profile may use.
     pub aliases: Vec<Name>,

@@ -37,6 +37,7 @@ pub(super) enum ShapeKind {
     For,
     Input,
     Group,
+    Term,
     Slot,
     Rule,
 }
@@ -75,6 +76,7 @@ pub(super) fn skeleton(text: &str) -> Result<Skeleton, String> {
             Rule::for_decl => ShapeKind::For,
             Rule::input_decl => ShapeKind::Input,
             Rule::group_decl => ShapeKind::Group,
+            Rule::term_decl => ShapeKind::Term,
             Rule::slot_decl => ShapeKind::Slot,
             Rule::derive_decl | Rule::population_decl | Rule::outcome_decl => ShapeKind::Rule,
             Rule::EOI => continue,

@@ -98,6 +98,7 @@ pub(super) fn lower_file(pair: Pair<'_, Rule>, origin: Origin) -> (RuleFile, Vec
             Rule::for_decl => lowering.lower_file_population(child, &mut rule_file.population),
             Rule::input_decl => lowering.lower_input(child).map(|i| rule_file.items.push(Item::Input(i))),
             Rule::group_decl => lowering.lower_group(child).map(|g| rule_file.items.push(Item::Group(g))),
+            Rule::term_decl => lowering.lower_term_decl(child).map(|t| rule_file.items.push(Item::Term(t))),
             Rule::slot_decl => lowering.lower_slot(child).map(|s| rule_file.items.push(Item::Slot(s))),
             Rule::derive_decl | Rule::population_decl | Rule::outcome_decl => {
                 lowering.lower_rule(child).map(|r| rule_file.items.push(Item::Rule(r)))
@@ -213,7 +214,8 @@ impl Lowering {
             other => return Err(internal(span, format!("unexpected input type {other:?}"))),
         };
         let label = self.lower_label(children.presume(Rule::label)?)?;
-        let mut loinc = None;
+        let mut loinc: Option<Spanned<Vec<Spanned<String>>>> = None;
+        let mut codes: Option<Spanned<Vec<Code>>> = None;
         let mut molar_mass = None;
         let mut aliases: Option<Spanned<Vec<Name>>> = None;
         let mut valid_for = None;
@@ -224,9 +226,16 @@ impl Lowering {
                 Rule::loinc => {
                     let mut inner = self.children(option);
                     inner.presume(Rule::KW_LOINC)?;
-                    let code = self.lower_string(inner.presume(Rule::string)?)?;
+                    let mut found = Vec::new();
+                    while let Some(code) = inner.optional(Rule::string) {
+                        found.push(self.lower_string(code)?);
+                    }
                     inner.finish()?;
-                    self.set_once(&mut loinc, code, "loinc", option_span);
+                    self.set_once(&mut loinc, Spanned::new(found, option_span), "loinc", option_span);
+                }
+                Rule::codes => {
+                    let found = self.lower_codes(option)?;
+                    self.set_once(&mut codes, Spanned::new(found, option_span), "codes", option_span);
                 }
                 Rule::molar_mass => {
                     let mut inner = self.children(option);
@@ -274,13 +283,41 @@ impl Lowering {
             name,
             kind,
             label,
-            loinc,
+            loinc: loinc.map(|l| l.node).unwrap_or_default(),
+            codes: codes.map(|c| c.node).unwrap_or_default(),
             molar_mass,
             aliases: aliases.map(|a| a.node).unwrap_or_default(),
             valid_for: valid_for.map(|v| v.node),
             plausible: plausible.map(|p| Box::new(p.node)),
             span,
         })
+    }
+
+    /// `codes snomed "...", icd10 "..."`
+    fn lower_codes(&mut self, pair: Pair<'_, Rule>) -> Lowered<Vec<Code>> {
+        let mut children = self.children(pair);
+        children.presume(Rule::KW_CODES)?;
+        let mut codes = Vec::new();
+        while let Some(coded) = children.optional(Rule::coded) {
+            let mut inner = self.children(coded);
+            let system = self.lower_ident(inner.presume(Rule::ident)?);
+            let code = self.lower_string(inner.presume(Rule::string)?)?;
+            inner.finish()?;
+            codes.push(Code { system, code });
+        }
+        children.finish()?;
+        Ok(codes)
+    }
+
+    fn lower_term_decl(&mut self, pair: Pair<'_, Rule>) -> Lowered<TermDecl> {
+        let span = self.span(&pair);
+        let mut children = self.children(pair);
+        children.presume(Rule::KW_TERM)?;
+        let name = self.lower_ident(children.presume(Rule::ident)?);
+        let label = self.lower_label(children.presume(Rule::label)?)?;
+        let codes = self.lower_codes(children.presume(Rule::codes)?)?;
+        children.finish()?;
+        Ok(TermDecl { name, label, codes, span })
     }
 
     fn lower_group(&mut self, pair: Pair<'_, Rule>) -> Lowered<GroupDecl> {

@@ -138,13 +138,14 @@ fn every_syntax_error(file: FileId, text: &str, first: &pest::error::Error<Rule>
 }
 
 /// The keywords that start a top-level item; `for` last.
-const ITEMS: [&str; 14] = [
+const ITEMS: [&str; 15] = [
     "title",
     "version",
     "reviewed",
     "population",
     "input",
     "group",
+    "term",
     "slot",
     "derive",
     "recommend",

@@ -119,7 +119,7 @@ fn token_at(text: &str, at: usize) -> &str {
 }
 
 /// What a file may start with: any item's keyword, or its end.
-const FILE_START: [Rule; 15] = [
+const FILE_START: [Rule; 16] = [
     Rule::KW_TITLE,
     Rule::KW_VERSION,
     Rule::KW_REVIEWED,
@@ -127,6 +127,7 @@ const FILE_START: [Rule; 15] = [
     Rule::KW_POPULATION,
     Rule::KW_INPUT,
     Rule::KW_GROUP,
+    Rule::KW_TERM,
     Rule::KW_DERIVE,
     Rule::KW_RECOMMEND,
     Rule::KW_TEST,
@@ -186,6 +187,7 @@ fn leading_keywords(rule: Rule) -> &'static [Rule] {
         Rule::daily_clause => &[Rule::KW_DAILY],
         Rule::contains_clause => &[Rule::KW_CONTAINS],
         Rule::slot_decl => &[Rule::KW_SLOT],
+        Rule::term_decl => &[Rule::KW_TERM],
         // At the very start pest reports the whole file: any item or the end.
         Rule::file => &FILE_START,
         _ => &[],
@@ -326,6 +328,9 @@ fn describe(rule: Rule) -> &'static str {
         Rule::KW_VALID_FOR => "`valid_for`",
         Rule::KW_CERTAINTY | Rule::graded => "`certainty`",
         Rule::KW_PLAUSIBLE => "`plausible`",
+        Rule::KW_CODES | Rule::codes => "`codes`",
+        Rule::KW_TERM => "`term`",
+        Rule::coded => "a code system and a code, such as `snomed \"32914008\"`",
         Rule::plausible => "`plausible ... to ...`",
         Rule::loinc => "`loinc \"...\"`",
         Rule::molar_mass => "`molar_mass ... g/mol`",

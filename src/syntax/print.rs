@@ -35,6 +35,7 @@
 
 use super::ast::{
     Clause, Condition, GroupDecl, InputDecl, InputKind, Item, Quantity, RuleDecl, RuleFile, SlotDecl,
+    TermDecl,
 };
 use super::comments::{self, Comment, Shape, ShapeKind};
 use crate::diagnostic::Diagnostic;
@@ -83,6 +84,7 @@ enum Node<'a> {
     For(&'a str),
     Input(&'a InputDecl),
     Group(&'a GroupDecl),
+    Term(&'a TermDecl),
     Slot(&'a SlotDecl),
     Rule(&'a RuleDecl),
 }
@@ -109,6 +111,10 @@ fn place<'a>(tree: &'a RuleFile, shapes: &'a [Shape]) -> Option<Vec<Placed<'a>>>
             },
             ShapeKind::Group => match items.next()? {
                 Item::Group(group) => Node::Group(group),
+                _ => return None,
+            },
+            ShapeKind::Term => match items.next()? {
+                Item::Term(term) => Node::Term(term),
                 _ => return None,
             },
             ShapeKind::Slot => match items.next()? {
@@ -279,6 +285,7 @@ impl<'a> Printer<'a> {
             (before, now) if before.is_metadata() => !now.is_metadata(),
             (Node::Input(_), Node::Input(_))
             | (Node::Group(_), Node::Group(_))
+            | (Node::Term(_), Node::Term(_))
             | (Node::Slot(_), Node::Slot(_)) => {
                 let first_comment = self
                     .attached
@@ -301,6 +308,9 @@ impl<'a> Printer<'a> {
             Node::For(population) => vec![format!("for {population}")],
             Node::Input(input) => vec![input_line(input)],
             Node::Group(group) => group_lines(group),
+            Node::Term(term) => {
+                vec![format!("term {} {} {}", term.name.node, string(&term.label.node), codes(&term.codes))]
+            }
             Node::Slot(slot) => vec![format!(
                 "slot {} {} at {} provides {}",
                 slot.name.node,
@@ -418,8 +428,9 @@ fn input_line(input: &InputDecl) -> String {
         InputKind::Lab { dimension, unit } => format!("{} {}", dimension.node, unit.node),
     };
     let mut line = format!("input {}: {kind} {}", input.name.node, string(&input.label.node));
-    if let Some(loinc) = &input.loinc {
-        line.push_str(&format!(" loinc {}", string(&loinc.node)));
+    if !input.loinc.is_empty() {
+        let codes: Vec<String> = input.loinc.iter().map(|code| string(&code.node)).collect();
+        line.push_str(&format!(" loinc {}", codes.join(", ")));
     }
     if let Some(grams) = &input.molar_mass {
         line.push_str(&format!(" molar_mass {} g/mol", number(grams.node)));
@@ -438,7 +449,17 @@ fn input_line(input: &InputDecl) -> String {
             range.unit.node
         ));
     }
+    if !input.codes.is_empty() {
+        line.push_str(&format!(" {}", codes(&input.codes)));
+    }
     line
+}
+
+/// `codes snomed "...", icd10 "..."`
+fn codes(codes: &[crate::syntax::ast::Code]) -> String {
+    let each: Vec<String> =
+        codes.iter().map(|c| format!("{} {}", c.system.node, string(&c.code.node))).collect();
+    format!("codes {}", each.join(", "))
 }
 
 /// `group name "label" = a, b` on one line if it fits, else the members
