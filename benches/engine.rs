@@ -332,6 +332,7 @@ fn bench_batch(c: &mut Criterion) {
             strict: false,
             today: TODAY,
             limits: Limits::default(),
+            format: Format::Json,
             pool: &pool,
             progress: &|_| {},
             input_name: "profiles.jsonl",

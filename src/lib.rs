@@ -25,6 +25,7 @@ pub mod document;
 pub mod escape;
 pub mod evidence;
 pub mod explain;
+pub mod fhir;
 pub mod graph;
 pub mod infer;
 pub mod knowledge_base;
@@ -57,10 +58,45 @@ pub fn evaluate_profile<'k>(
     today: Date,
     limits: &Limits,
 ) -> Result<infer::Evaluation<'k>, Vec<Diagnostic>> {
-    let parsed = profile::parse(file, source, format).map_err(|d| vec![d])?;
-    let facts =
-        profile::bind(&parsed, &kb.graph.program, profile::Written::file(file, source), today, limits)?;
+    let facts = read_profile(&kb.graph.program, file, source, format, today, limits)?;
     Ok(infer::evaluate(&kb.graph, facts))
+}
+
+/// Reads a profile (Warrant's YAML or JSON form, or a FHIR R4 Bundle,
+/// which JSON text is read as when it has a `resourceType`) and binds it
+/// to `program` on the report date `today`.
+pub fn read_profile(
+    program: &check::Program,
+    file: FileId,
+    source: &SourceFile,
+    format: profile::Format,
+    today: Date,
+    limits: &Limits,
+) -> Result<profile::Facts, Vec<Diagnostic>> {
+    let (parsed, not_considered) = parse_profile(program, file, source, format)?;
+    let mut facts = profile::bind(&parsed, program, profile::Written::file(file, source), today, limits)?;
+    facts.not_considered.extend(not_considered);
+    Ok(facts)
+}
+
+/// Profile text as a [`profile::Profile`]: Warrant's own YAML or JSON form,
+/// or a FHIR R4 Bundle (read as one when `format` says so, or when JSON text
+/// has a `resourceType`), with what the Bundle holds that no rule reads.
+pub fn parse_profile(
+    program: &check::Program,
+    file: FileId,
+    source: &SourceFile,
+    format: profile::Format,
+) -> Result<(profile::Profile, Vec<profile::NotConsidered>), Vec<Diagnostic>> {
+    let fhir = format == profile::Format::Fhir
+        || (format != profile::Format::Yaml || source.text.trim_start().starts_with('{'))
+            && fhir::looks_like_fhir(&source.text);
+    if fhir {
+        let read = fhir::read(file, source, program)?;
+        Ok((read.profile, read.not_considered))
+    } else {
+        Ok((profile::parse(file, source, format).map_err(|d| vec![d])?, Vec::new()))
+    }
 }
 
 /// Evaluates a profile and builds its report.

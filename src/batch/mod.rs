@@ -55,6 +55,9 @@ pub struct Options<'a> {
     pub today: Date,
     /// Bounds on each line and on each profile's lists.
     pub limits: Limits,
+    /// How lines are read: JSON profiles (FHIR Bundles among them, by their
+    /// `resourceType`), or FHIR only.
+    pub format: profile::Format,
     /// The worker threads.
     pub pool: &'a rayon::ThreadPool,
     /// Called after each chunk with the number of lines done so far.
@@ -144,10 +147,11 @@ fn evaluate_line(
     }
     let file: FileId = sources.add(source.clone());
     let report = |diagnostics: Vec<Diagnostic>| render(&sources, diagnostics);
-    let parsed = profile::parse(file, &source, profile::Format::Json).map_err(|d| report(vec![d]))?;
     let written = || Written::file(file, &source);
-    let facts = profile::bind(&parsed, &kb.graph.program, written(), options.today, &options.limits)
-        .map_err(report)?;
+    let program = &kb.graph.program;
+    let facts =
+        crate::read_profile(program, file, &source, options.format, options.today, &options.limits)
+            .map_err(report)?;
     if options.strict {
         profile::refuse_not_considered(&facts, written()).map_err(report)?;
     }

@@ -93,6 +93,10 @@ pub fn run(args: &BatchArgs, output: &Output) -> ExitStatus {
         strict: args.strict,
         today: output.today(),
         limits: *output.limits(),
+        format: match output.input_format() {
+            super::InputFormat::Fhir => crate::profile::Format::Fhir,
+            _ => crate::profile::Format::Json,
+        },
         pool: &pool,
         progress: &progress,
         input_name: &input_name,

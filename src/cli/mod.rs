@@ -56,6 +56,9 @@ pub struct Cli {
     /// The report date (YYYY-MM-DD): ages, lab ages and review ages are measured to it. Today by default; set it for reproducible output.
     #[arg(long, global = true, value_name = "DATE", value_parser = dates::parse_argument, env = "WARRANT_TODAY")]
     pub today: Option<Date>,
+    /// How profiles are written: by the file's extension and content (a JSON file with a `resourceType` is FHIR), or as given.
+    #[arg(long, global = true, value_enum, default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(subcommand)]
@@ -100,6 +103,30 @@ pub struct KnowledgeBaseArgs {
     /// Directory of `*.yaml` evidence files to use instead of the bundled evidence.
     #[arg(long, value_name = "DIR")]
     pub evidence: Option<PathBuf>,
+}
+
+/// How a profile is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// By extension (`.yaml`, `.yml`, `.json`; stdin as YAML), and JSON with a `resourceType` as FHIR.
+    Auto,
+    Yaml,
+    Json,
+    /// A FHIR R4 Bundle (JSON).
+    Fhir,
+}
+
+impl InputFormat {
+    /// The profile format for a path, unless the flag settles it.
+    pub fn for_path(self, path: &str) -> Option<crate::profile::Format> {
+        use crate::profile::Format;
+        match self {
+            InputFormat::Auto => Format::from_path(path),
+            InputFormat::Yaml => Some(Format::Yaml),
+            InputFormat::Json => Some(Format::Json),
+            InputFormat::Fhir => Some(Format::Fhir),
+        }
+    }
 }
 
 /// Raising the limits on input size (see the README's "Limits").
@@ -174,6 +201,7 @@ pub fn run() -> ExitCode {
         error_format: cli.error_format,
         today: cli.today.unwrap_or_else(dates::today),
         limits: cli.limits.limits(),
+        input_format: cli.input_format,
     };
     let status = match &cli.command {
         Command::Explain(args) => explain::run(args, &output),
@@ -199,9 +227,14 @@ pub struct Output {
     error_format: ErrorFormat,
     today: Date,
     limits: Limits,
+    input_format: InputFormat,
 }
 
 impl Output {
+    pub fn input_format(&self) -> InputFormat {
+        self.input_format
+    }
+
     pub fn limits(&self) -> &Limits {
         &self.limits
     }

@@ -45,7 +45,7 @@ pub fn evaluate<'k>(
     output: &Output,
 ) -> Result<Evaluation<'k>, ExitStatus> {
     let path = path.display().to_string();
-    let Some(format) = profile::Format::from_path(&path) else {
+    let Some(format) = output.input_format().for_path(&path) else {
         let error = Diagnostic::error("E0605", format!("cannot tell the format of profile `{path}`"))
             .help("name the file `.yaml`, `.yml` or `.json`, or pass `-` to read standard input");
         return Err(fail(output, sources, &[error]));

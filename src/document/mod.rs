@@ -16,6 +16,8 @@ pub use spans::{Duplicate, Field, FieldPath, FieldSpans, Step};
 pub enum Format {
     Yaml,
     Json,
+    /// A FHIR R4 Bundle (JSON).
+    Fhir,
 }
 
 impl Format {
@@ -128,7 +130,7 @@ pub fn deserialize<T: DeserializeOwned>(text: &str, format: Format) -> Result<T,
                 Ok(_) => yaml_error(text, FieldPath::root(), &plain),
             }
         }),
-        Format::Json => serde_json::from_str(text).map_err(|plain| {
+        Format::Json | Format::Fhir => serde_json::from_str(text).map_err(|plain| {
             let mut deserializer = serde_json::Deserializer::from_str(text);
             match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
                 Err(tracked) => json_error(text, convert_path(tracked.path()), tracked.inner()),

@@ -306,7 +306,7 @@ impl<'a> Printer<'a> {
             Node::Version(version) => vec![format!("version {}", string(version))],
             Node::Reviewed(date) => vec![format!("reviewed {date}")],
             Node::For(population) => vec![format!("for {population}")],
-            Node::Input(input) => vec![input_line(input)],
+            Node::Input(input) => input_lines(input),
             Node::Group(group) => group_lines(group),
             Node::Term(term) => {
                 vec![format!("term {} {} {}", term.name.node, string(&term.label.node), codes(&term.codes))]
@@ -421,38 +421,45 @@ fn width(line: &str) -> usize {
     line.chars().count()
 }
 
-fn input_line(input: &InputDecl) -> String {
+/// `input name: kind "label" options...` on one line if it fits, else each
+/// option on an indented line of its own.
+fn input_lines(input: &InputDecl) -> Vec<String> {
     let kind = match &input.kind {
         InputKind::Flag => String::from("flag"),
         InputKind::List => String::from("list"),
         InputKind::Lab { dimension, unit } => format!("{} {}", dimension.node, unit.node),
     };
-    let mut line = format!("input {}: {kind} {}", input.name.node, string(&input.label.node));
+    let head = format!("input {}: {kind} {}", input.name.node, string(&input.label.node));
+    let mut options = Vec::new();
     if !input.loinc.is_empty() {
         let codes: Vec<String> = input.loinc.iter().map(|code| string(&code.node)).collect();
-        line.push_str(&format!(" loinc {}", codes.join(", ")));
+        options.push(format!("loinc {}", codes.join(", ")));
     }
     if let Some(grams) = &input.molar_mass {
-        line.push_str(&format!(" molar_mass {} g/mol", number(grams.node)));
+        options.push(format!("molar_mass {} g/mol", number(grams.node)));
     }
     if !input.aliases.is_empty() {
-        line.push_str(&format!(" aliases {}", names(&input.aliases)));
+        options.push(format!("aliases {}", names(&input.aliases)));
     }
     if let Some(period) = &input.valid_for {
-        line.push_str(&format!(" valid_for {}", quantity(period)));
+        options.push(format!("valid_for {}", quantity(period)));
     }
     if let Some(range) = &input.plausible {
-        line.push_str(&format!(
-            " plausible {} to {} {}",
+        options.push(format!(
+            "plausible {} to {} {}",
             number(range.low.node),
             number(range.high.node),
             range.unit.node
         ));
     }
     if !input.codes.is_empty() {
-        line.push_str(&format!(" {}", codes(&input.codes)));
+        options.push(codes(&input.codes));
     }
-    line
+    let one_line = std::iter::once(head.clone()).chain(options.iter().cloned()).collect::<Vec<_>>().join(" ");
+    if width(&one_line) <= WIDTH {
+        return vec![one_line];
+    }
+    std::iter::once(head).chain(options.into_iter().map(|option| format!("{INDENT}{option}"))).collect()
 }
 
 /// `codes snomed "...", icd10 "..."`

@@ -415,21 +415,19 @@ impl Loader<'_> {
             Some(span) => d.secondary(span, "the profile of this case"),
             None => d,
         };
-        let parsed = match profile::parse(file, &source, format) {
+        let program = &self.kb.graph.program;
+        let (parsed, not_considered) = match crate::parse_profile(program, file, &source, format) {
             Ok(parsed) => parsed,
-            Err(error) => {
-                self.diagnostics.push(with_use(error));
+            Err(errors) => {
+                self.diagnostics.extend(errors.into_iter().map(with_use));
                 return None;
             }
         };
-        match profile::bind(
-            &parsed,
-            &self.kb.graph.program,
-            Written::file(file, &source),
-            self.today,
-            &self.limits,
-        ) {
-            Ok(facts) => Some((parsed, facts)),
+        match profile::bind(&parsed, program, Written::file(file, &source), self.today, &self.limits) {
+            Ok(mut facts) => {
+                facts.not_considered.extend(not_considered);
+                Some((parsed, facts))
+            }
             Err(problems) => {
                 self.diagnostics.extend(problems.into_iter().map(with_use));
                 None
