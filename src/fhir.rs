@@ -28,6 +28,31 @@ use crate::units::{self, Dimension, Unit};
 
 const UCUM: &str = "http://unitsofmeasure.org";
 
+/// How FHIR says a list is known to be empty, from the International
+/// Patient Summary (HL7/fhir-ips, value set "Absent or Unknown SNOMED - IPS"
+/// and code system absent-unknown-uv-ips, version 1.1.0): SNOMED CT
+/// 160245001 "No current problems or disability (situation)" and 787481004
+/// "No known medications (situation)", or IPS's own `no-known-problems`
+/// and `no-known-medications`.
+const IPS_ABSENT: &str = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips";
+const NO_KNOWN_PROBLEMS: [(&str, &str); 2] =
+    [("http://snomed.info/sct", "160245001"), (IPS_ABSENT, "no-known-problems")];
+const NO_KNOWN_MEDICATIONS: [(&str, &str); 2] =
+    [("http://snomed.info/sct", "787481004"), (IPS_ABSENT, "no-known-medications")];
+/// IPS's codes for "no information": the list stays unknown.
+const NO_INFORMATION: [(&str, &str); 2] =
+    [(IPS_ABSENT, "no-problem-info"), (IPS_ABSENT, "no-medication-info")];
+
+/// Whether a CodeableConcept has one of `codes` (system URI, code).
+fn has_code(concept: Option<&Value>, codes: &[(&str, &str)]) -> bool {
+    let codings = concept.and_then(|c| c.get("coding")).and_then(Value::as_array);
+    codings.into_iter().flatten().any(|coding| {
+        let system = coding.get("system").and_then(Value::as_str);
+        let code = coding.get("code").and_then(Value::as_str);
+        codes.iter().any(|(s, c)| system == Some(*s) && code == Some(*c))
+    })
+}
+
 /// How errors in FHIR text are worded.
 const FHIR: Vocabulary = Vocabulary {
     code: "E0620",
@@ -182,7 +207,7 @@ impl Reader<'_> {
                 "see the FHIR R4 definition of Bundle",
             );
         };
-        let mut kinds = ResourceKinds::default();
+        let mut patients = 0usize;
         for (index, entry) in entries.iter().enumerate() {
             let entry_path = path.key("entry").index(index);
             let Some(entry) = self.object(At { value: entry, path: &entry_path }, "a Bundle entry") else {
@@ -205,8 +230,8 @@ impl Reader<'_> {
             let resource_at = Resource { object: resource, path: &resource_path };
             match self.string(resource, &resource_path, "resourceType") {
                 Some("Patient") => {
-                    kinds.patients += 1;
-                    if kinds.patients > 1 {
+                    patients += 1;
+                    if patients > 1 {
                         self.error(
                             "E0620",
                             &resource_path,
@@ -218,14 +243,8 @@ impl Reader<'_> {
                     }
                 }
                 Some("Observation") => self.observation(resource_at),
-                Some("Condition") => {
-                    kinds.conditions = true;
-                    self.condition(resource_at);
-                }
-                Some("MedicationStatement") => {
-                    kinds.medications = true;
-                    self.medication(resource_at);
-                }
+                Some("Condition") => self.condition(resource_at),
+                Some("MedicationStatement") => self.medication(resource_at),
                 Some(other) => {
                     let name = format!("{other} resource");
                     if !self.read.not_considered.iter().any(|n| n.list == "resources" && n.name == name) {
@@ -239,14 +258,6 @@ impl Reader<'_> {
                     "every FHIR resource names its type",
                 ),
             }
-        }
-        // A list the Bundle has no resource for stays unknown, not empty.
-        let profile = &mut self.read.profile;
-        if kinds.conditions && profile.conditions.is_none() {
-            profile.conditions = Some(Vec::new());
-        }
-        if kinds.medications && profile.medications.is_none() {
-            profile.medications = Some(Vec::new());
         }
     }
 
@@ -466,7 +477,13 @@ impl Reader<'_> {
         let verification = status_code(object.get("verificationStatus"));
         let active = clinical.is_none_or(|c| matches!(c, "active" | "recurrence" | "relapse"));
         let doubted = verification.is_some_and(|v| matches!(v, "refuted" | "entered-in-error"));
-        if !active || doubted {
+        if has_code(object.get("code"), &NO_INFORMATION) {
+            return;
+        }
+        // Any other Condition, counted or not, makes the list known: a
+        // resolved or refuted one says the person has it no longer.
+        self.read.profile.conditions.get_or_insert_with(Vec::new);
+        if !active || doubted || has_code(object.get("code"), &NO_KNOWN_PROBLEMS) {
             return;
         }
         let name = self.name_of(object.get("code"), &path.key("code"));
@@ -475,11 +492,19 @@ impl Reader<'_> {
 
     fn medication(&mut self, statement: Resource<'_, '_>) {
         let (object, path) = (statement.object, statement.path);
-        let status = self.string(object, path, "status").unwrap_or("unknown");
-        if !matches!(status, "active" | "intended" | "on-hold") {
+        let concept = object.get("medicationCodeableConcept");
+        if has_code(concept, &NO_INFORMATION) {
             return;
         }
-        let Some(concept) = object.get("medicationCodeableConcept") else {
+        // As for conditions: a stopped medicine makes the list known, and
+        // since FHIR records supplements as medicines, theirs too.
+        self.read.profile.medications.get_or_insert_with(Vec::new);
+        self.read.profile.supplements.get_or_insert_with(Vec::new);
+        let status = self.string(object, path, "status").unwrap_or("unknown");
+        if !matches!(status, "active" | "intended" | "on-hold") || has_code(concept, &NO_KNOWN_MEDICATIONS) {
+            return;
+        }
+        let Some(concept) = concept else {
             return self.not_considered(
                 "medications",
                 String::from("a medicine given by reference (medicationReference)"),
@@ -573,14 +598,6 @@ impl Reader<'_> {
 struct Resource<'v, 'p> {
     object: &'v Map<String, Value>,
     path: &'p FieldPath,
-}
-
-/// Which resources the Bundle holds.
-#[derive(Default)]
-struct ResourceKinds {
-    patients: usize,
-    conditions: bool,
-    medications: bool,
 }
 
 /// The first code of a status CodeableConcept (`clinicalStatus`, ...).

@@ -149,9 +149,8 @@ fn evaluate_line(
     let report = |diagnostics: Vec<Diagnostic>| render(&sources, diagnostics);
     let written = || Written::file(file, &source);
     let program = &kb.graph.program;
-    let facts =
-        crate::read_profile(program, file, &source, options.format, options.today, &options.limits)
-            .map_err(report)?;
+    let facts = crate::read_profile(program, file, &source, options.format, options.today, &options.limits)
+        .map_err(report)?;
     if options.strict {
         profile::refuse_not_considered(&facts, written()).map_err(report)?;
     }
