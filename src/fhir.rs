@@ -22,6 +22,7 @@ use crate::codes::CodeSystem;
 use crate::dates;
 use crate::diagnostic::Diagnostic;
 use crate::document::{FieldPath, Format, Locator, Vocabulary, Written, deserialize};
+use crate::escape::escape_controls;
 use crate::profile::{LabValue, NotConsidered, Profile, Sex, SupplementEntry};
 use crate::span::{FileId, SourceFile};
 use crate::units::{self, Dimension, Unit};
@@ -83,17 +84,31 @@ pub fn read(file: FileId, source: &SourceFile, program: &Program) -> Result<Read
     let locator = Locator::new(Written::file(file, source));
     let root: Value =
         deserialize(&source.text, Format::Json).map_err(|error| vec![error.diagnose(&locator, &FHIR)])?;
-    let mut reader =
-        Reader { program, at: locator, problems: Vec::new(), read: Read::default(), labs: BTreeMap::new() };
-    reader.bundle(&root);
-    let Reader { problems, mut read, labs, .. } = reader;
-    if !problems.is_empty() {
-        return Err(problems);
+    let mut reader = Reader::new(program, locator, None);
+    reader.bundle(&root, &FieldPath::root());
+    reader.finish()
+}
+
+/// Reads FHIR found inside another JSON document (a CDS Hooks request's
+/// prefetch): each part a Bundle or a single resource at its path, all of
+/// them about the patient `patient_id`. A resource about someone else is an
+/// error, never a finding.
+pub(crate) fn read_parts(
+    locator: Locator<'_>,
+    program: &Program,
+    parts: &[(FieldPath, &Value)],
+    patient_id: &str,
+) -> Result<Read, Vec<Diagnostic>> {
+    let mut reader = Reader::new(program, locator, Some(patient_id));
+    for (path, value) in parts {
+        let is_bundle = value.get("resourceType").and_then(Value::as_str) == Some("Bundle");
+        if is_bundle {
+            reader.bundle(value, path);
+        } else if let Some(object) = reader.object(At { value, path }, "a FHIR resource or Bundle") {
+            reader.resource(Resource { object, path });
+        }
     }
-    if !labs.is_empty() {
-        read.profile.labs = Some(labs.into_iter().map(|(name, (_, lab))| (name, lab)).collect());
-    }
-    Ok(read)
+    reader.finish()
 }
 
 struct Reader<'a> {
@@ -103,6 +118,9 @@ struct Reader<'a> {
     read: Read,
     /// The newest result so far for each lab, with its date for comparing.
     labs: BTreeMap<String, (Option<dates::Date>, LabValue)>,
+    patients: usize,
+    /// The patient every resource must be about, when the caller knows it.
+    patient_id: Option<&'a str>,
 }
 
 /// A JSON value with the path it was found at.
@@ -112,7 +130,30 @@ struct At<'v, 'p> {
     path: &'p FieldPath,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(program: &'a Program, at: Locator<'a>, patient_id: Option<&'a str>) -> Self {
+        Reader {
+            program,
+            at,
+            problems: Vec::new(),
+            read: Read::default(),
+            labs: BTreeMap::new(),
+            patients: 0,
+            patient_id,
+        }
+    }
+
+    fn finish(self) -> Result<Read, Vec<Diagnostic>> {
+        let Reader { problems, mut read, labs, .. } = self;
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        if !labs.is_empty() {
+            read.profile.labs = Some(labs.into_iter().map(|(name, (_, lab))| (name, lab)).collect());
+        }
+        Ok(read)
+    }
+
     fn error(&mut self, code: &'static str, path: &FieldPath, message: String, help: &str) {
         let diagnostic = Diagnostic::error(code, format!("`{path}`: {message}"))
             .maybe_primary(self.at.value(path), "here")
@@ -151,14 +192,19 @@ impl Reader<'_> {
         }
     }
 
+    /// Lists what no rule reads. The name comes from the Bundle and is
+    /// shown, so its control characters are escaped (binding does that for
+    /// a profile's own entries; these never pass through binding).
     fn not_considered(&mut self, list: &'static str, name: String) {
-        self.read.not_considered.push(NotConsidered { list, name, index: 0, did_you_mean: None });
+        let name = escape_controls(&name).into_owned();
+        if !self.read.not_considered.iter().any(|n| n.list == list && n.name == name) {
+            self.read.not_considered.push(NotConsidered { list, name, index: 0, did_you_mean: None });
+        }
     }
 
-    fn bundle(&mut self, root: &Value) {
-        let path = FieldPath::root();
-        let Some(bundle) = self.object(At { value: root, path: &path }, "a Bundle") else { return };
-        match self.string(bundle, &path, "resourceType") {
+    fn bundle(&mut self, root: &Value, path: &FieldPath) {
+        let Some(bundle) = self.object(At { value: root, path }, "a Bundle") else { return };
+        match self.string(bundle, path, "resourceType") {
             Some("Bundle") => {}
             Some(other) => {
                 let other = other.to_string();
@@ -172,13 +218,13 @@ impl Reader<'_> {
             None => {
                 return self.error(
                     "E0620",
-                    &path,
+                    path,
                     String::from("has no `resourceType`: not a FHIR Bundle"),
                     "give a FHIR R4 Bundle, or a profile in Warrant's own form",
                 );
             }
         }
-        match self.string(bundle, &path, "type") {
+        match self.string(bundle, path, "type") {
             Some("collection" | "searchset") => {}
             Some(other) => {
                 let other = other.to_string();
@@ -192,7 +238,7 @@ impl Reader<'_> {
             None => {
                 return self.error(
                     "E0620",
-                    &path,
+                    path,
                     String::from("has no `type`"),
                     "a Bundle says its `type`: `collection` or `searchset`",
                 );
@@ -207,7 +253,6 @@ impl Reader<'_> {
                 "see the FHIR R4 definition of Bundle",
             );
         };
-        let mut patients = 0usize;
         for (index, entry) in entries.iter().enumerate() {
             let entry_path = path.key("entry").index(index);
             let Some(entry) = self.object(At { value: entry, path: &entry_path }, "a Bundle entry") else {
@@ -227,37 +272,76 @@ impl Reader<'_> {
             else {
                 continue;
             };
-            let resource_at = Resource { object: resource, path: &resource_path };
-            match self.string(resource, &resource_path, "resourceType") {
-                Some("Patient") => {
-                    patients += 1;
-                    if patients > 1 {
-                        self.error(
-                            "E0620",
-                            &resource_path,
-                            String::from("a second Patient"),
-                            "a Bundle describes one person",
-                        );
-                    } else {
-                        self.patient(resource_at);
-                    }
+            self.resource(Resource { object: resource, path: &resource_path });
+        }
+    }
+
+    fn resource(&mut self, resource: Resource<'_, '_>) {
+        let (object, path) = (resource.object, resource.path);
+        let kind = self.string(object, path, "resourceType");
+        if matches!(kind, Some("Patient" | "Observation" | "Condition" | "MedicationStatement"))
+            && !self.about_the_patient(resource, kind == Some("Patient"))
+        {
+            return;
+        }
+        match kind {
+            Some("Patient") => {
+                self.patients += 1;
+                if self.patients > 1 {
+                    self.error(
+                        "E0620",
+                        path,
+                        String::from("a second Patient"),
+                        "a Bundle describes one person",
+                    );
+                } else {
+                    self.patient(resource);
                 }
-                Some("Observation") => self.observation(resource_at),
-                Some("Condition") => self.condition(resource_at),
-                Some("MedicationStatement") => self.medication(resource_at),
-                Some(other) => {
-                    let name = format!("{other} resource");
-                    if !self.read.not_considered.iter().any(|n| n.list == "resources" && n.name == name) {
-                        self.not_considered("resources", name);
-                    }
-                }
-                None => self.error(
-                    "E0620",
-                    &resource_path,
-                    String::from("has no `resourceType`"),
-                    "every FHIR resource names its type",
-                ),
             }
+            Some("Observation") => self.observation(resource),
+            Some("Condition") => self.condition(resource),
+            Some("MedicationStatement") => self.medication(resource),
+            Some(other) => {
+                self.not_considered("resources", format!("{other} resource"));
+            }
+            None => self.error(
+                "E0620",
+                path,
+                String::from("has no `resourceType`"),
+                "every FHIR resource names its type",
+            ),
+        }
+    }
+
+    /// Whether a resource is about the expected patient: a Patient by its
+    /// `id`, anything else by `subject.reference` (`Patient/ID`, relative
+    /// or absolute). One without the field is taken as the caller's; one
+    /// naming another patient is an error.
+    fn about_the_patient(&mut self, resource: Resource<'_, '_>, is_patient: bool) -> bool {
+        let Some(expected) = self.patient_id else { return true };
+        let (object, path) = (resource.object, resource.path);
+        let (field, named) = if is_patient {
+            (path.key("id"), object.get("id").and_then(Value::as_str))
+        } else {
+            let reference = object.get("subject").and_then(|s| s.get("reference")).and_then(Value::as_str);
+            // `Patient/ID`, `https://server/Patient/ID` or `Patient/ID/_history/2`;
+            // a `urn:uuid:` reference names no patient id to compare.
+            let id =
+                reference.and_then(|r| r.rsplit_once("Patient/")).and_then(|(_, id)| id.split('/').next());
+            (path.key("subject").key("reference"), id)
+        };
+        match named {
+            Some(id) if id != expected => {
+                let id = id.to_string();
+                self.error(
+                    "E0624",
+                    &field,
+                    format!("is about patient `{id}`, not `{expected}` the request is for"),
+                    "send only the resources of the patient in `context.patientId`",
+                );
+                false
+            }
+            _ => true,
         }
     }
 

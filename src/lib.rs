@@ -16,6 +16,7 @@
 extern crate alloc;
 
 pub mod batch;
+pub mod cds_hooks;
 pub mod check;
 pub mod cli;
 pub mod codes;

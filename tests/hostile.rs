@@ -376,6 +376,33 @@ fn control_characters_in_a_profile_never_reach_the_terminal_raw() {
     assert!(stderr_of(&error).contains("unknown unit `ng\\u{1b}[2J`"), "{}", stderr_of(&error));
 }
 
+/// Found by the `fhir` fuzz target: what a Bundle holds that no rule reads
+/// is listed after binding, which escapes a profile's own entries.
+#[test]
+fn control_characters_in_a_fhir_bundle_never_reach_the_terminal_raw() {
+    let bundle = serde_json::json!({
+        "resourceType": "Bundle", "type": "collection",
+        "entry": [
+            { "resource": { "resourceType": "Enc\u{7f}\u{1b}[2Jounter" } },
+            { "resource": { "resourceType": "Observation", "status": "final",
+                "code": { "text": "HbA1c\u{1b}]0;owned\u{7}" } } }
+        ]
+    });
+    for format in ["text", "markdown", "json"] {
+        let output = warrant()
+            .args(["explain", "--input-format", "fhir", "--format", format, "-"])
+            .write_stdin(bundle.to_string())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        assert!(!has_raw_controls(&output.stdout), "{format}: {}", String::from_utf8_lossy(&output.stdout));
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("HbA1c"),
+            "{format}: listed as not considered"
+        );
+    }
+}
+
 #[test]
 fn an_error_on_a_five_megabyte_rule_line_is_shown_as_a_window() {
     let dir = tempfile::tempdir().unwrap();

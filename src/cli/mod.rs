@@ -15,6 +15,7 @@ mod generate;
 mod graph;
 mod lint;
 mod plan;
+mod serve;
 mod session;
 mod test;
 
@@ -85,6 +86,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Evaluate JSON Lines profiles in parallel: one JSON line of outcomes per profile, in input order.
     Batch(batch::BatchArgs),
+    /// Serve the knowledge base as a CDS Hooks 2.0 HTTP service (runs the `warrant-serve` program).
+    Serve(serve::ServeArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff), e.g. `warrant man > warrant.1`.
@@ -216,6 +219,7 @@ pub fn run() -> ExitCode {
         Command::Evidence(args) => evidence::run(args, &output),
         Command::Graph(args) => graph::run(args, &output),
         Command::Test(args) => test::run(args, &output),
+        Command::Serve(args) => serve::run(args, &output, cli.today.is_some()),
     };
     status.into()
 }

@@ -176,6 +176,13 @@ pub fn render_as(
     }
 }
 
+/// Diagnostics as JSON values, each as `--error-format json` writes it:
+/// for a front end that sends them inside a larger document (an HTTP
+/// error body).
+pub fn json_values(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<serde_json::Value> {
+    diagnostics.iter().filter_map(|d| serde_json::to_value(JsonDiagnostic::new(sources, d)).ok()).collect()
+}
+
 /// `file:line:col: error[E0201]: message`, then each label, help and note on
 /// its own line.
 fn render_plain(sources: &SourceMap, diagnostic: &Diagnostic) -> String {

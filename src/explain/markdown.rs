@@ -113,6 +113,13 @@ fn render_finding(out: &mut String, finding: &Finding) {
     let unsupported =
         if finding.verified_support { "" } else { " — rests only on citations that could not be verified" };
     let _ = writeln!(out, "### {}{strength}{unsupported}\n", finding.label);
+    finding_body(out, finding);
+}
+
+/// A finding below its heading: the advice, who it is for, why, the
+/// contraindications checked, the evidence, the caveats, the limits it can
+/// pass and where the rule is.
+pub(crate) fn finding_body(out: &mut String, finding: &Finding) {
     if let Some(advice) = &finding.advice {
         if let Some(form) = &advice.form {
             let _ = writeln!(out, "- **Form:** {form}");
@@ -199,7 +206,8 @@ fn render_reason(out: &mut String, depth: usize, reason: &Reason) {
     }
 }
 
-fn render_reference(out: &mut String, reference: &Reference) {
+/// One numbered reference: the record, its grade and its citation check.
+pub(crate) fn render_reference(out: &mut String, reference: &Reference) {
     let number = reference.number;
     let Some(r) = &reference.record else {
         let _ = writeln!(out, "{number}. `{}`", reference.id);

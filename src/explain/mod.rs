@@ -5,7 +5,7 @@
 //! and evidence behind it; the renderers only lay that model out. Output is
 //! deterministic: outcomes in declaration order, citations as written.
 
-mod markdown;
+pub(crate) mod markdown;
 pub mod report;
 mod text;
 pub mod why_not;
