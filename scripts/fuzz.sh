@@ -16,7 +16,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(rules fmt evidence profile_yaml profile_json fhir evaluate)
+    targets=(rules fmt evidence profile_yaml profile_json fhir cds_hooks evaluate)
 fi
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
@@ -38,6 +38,7 @@ seed evidence evidence/*.yaml tests/fixtures/evidence_invalid/*.yaml
 seed profile_yaml tests/fixtures/profiles/*.yaml tests/fixtures/profiles_invalid/*.yaml examples/profile.yaml
 seed profile_json tests/fixtures/profiles/*.json tests/fixtures/profiles_invalid/*.json fuzz/seeds/profile_json/*.json
 seed fhir tests/fixtures/fhir/*.json tests/fixtures/profiles_invalid/fhir_*.json
+seed cds_hooks fuzz/seeds/cds_hooks/*.json
 # `evaluate` reads rules, a line `---profile---`, and a profile.
 mkdir -p fuzz/corpus/evaluate
 for profile in tests/fixtures/person/profiles/*.yaml tests/fixtures/profiles/*.yaml; do
