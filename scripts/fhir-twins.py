@@ -21,7 +21,7 @@ import yaml
 
 TODAY = datetime.date(2026, 11, 29)
 LOINC = {"ferritin": "2276-4", "tsat": "2502-3", "egfr": "98979-8", "vitamin_b12": "2132-9",
-         "folate": "2284-8", "vitamin_d": "62292-8"}
+         "folate": "2284-8", "vitamin_d": "62292-8", "magnesium_rbc": "26746-8"}
 CONDITIONS = {"rls": ("http://hl7.org/fhir/sid/icd-10-cm", "G25.81"),
               "restless_legs_syndrome": ("http://hl7.org/fhir/sid/icd-10-cm", "G25.81"),
               "hemochromatosis": ("http://hl7.org/fhir/sid/icd-10-cm", "E83.110"),

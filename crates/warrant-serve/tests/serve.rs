@@ -214,7 +214,7 @@ fn discovery_lists_a_patient_view_service_with_a_prefetch_template_per_coded_lab
     assert_eq!(prefetch["patient"], "Patient/{{context.patientId}}");
     assert_eq!(
         prefetch["lab-ferritin"],
-        "Observation?patient={{context.patientId}}&code=http://loinc.org|2276-4"
+        "Observation?patient={{context.patientId}}&code=http://loinc.org|2276-4,http://loinc.org|20567-4"
     );
     insta::assert_json_snapshot!("discovery", discovery);
 
@@ -229,7 +229,7 @@ fn every_fhir_fixture_gets_a_card_per_finding_as_the_engine_reports_it() {
     let server = Server::start(&[]);
     let (_, discovery) = server.get("/cds-services");
     let fixtures = fhir_fixtures();
-    assert!(fixtures.len() >= 22, "the FHIR fixtures are missing");
+    assert!(fixtures.len() >= 26, "the FHIR fixtures are missing");
     for path in fixtures {
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
