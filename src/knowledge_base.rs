@@ -60,6 +60,78 @@ impl Files {
     }
 }
 
+impl Files {
+    /// The rule and evidence files as they were at revision `rev` of the
+    /// git repository around the working directory: those under `rules`
+    /// and `evidence` (paths relative to the working directory, `rules`
+    /// and `evidence` when not given), read with `git show`. Each file is
+    /// named `REV:PATH` in diagnostics.
+    pub fn at_revision(
+        rev: &str,
+        rules: Option<&Path>,
+        evidence: Option<&Path>,
+        limits: &Limits,
+    ) -> Result<Files, Diagnostic> {
+        let rules = rules.unwrap_or(Path::new("rules"));
+        let evidence = evidence.unwrap_or(Path::new("evidence"));
+        Ok(Files {
+            rules: git_files(rev, rules, &["warrant"], limits)?,
+            evidence: git_files(rev, evidence, &["yaml", "yml"], limits)?,
+        })
+    }
+}
+
+/// Runs git with `args`, its standard output as text.
+fn git(args: &[&str]) -> Result<String, Diagnostic> {
+    let output = std::process::Command::new("git").args(args).output().map_err(|error| {
+        Diagnostic::error("E0708", format!("cannot run git: {error}"))
+            .help("`--base` reads an earlier revision with git: install git, or compare two directories with `--base-rules` and `--base-evidence`")
+    })?;
+    if !output.status.success() {
+        let said = String::from_utf8_lossy(&output.stderr);
+        return Err(Diagnostic::error("E0708", format!("`git {}` failed: {}", args.join(" "), said.trim()))
+            .help("give a revision of the repository around the working directory, e.g. `--base main` or `--base HEAD~1`"));
+    }
+    String::from_utf8(output.stdout).map_err(|_| {
+        Diagnostic::error("E0708", format!("`git {}` wrote text that is not UTF-8", args.join(" ")))
+    })
+}
+
+/// The files in `dir` with one of `extensions` at `rev`, sorted by name.
+fn git_files(
+    rev: &str,
+    dir: &Path,
+    extensions: &[&str],
+    limits: &Limits,
+) -> Result<Vec<SourceFile>, Diagnostic> {
+    let dir_text = dir.display().to_string();
+    let listing =
+        git(&["ls-tree", "--name-only", rev, "--", &format!("{}/", dir_text.trim_end_matches('/'))])?;
+    let mut paths: Vec<&str> = listing
+        .lines()
+        .filter(|path| {
+            Path::new(path).extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e))
+        })
+        .collect();
+    paths.sort_unstable();
+    if paths.is_empty() {
+        let wanted = extensions.iter().map(|e| format!("`*.{e}`")).collect::<Vec<_>>().join(" or ");
+        return Err(Diagnostic::error("E0702", format!("`{dir_text}` at `{rev}` holds no {wanted} files"))
+            .help("point `--rules` or `--evidence` at the directory that held the files at that revision"));
+    }
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = format!("{rev}:{path}");
+            let text = git(&["show", &format!("{rev}:./{path}")])?;
+            if text.len() as u64 > limits.input_bytes {
+                return Err(limits::too_large_file(&name, limits.input_bytes));
+            }
+            Ok(SourceFile::new(name, text))
+        })
+        .collect()
+}
+
 /// Every file in `dir` with one of `extensions`, sorted by name.
 fn read_dir(dir: &Path, extensions: &[&str], limits: &Limits) -> Result<Vec<SourceFile>, Diagnostic> {
     let cannot = |error: std::io::Error| {

@@ -22,6 +22,7 @@ pub mod cli;
 pub mod codes;
 pub mod dates;
 pub mod diagnostic;
+pub mod diff;
 pub mod document;
 pub mod escape;
 pub mod evidence;

@@ -121,6 +121,12 @@ fn read_limited(reader: impl Read, name: &str, limits: &Limits) -> Result<Source
     text_of(bytes, name, 1).map_err(ReadProblem::NotUtf8)
 }
 
+/// The error for a file over `--max-input-size`, read some other way
+/// than from disk (from git, say).
+pub fn too_large_file(name: &str, limit: u64) -> Diagnostic {
+    too_large(name, "file", limit, "--max-input-size")
+}
+
 /// The error for input over a size limit.
 fn too_large(name: &str, what: &str, limit: u64, flag: &str) -> Diagnostic {
     Diagnostic::error(

@@ -8,6 +8,7 @@
 mod batch;
 mod check;
 mod completions;
+mod diff;
 mod evidence;
 mod explain;
 mod fmt;
@@ -86,6 +87,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Evaluate JSON Lines profiles in parallel: one JSON line of outcomes per profile, in input order.
     Batch(batch::BatchArgs),
+    /// Show what a change to the rules or evidence does to a corpus of profiles: outcomes that appear, disappear, change truth or details.
+    Diff(diff::DiffArgs),
     /// Serve the knowledge base as a CDS Hooks 2.0 HTTP service (runs the `warrant-serve` program).
     Serve(serve::ServeArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
@@ -219,6 +222,7 @@ pub fn run() -> ExitCode {
         Command::Evidence(args) => evidence::run(args, &output),
         Command::Graph(args) => graph::run(args, &output),
         Command::Test(args) => test::run(args, &output),
+        Command::Diff(args) => diff::run(args, &output),
         Command::Serve(args) => serve::run(args, &output, cli.today.is_some()),
     };
     status.into()
