@@ -349,3 +349,51 @@ fn relative(path: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
 }
+
+#[test]
+fn junit_and_json_carry_each_case_and_its_failures() {
+    let path = format!("{FIXTURES}/failing.yaml");
+    let junit = warrant().args(["test", "--format", "junit", &path]).output().unwrap();
+    assert_eq!(junit.status.code(), Some(3));
+    let xml = stdout_of(&junit);
+    let document = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
+    let root = document.root_element();
+    assert_eq!(
+        (root.tag_name().name(), root.attribute("tests"), root.attribute("failures")),
+        ("testsuites", Some("4"), Some("3"))
+    );
+    let failures: Vec<&str> =
+        root.descendants().filter(|n| n.has_tag_name("failure")).filter_map(|n| n.text()).collect();
+    assert_eq!(failures.len(), 3);
+    assert!(
+        failures.iter().any(|f| f.contains(
+            "fires: magnesium_evening: expected to fire, but it is undecided (missing: labs.magnesium_rbc)"
+        )),
+        "{failures:?}"
+    );
+    insta::assert_snapshot!("failing_junit", xml);
+
+    let json = warrant().args(["test", "--format", "json", &path]).output().unwrap();
+    assert_eq!(json.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((json["passed"].as_u64(), json["failed"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(json["cases"].as_array().unwrap().len(), 4);
+    insta::assert_json_snapshot!("failing_json", json);
+}
+
+#[test]
+fn min_coverage_fails_a_run_whose_cases_leave_rules_unexercised() {
+    let small = format!("{FIXTURES}/boundaries.yaml");
+    let output = warrant().args(["test", "--min-coverage", "50", &small]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stdout_of(&output));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("coverage below the minimum of 50%: rules 0%"), "{stderr}");
+    // The bundled tests exercise everything, so even 100% holds.
+    let output = warrant().args(["test", "--min-coverage", "100"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let json = warrant().args(["test", "--format", "json", "--min-coverage", "100"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["coverage"]["rules"]["percent"], 100);
+    let refused = warrant().args(["test", "--min-coverage", "101"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+}

@@ -27,10 +27,12 @@ A test file is YAML:
       does_not_fire: [oral_iron]
 
 Output: one line per case (`ok   FILE: NAME` or `FAIL FILE: NAME`, then expected against actual),
-ending with `N passed, M failed`.
+ending with `N passed, M failed`; or with `--format json` one JSON document, with `--format junit`
+JUnit XML for CI test reports.
 
 Exit status: 0 every case passed; 1 an invalid test file, profile or knowledge base (nothing on
-stdout); 3 a case failed. Boundary findings are reported, not failures.")]
+stdout); 3 a case failed, or coverage fell below `--min-coverage`. Boundary findings are reported,
+not failures.")]
 pub struct TestArgs {
     /// Test files, or directories of `*.yaml` test files [default: tests/rule_tests].
     #[arg(value_name = "PATH")]
@@ -41,8 +43,21 @@ pub struct TestArgs {
     /// Try every threshold just below, at and just above, and report outcomes that change there without test cases on both sides.
     #[arg(long)]
     pub boundaries: bool,
+    /// Output format: `text`, `json`, or `junit` (JUnit XML for CI test reports).
+    #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+    pub format: TestFormat,
+    /// Fail (exit 3) when rule, condition or evidence coverage is below this percentage.
+    #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub min_coverage: Option<u8>,
     #[command(flatten)]
     pub knowledge_base: KnowledgeBaseArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    Text,
+    Json,
+    Junit,
 }
 
 pub fn run(args: &TestArgs, output: &Output) -> ExitStatus {
@@ -77,18 +92,35 @@ pub fn run(args: &TestArgs, output: &Output) -> ExitStatus {
         }
     };
     let results = testing::run(&kb, &suite);
-    let coverage = args.coverage.then(|| testing::coverage(&kb, &suite));
+    let coverage = (args.coverage || args.min_coverage.is_some()).then(|| testing::coverage(&kb, &suite));
     let boundaries = args.boundaries.then(|| testing::boundaries(&kb, &suite));
-    let text = testing::render(
-        &kb.graph.program,
-        &suite,
-        &results,
-        coverage.as_ref(),
-        boundaries.as_ref(),
-        output.stdout_colour(),
-    );
+    let program = &kb.graph.program;
+    let text = match args.format {
+        TestFormat::Text => {
+            let shown = coverage.as_ref().filter(|_| args.coverage);
+            testing::render(program, &suite, &results, shown, boundaries.as_ref(), output.stdout_colour())
+        }
+        TestFormat::Json => testing::json(program, &suite, &results, coverage.as_ref()),
+        TestFormat::Junit => testing::junit(program, &suite, &results),
+    };
     output.print(&text);
-    if results.iter().all(testing::CaseResult::passed) {
+    let below: Vec<String> = match (args.min_coverage, &coverage) {
+        (Some(minimum), Some(coverage)) => coverage
+            .shares()
+            .into_iter()
+            .filter(|(_, share)| *share < usize::from(minimum))
+            .map(|(what, share)| format!("{what} {share}%"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !below.is_empty() {
+        output.eprint(&format!(
+            "test: coverage below the minimum of {}%: {} (`--coverage` lists what no case exercised)\n",
+            args.min_coverage.unwrap_or(0),
+            below.join(", ")
+        ));
+    }
+    if results.iter().all(testing::CaseResult::passed) && below.is_empty() {
         ExitStatus::Success
     } else {
         ExitStatus::CheckFailed

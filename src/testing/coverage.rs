@@ -68,6 +68,25 @@ impl Coverage {
     }
 }
 
+/// A share in whole percent, rounded down so that only complete coverage
+/// is 100; nothing to cover is complete.
+pub fn percent(covered: usize, total: usize) -> usize {
+    (covered * 100).checked_div(total).unwrap_or(100)
+}
+
+impl Coverage {
+    /// The three shares `--min-coverage` holds to: rules, conditions and
+    /// evidence, each with its name.
+    pub fn shares(&self) -> [(&'static str, usize); 3] {
+        let share = |(covered, total)| percent(covered, total);
+        [
+            ("rules", share(self.rule_counts())),
+            ("conditions", share(self.condition_counts())),
+            ("evidence", share(self.evidence_counts())),
+        ]
+    }
+}
+
 /// Evaluates every case and records what it exercised.
 pub fn coverage(kb: &KnowledgeBase, suite: &Suite) -> Coverage {
     let program = &kb.graph.program;

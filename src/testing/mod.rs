@@ -32,6 +32,7 @@
 
 mod boundaries;
 mod coverage;
+mod export;
 mod format;
 mod load;
 mod render;
@@ -39,6 +40,7 @@ mod run;
 
 pub use boundaries::{Boundary, BoundaryFinding, BoundaryReport, Side, Subject, boundaries};
 pub use coverage::{ConditionCoverage, Coverage, EvidenceCoverage, RuleCoverage, coverage};
+pub use export::{json, junit};
 pub use format::{RawCase, RawFile};
 pub use load::{DEFAULT_DIR, load};
 pub use render::{render, summary_line};

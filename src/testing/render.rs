@@ -58,60 +58,69 @@ fn render_case(out: &mut TextOut, program: &Program, file: &TestFile, case: &Cas
     }
     let fail = out.paint("FAIL", Style::new().bold().fg_color(Some(AnsiColor::Red.into())));
     out.line(0, &format!("{fail} {name}"));
-    let rule_name = |rule| program.rule(rule).map_or("?", |r| r.name.as_str());
     let mut header = String::new();
-    for mismatch in &result.mismatches {
-        let this_header = match mismatch {
-            Mismatch::Verdict { expected, .. } => expected.key().to_string(),
-            Mismatch::NotCited { rule, .. } | Mismatch::NotFired { rule, .. } => {
-                format!("evidence for {}", rule_name(*rule))
-            }
-        };
+    for (this_header, line) in failure_lines(program, result) {
         if this_header != header {
             out.line(2, &this_header);
             header = this_header;
         }
-        let line = match mismatch {
-            Mismatch::Verdict { rule, expected, actual, missing, blocked_by } => {
-                let actual = match actual {
-                    Truth::True => String::from("it fires"),
-                    Truth::False if !blocked_by.is_empty() => {
-                        format!(
-                            "it is false: its conditions hold, but `unless` rules it out ({})",
-                            blocked_by.join(", ")
-                        )
-                    }
-                    Truth::False => String::from("it is false"),
-                    Truth::Unknown if missing.is_empty() => String::from("it is undecided"),
-                    Truth::Unknown => format!("it is undecided (missing: {})", missing.join(", ")),
-                };
-                format!("- {}: {}, but {actual}", rule_name(*rule), expected.describe())
-            }
-            Mismatch::NotCited { evidence, cited, .. } => {
-                format!("- {evidence}: expected among the citations; they are: {}", cited.join(", "))
-            }
-            Mismatch::NotFired { rule, actual, evidence } => {
-                let state = match actual {
-                    Truth::Unknown => "undecided",
-                    _ => "false",
-                };
-                format!(
-                    "- {}: expected among the citations, but {} is {state}, so the report cites nothing for it",
-                    evidence.join(", "),
-                    rule_name(*rule)
-                )
-            }
-        };
         out.line(4, &line);
     }
 }
 
+/// Each mismatch of a failed case as a heading (what was expected of which
+/// outcome) and a line saying what happened instead.
+pub fn failure_lines(program: &Program, result: &CaseResult) -> Vec<(String, String)> {
+    let rule_name = |rule| program.rule(rule).map_or("?", |r| r.name.as_str());
+    result
+        .mismatches
+        .iter()
+        .map(|mismatch| {
+            let header = match mismatch {
+                Mismatch::Verdict { expected, .. } => expected.key().to_string(),
+                Mismatch::NotCited { rule, .. } | Mismatch::NotFired { rule, .. } => {
+                    format!("evidence for {}", rule_name(*rule))
+                }
+            };
+            let line = match mismatch {
+                Mismatch::Verdict { rule, expected, actual, missing, blocked_by } => {
+                    let actual = match actual {
+                        Truth::True => String::from("it fires"),
+                        Truth::False if !blocked_by.is_empty() => {
+                            format!(
+                                "it is false: its conditions hold, but `unless` rules it out ({})",
+                                blocked_by.join(", ")
+                            )
+                        }
+                        Truth::False => String::from("it is false"),
+                        Truth::Unknown if missing.is_empty() => String::from("it is undecided"),
+                        Truth::Unknown => format!("it is undecided (missing: {})", missing.join(", ")),
+                    };
+                    format!("- {}: {}, but {actual}", rule_name(*rule), expected.describe())
+                }
+                Mismatch::NotCited { evidence, cited, .. } => {
+                    format!("- {evidence}: expected among the citations; they are: {}", cited.join(", "))
+                }
+                Mismatch::NotFired { rule, actual, evidence } => {
+                    let state = match actual {
+                        Truth::Unknown => "undecided",
+                        _ => "false",
+                    };
+                    format!(
+                        "- {}: expected among the citations, but {} is {state}, so the report cites nothing for it",
+                        evidence.join(", "),
+                        rule_name(*rule)
+                    )
+                }
+            };
+            (header, line)
+        })
+        .collect()
+}
+
 /// `83%`, rounded down so that only complete coverage reads 100%.
 fn percent(covered: usize, total: usize) -> String {
-    match (covered * 100).checked_div(total) {
-        Some(share) => format!("{share}%"),
-        None => String::from("100%"),
-    }
+    format!("{}%", super::coverage::percent(covered, total))
 }
 
 fn list(out: &mut TextOut, title: &str, items: &[String]) {
