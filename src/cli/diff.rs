@@ -1,20 +1,19 @@
 //! `warrant diff`: what a change to the rules or evidence does to a corpus
 //! of profiles, profile by profile, with a count per outcome.
 
-use std::io::{BufReader, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use clap::Args;
 use rayon::prelude::*;
 
+use super::corpus::{Corpus, Item};
 use super::session::{Session, fail};
-use super::{ExitStatus, InputFormat, KnowledgeBaseArgs, Output};
+use super::{ExitStatus, KnowledgeBaseArgs, Output};
 use crate::diagnostic::{self, Diagnostic};
 use crate::diff::{self, Format, Side, Writer};
 use crate::knowledge_base::{self, Files, KnowledgeBase};
-use crate::limits::{self, Line};
-use crate::profile;
-use crate::span::{SourceFile, SourceMap};
+use crate::span::SourceMap;
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -157,13 +156,6 @@ fn open_base(args: &DiffArgs, output: &Output) -> Result<KnowledgeBase, ExitStat
     })
 }
 
-/// One profile to compare: where it came from and its text.
-struct Item {
-    name: String,
-    source: SourceFile,
-    format: profile::Format,
-}
-
 /// The profile's diff, or its diagnostics rendered for stderr.
 fn compare(
     old: &KnowledgeBase,
@@ -186,108 +178,4 @@ fn compare(
     let old_side = Side { evaluation: &before, report: &old_report };
     let new_side = Side { evaluation: &after, report: &new_report };
     Ok(diff::compare(item.name, &old_side, &new_side))
-}
-
-/// The corpus: profile files, and JSON Lines files of profiles.
-struct Corpus {
-    files: Vec<PathBuf>,
-}
-
-impl Corpus {
-    /// Every profile file under `paths`, in name order. A directory's
-    /// other files are skipped, and said so on stderr; a file named
-    /// directly must be a profile.
-    fn list(paths: &[PathBuf], output: &Output) -> Result<Corpus, ExitStatus> {
-        let mut files = Vec::new();
-        let mut skipped = 0usize;
-        for path in paths {
-            if path.is_dir() {
-                walk(path, &mut files, &mut skipped)
-                    .map_err(|error| fail(output, &SourceMap::new(), &[error]))?;
-            } else if is_profile(path) || is_lines(path) {
-                files.push(path.clone());
-            } else {
-                let error = Diagnostic::error("E0605", format!("`{}` is not a profile file", path.display()))
-                    .help("give `.yaml`, `.yml`, `.json` or `.jsonl` files, or directories of them");
-                return Err(fail(output, &SourceMap::new(), &[error]));
-            }
-        }
-        if skipped > 0 {
-            output.eprint(&format!(
-                "diff: skipped {skipped} files that are not profiles (not .yaml, .yml, .json or .jsonl)\n"
-            ));
-        }
-        Ok(Corpus { files })
-    }
-
-    /// Reads each profile in turn and hands it to `visit`: one file at a
-    /// time, JSON Lines line by line, so memory stays bounded.
-    fn items(
-        &self,
-        limits: &limits::Limits,
-        input_format: InputFormat,
-        visit: &mut dyn FnMut(Result<Item, Diagnostic>) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
-        for path in &self.files {
-            let name = path.display().to_string();
-            if is_lines(path) {
-                let file = match std::fs::File::open(path) {
-                    Ok(file) => file,
-                    Err(error) => {
-                        visit(Err(Diagnostic::error("E0701", format!("cannot read `{name}`: {error}"))))?;
-                        continue;
-                    }
-                };
-                let mut reader = BufReader::new(file);
-                let mut number = 0;
-                while let Some(line) = limits::read_line(&mut reader, limits.line_bytes)? {
-                    number += 1;
-                    let item = match line {
-                        Line::TooLong => Err(limits::line_too_long(&name, number, limits.line_bytes)),
-                        Line::Bytes(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => continue,
-                        Line::Bytes(bytes) => limits::text_of(bytes, &name, number).map(|source| Item {
-                            name: format!("{name}:{number}"),
-                            source,
-                            format: input_format.for_path("line.json").unwrap_or(profile::Format::Json),
-                        }),
-                    };
-                    visit(item)?;
-                }
-            } else {
-                let format = input_format.for_path(&name).unwrap_or(profile::Format::Yaml);
-                let item =
-                    limits::read_file(path, "profile", limits).map(|source| Item { name, source, format });
-                visit(item)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, skipped: &mut usize) -> Result<(), Diagnostic> {
-    let cannot = |error: std::io::Error| {
-        Diagnostic::error("E0701", format!("cannot read `{}`: {error}", dir.display()))
-            .help("give a directory that exists and can be read")
-    };
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).map_err(cannot)?.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            walk(&path, files, skipped)?;
-        } else if is_profile(&path) || is_lines(&path) {
-            files.push(path);
-        } else {
-            *skipped += 1;
-        }
-    }
-    Ok(())
-}
-
-fn is_profile(path: &Path) -> bool {
-    profile::Format::from_path(&path.display().to_string()).is_some()
-}
-
-fn is_lines(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "jsonl" | "ndjson"))
 }

@@ -8,6 +8,7 @@
 mod batch;
 mod check;
 mod completions;
+mod corpus;
 mod diff;
 mod evidence;
 mod explain;
@@ -18,6 +19,7 @@ mod lint;
 mod plan;
 mod serve;
 mod session;
+mod snapshot;
 mod test;
 
 use std::io::{IsTerminal, Write};
@@ -89,6 +91,8 @@ pub enum Command {
     Batch(batch::BatchArgs),
     /// Show what a change to the rules or evidence does to a corpus of profiles: outcomes that appear, disappear, change truth or details.
     Diff(diff::DiffArgs),
+    /// Keep a reviewed report per profile: `--check` diffs them in CI, `--accept` and `--review` update them.
+    Snapshot(snapshot::SnapshotArgs),
     /// Serve the knowledge base as a CDS Hooks 2.0 HTTP service (runs the `warrant-serve` program).
     Serve(serve::ServeArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
@@ -223,6 +227,7 @@ pub fn run() -> ExitCode {
         Command::Graph(args) => graph::run(args, &output),
         Command::Test(args) => test::run(args, &output),
         Command::Diff(args) => diff::run(args, &output),
+        Command::Snapshot(args) => snapshot::run(args, &output),
         Command::Serve(args) => serve::run(args, &output, cli.today.is_some()),
     };
     status.into()
