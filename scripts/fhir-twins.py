@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes a FHIR R4 Bundle twin of each YAML fixture profile that FHIR can
 express, into tests/fixtures/fhir/, and keeps only twins whose findings
-match the YAML's (`warrant explain --format json`). Prints the fixtures
-left without a twin and why. Needs PyYAML; run from the repository root:
+match the YAML's (`warrant explain --format json`). Lists the fixtures
+left without a twin and why in tests/fixtures/fhir/WITHOUT-TWINS.txt. Needs PyYAML; run from the repository root:
 
     python3 scripts/fhir-twins.py
 
@@ -55,10 +55,8 @@ def twin(profile):
     """The Bundle for a profile, or the reason FHIR cannot say what it says."""
     if profile.get("diet") is not None:
         return None, "a diet list (FHIR has no resource for it here)"
-    if profile.get("pregnant") is False or profile.get("lactating") is False:
-        return None, "says not pregnant or not breastfeeding"
-    if profile.get("lactating"):
-        return None, "says breastfeeding"
+    if profile.get("lactating") is not None:
+        return None, "says whether breastfeeding (no sourced code for breastfeeding status)"
     if (profile.get("medications") is None) != (profile.get("supplements") is None):
         return None, "knows medicines but not supplements, or the reverse (FHIR records both as MedicationStatements)"
     entries = []
@@ -75,7 +73,7 @@ def twin(profile):
     entries.append(patient)
     for name, lab in (profile.get("labs") or {}).items():
         if name not in LOINC:
-            return None, f"lab `{name}` has no confirmed LOINC code"
+            return None, f"lab `{name}` has no sourced LOINC code"
         observation = {"resourceType": "Observation", "status": "final",
                        "code": {"coding": [{"system": "http://loinc.org", "code": LOINC[name]}]},
                        "valueQuantity": quantity(lab["value"], lab["unit"])}
@@ -85,10 +83,14 @@ def twin(profile):
             low, high = lab["range"]
             observation["referenceRange"] = [{"low": quantity(low, lab["unit"]), "high": quantity(high, lab["unit"])}]
         entries.append(observation)
+    if profile.get("pregnant") is not None:
+        # IPS pregnancy status: LOINC 82810-3, SNOMED CT pregnant / not pregnant.
+        value = "77386006" if profile["pregnant"] else "60001007"
+        entries.append({"resourceType": "Observation", "status": "final",
+                        "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+                        "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": value}]}})
     conditions = list(profile.get("conditions") or [])
-    if profile.get("pregnant"):
-        conditions.append("pregnancy")
-    if profile.get("conditions") is not None or profile.get("pregnant"):
+    if profile.get("conditions") is not None:
         if not conditions:
             entries.append({"resourceType": "Condition",
                             "code": {"coding": [{"system": SNOMED, "code": "160245001"}]}})
@@ -155,8 +157,11 @@ def main():
             missing.append((name, "the twin's findings differ"))
             os.remove(target)
             os.remove(f"tests/fixtures/fhir/{name}.yaml")
-    for name, why in missing:
-        print(f"no twin for {name}: {why}")
+    with open("tests/fixtures/fhir/WITHOUT-TWINS.txt", "w") as out:
+        out.write("# Fixture profiles with no FHIR twin, and why (written by scripts/fhir-twins.py).\n")
+        for name, why in missing:
+            out.write(f"no twin for {name}: {why}\n")
+            print(f"no twin for {name}: {why}")
 
 
 if __name__ == "__main__":

@@ -51,14 +51,21 @@ pub struct Service {
 }
 
 /// The discovery document: one `patient-view` service whose prefetch asks
-/// for the patient, their conditions and medicines, and each lab the rules
-/// read by LOINC code.
+/// for the patient, their conditions and medicines, their pregnancy status,
+/// and each lab the rules read by LOINC code.
 pub fn discovery(kb: &KnowledgeBase) -> Discovery {
     let patient = "{{context.patientId}}";
     let mut prefetch = BTreeMap::from([
         (String::from("patient"), format!("Patient/{patient}")),
         (String::from("conditions"), format!("Condition?patient={patient}")),
         (String::from("medications"), format!("MedicationStatement?patient={patient}")),
+        (
+            String::from("pregnancy"),
+            format!(
+                "Observation?patient={patient}&code=http://loinc.org|{}",
+                crate::fhir::PREGNANCY_STATUS_CODE
+            ),
+        ),
     ]);
     for input in &kb.graph.program.inputs {
         if input.loinc.is_empty() {

@@ -44,6 +44,19 @@ const NO_KNOWN_MEDICATIONS: [(&str, &str); 2] =
 const NO_INFORMATION: [(&str, &str); 2] =
     [(IPS_ABSENT, "no-problem-info"), (IPS_ABSENT, "no-medication-info")];
 
+/// Pregnancy status, as the IPS "Observation - Pregnancy: status" profile
+/// records it: LOINC 82810-3 with a coded value. The values as the CDC's
+/// ReportStream data dictionary lists them for that code (SNOMED CT
+/// 77386006 pregnant, 60001007 not pregnant, 261665006 unknown), and the
+/// LOINC answer LA15173-0 "Pregnant" used in the WHO SMART immunizations
+/// guide's IPS example.
+pub(crate) const PREGNANCY_STATUS_CODE: &str = "82810-3";
+const PREGNANCY_STATUS: [(&str, &str); 1] = [("http://loinc.org", PREGNANCY_STATUS_CODE)];
+const PREGNANT: [(&str, &str); 2] =
+    [("http://snomed.info/sct", "77386006"), ("http://loinc.org", "LA15173-0")];
+const NOT_PREGNANT: [(&str, &str); 1] = [("http://snomed.info/sct", "60001007")];
+const PREGNANCY_UNKNOWN: [(&str, &str); 1] = [("http://snomed.info/sct", "261665006")];
+
 /// Whether a CodeableConcept has one of `codes` (system URI, code).
 fn has_code(concept: Option<&Value>, codes: &[(&str, &str)]) -> bool {
     let codings = concept.and_then(|c| c.get("coding")).and_then(Value::as_array);
@@ -121,6 +134,8 @@ struct Reader<'a> {
     patients: usize,
     /// The patient every resource must be about, when the caller knows it.
     patient_id: Option<&'a str>,
+    /// The newest pregnancy status, with its date.
+    pregnancy: Option<(Option<dates::Date>, bool)>,
 }
 
 /// A JSON value with the path it was found at.
@@ -140,13 +155,17 @@ impl<'a> Reader<'a> {
             labs: BTreeMap::new(),
             patients: 0,
             patient_id,
+            pregnancy: None,
         }
     }
 
     fn finish(self) -> Result<Read, Vec<Diagnostic>> {
-        let Reader { problems, mut read, labs, .. } = self;
+        let Reader { problems, mut read, labs, pregnancy, .. } = self;
         if !problems.is_empty() {
             return Err(problems);
+        }
+        if let Some((_, pregnant)) = pregnancy {
+            read.profile.pregnant = Some(pregnant);
         }
         if !labs.is_empty() {
             read.profile.labs = Some(labs.into_iter().map(|(name, (_, lab))| (name, lab)).collect());
@@ -386,6 +405,9 @@ impl<'a> Reader<'a> {
             let name = format!("{} (status {status})", codings_text(object.get("code")));
             return self.not_considered("labs", name);
         }
+        if has_code(object.get("code"), &PREGNANCY_STATUS) {
+            return self.pregnancy_status(object, path);
+        }
         let Some((input, code_text)) = self.lab_of(object, path) else { return };
         let Some(input_decl) = self.program.input(input) else { return };
         let InputKind::Lab { unit: canonical, molar_mass } = input_decl.kind else { return };
@@ -414,6 +436,26 @@ impl<'a> Reader<'a> {
         let newer = self.labs.get(&name).is_none_or(|(kept, _)| date > *kept);
         if newer {
             self.labs.insert(name, (date, lab));
+        }
+    }
+
+    /// A pregnancy-status Observation: pregnant, not pregnant, or (unknown,
+    /// or a value Warrant does not know) nothing; the newest one counts.
+    fn pregnancy_status(&mut self, object: &Map<String, Value>, path: &FieldPath) {
+        let value = object.get("valueCodeableConcept");
+        let pregnant = if has_code(value, &PREGNANT) {
+            true
+        } else if has_code(value, &NOT_PREGNANT) {
+            false
+        } else {
+            if !has_code(value, &PREGNANCY_UNKNOWN) {
+                self.not_considered("pregnancy status", codings_text(value));
+            }
+            return;
+        };
+        let date = self.effective_date(object, path);
+        if self.pregnancy.is_none_or(|(kept, _)| date > kept) {
+            self.pregnancy = Some((date, pregnant));
         }
     }
 

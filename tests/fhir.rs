@@ -56,7 +56,7 @@ fn every_fhir_fixture_gives_the_findings_of_its_yaml_twin() {
             twins += 1;
         }
     }
-    assert!(twins >= 26, "only {twins} twins: scripts/fhir-twins.py writes them");
+    assert!(twins >= 27, "only {twins} twins: scripts/fhir-twins.py writes them");
 }
 
 /// A Bundle whose one MedicationStatement is `code`, in `system`.
@@ -168,4 +168,49 @@ fn batch_reads_bundles_line_by_line_beside_profiles() {
         String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(lines[0]["fired"].as_array().unwrap().iter().any(|id| id == "oral_iron"));
     assert!(lines[1]["fired"].as_array().unwrap().iter().all(|id| id != "oral_iron"));
+}
+
+/// A Bundle of a woman of 35 and these resources.
+fn woman_with(resources: Vec<Value>) -> String {
+    let mut entries = vec![
+        serde_json::json!({ "resource": { "resourceType": "Patient", "gender": "female", "birthDate": "1991-05-01" } }),
+    ];
+    entries.extend(resources.into_iter().map(|resource| serde_json::json!({ "resource": resource })));
+    serde_json::json!({ "resourceType": "Bundle", "type": "collection", "entry": entries }).to_string()
+}
+
+fn pregnancy_status(value: (&str, &str), date: &str) -> Value {
+    serde_json::json!({ "resourceType": "Observation", "status": "final", "effectiveDateTime": date,
+        "code": { "coding": [ { "system": "http://loinc.org", "code": "82810-3" } ] },
+        "valueCodeableConcept": { "coding": [ { "system": value.0, "code": value.1 } ] } })
+}
+
+fn person_of(bundle: String) -> Value {
+    let output = warrant().args(["explain", "--format", "json", "-"]).write_stdin(bundle).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::json!({ "pregnant": report["person"]["pregnant"], "not_considered": report["not_considered"] })
+}
+
+#[test]
+fn pregnancy_from_a_status_observation_or_a_condition() {
+    const SNOMED: &str = "http://snomed.info/sct";
+    let not_pregnant = person_of(woman_with(vec![pregnancy_status((SNOMED, "60001007"), "2026-11-01")]));
+    assert_eq!(not_pregnant["pregnant"], false);
+    // The newest status counts.
+    let newest = person_of(woman_with(vec![
+        pregnancy_status((SNOMED, "77386006"), "2026-11-20"),
+        pregnancy_status((SNOMED, "60001007"), "2026-06-01"),
+    ]));
+    assert_eq!(newest["pregnant"], true);
+    // "Unknown" leaves it unknown; a value Warrant does not know is listed.
+    let unknown = person_of(woman_with(vec![pregnancy_status((SNOMED, "261665006"), "2026-11-01")]));
+    assert_eq!(unknown["pregnant"], Value::Null);
+    let other = person_of(woman_with(vec![pregnancy_status((SNOMED, "1234567"), "2026-11-01")]));
+    assert_eq!(other["pregnant"], Value::Null);
+    assert_eq!(other["not_considered"][0]["list"], "pregnancy status", "{other}");
+    // A pregnancy recorded as a Condition, by its SNOMED CT code.
+    let condition = serde_json::json!({ "resourceType": "Condition",
+        "code": { "coding": [ { "system": SNOMED, "code": "77386006" } ] } });
+    assert_eq!(person_of(woman_with(vec![condition]))["pregnant"], true);
 }

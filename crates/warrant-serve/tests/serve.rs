@@ -229,7 +229,7 @@ fn every_fhir_fixture_gets_a_card_per_finding_as_the_engine_reports_it() {
     let server = Server::start(&[]);
     let (_, discovery) = server.get("/cds-services");
     let fixtures = fhir_fixtures();
-    assert!(fixtures.len() >= 26, "the FHIR fixtures are missing");
+    assert!(fixtures.len() >= 27, "the FHIR fixtures are missing");
     for path in fixtures {
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
