@@ -37,6 +37,7 @@ pub mod plan;
 pub mod profile;
 pub mod span;
 pub mod suggest;
+pub mod symbols;
 pub mod syntax;
 pub mod synthetic;
 pub mod testing;

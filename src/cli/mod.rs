@@ -13,11 +13,11 @@ mod diff;
 mod evidence;
 mod explain;
 mod fmt;
+mod front_end;
 mod generate;
 mod graph;
 mod lint;
 mod plan;
-mod serve;
 mod session;
 mod snapshot;
 mod test;
@@ -94,7 +94,9 @@ pub enum Command {
     /// Keep a reviewed report per profile: `--check` diffs them in CI, `--accept` and `--review` update them.
     Snapshot(snapshot::SnapshotArgs),
     /// Serve the knowledge base as a CDS Hooks 2.0 HTTP service (runs the `warrant-serve` program).
-    Serve(serve::ServeArgs),
+    Serve(front_end::PassedOn),
+    /// The Language Server Protocol for rule files, on stdio, for editors (runs the `warrant-lsp` program).
+    Lsp(front_end::PassedOn),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff), e.g. `warrant man > warrant.1`.
@@ -228,7 +230,8 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args, &output),
         Command::Diff(args) => diff::run(args, &output),
         Command::Snapshot(args) => snapshot::run(args, &output),
-        Command::Serve(args) => serve::run(args, &output, cli.today.is_some()),
+        Command::Serve(args) => front_end::run("warrant-serve", args, &output, cli.today.is_some()),
+        Command::Lsp(args) => front_end::run("warrant-lsp", args, &output, cli.today.is_some()),
     };
     status.into()
 }

@@ -1,0 +1,340 @@
+//! `warrant lsp`: the Language Server Protocol for rule files. The
+//! workspace's `rules/*.warrant` and `evidence/*.yaml` (the bundled
+//! evidence when it has none) are compiled on every change, open
+//! documents taking the place of their files, and the diagnostics are
+//! those `warrant check` gives, with `warrant lint`'s warnings once the
+//! rules check clean. Hover, go to definition, formatting and document
+//! symbols come from the engine (`warrant::symbols`, `warrant::syntax`),
+//! using the last knowledge base that compiled, so they keep working while
+//! a file is half-typed.
+//!
+//! [`Server`] is the protocol's logic without the transport, so tests can
+//! drive it directly; `main.rs` puts it on stdio.
+
+mod position;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use lsp_types::{
+    Diagnostic as LspDiagnostic, DiagnosticSeverity, DocumentSymbol, DocumentSymbolParams,
+    DocumentSymbolResponse, GotoDefinitionParams, Hover, HoverContents, HoverParams, Location, MarkupContent,
+    MarkupKind, NumberOrString, PublishDiagnosticsParams, Range, SymbolKind as LspSymbolKind,
+    TextDocumentPositionParams, TextEdit, Url,
+};
+use serde_json::Value;
+use warrant::dates::Date;
+use warrant::diagnostic::{Diagnostic, Severity};
+use warrant::knowledge_base::{self, Files, KnowledgeBase};
+use warrant::lint::{self, LintOptions};
+use warrant::span::{SourceFile, SourceMap, Span};
+use warrant::symbols::{self, SymbolKind};
+
+pub use position::{offset_of, position_of};
+
+/// A request the server could not answer: JSON-RPC's error code and why.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+const INVALID_PARAMS: i32 = -32602;
+const METHOD_NOT_FOUND: i32 = -32601;
+
+fn invalid(message: impl Into<String>) -> Failure {
+    Failure { code: INVALID_PARAMS, message: message.into() }
+}
+
+pub struct Server {
+    root: PathBuf,
+    today: Date,
+    /// Open documents by path: their text, not the file's.
+    open: BTreeMap<PathBuf, String>,
+    /// The last knowledge base that compiled, for hover and definitions.
+    last_good: Option<(SourceMap, KnowledgeBase)>,
+    /// Files diagnostics were last published for, so fixed ones are cleared.
+    published: BTreeSet<Url>,
+}
+
+impl Server {
+    /// A server for the workspace at `root`, reporting as of `today`.
+    pub fn new(root: PathBuf, today: Date) -> Server {
+        Server { root, today, open: BTreeMap::new(), last_good: None, published: BTreeSet::new() }
+    }
+
+    /// Handles a notification; returns the notifications to send back
+    /// (`textDocument/publishDiagnostics`), as (method, params).
+    pub fn notify(&mut self, method: &str, params: Value) -> Vec<(String, Value)> {
+        let text_of =
+            |params: &Value, pointer: &str| params.pointer(pointer).and_then(Value::as_str).map(String::from);
+        let path = params
+            .pointer("/textDocument/uri")
+            .and_then(Value::as_str)
+            .and_then(|uri| self.path_of(uri).ok());
+        match method {
+            "textDocument/didOpen" => {
+                let (Some(path), Some(text)) = (path, text_of(&params, "/textDocument/text")) else {
+                    return Vec::new();
+                };
+                self.open.insert(path, text);
+            }
+            "textDocument/didChange" => {
+                // Full synchronisation: the last change holds the whole text.
+                let changes = params.get("contentChanges").and_then(Value::as_array);
+                let text = changes.and_then(|c| c.last()).and_then(|c| c.get("text")).and_then(Value::as_str);
+                let (Some(path), Some(text)) = (path, text) else { return Vec::new() };
+                self.open.insert(path, text.to_string());
+            }
+            "textDocument/didClose" => {
+                if let Some(path) = path {
+                    self.open.remove(&path);
+                }
+            }
+            "textDocument/didSave" | "workspace/didChangeWatchedFiles" => {}
+            _ => return Vec::new(),
+        }
+        self.recompile()
+    }
+
+    /// Answers a request, by method.
+    pub fn request(&mut self, method: &str, params: Value) -> Result<Value, Failure> {
+        let json = |value: Result<Value, serde_json::Error>| value.map_err(|e| invalid(e.to_string()));
+        match method {
+            "textDocument/hover" => {
+                let params: HoverParams =
+                    serde_json::from_value(params).map_err(|e| invalid(e.to_string()))?;
+                json(serde_json::to_value(self.hover(&params.text_document_position_params)?))
+            }
+            "textDocument/definition" => {
+                let params: GotoDefinitionParams =
+                    serde_json::from_value(params).map_err(|e| invalid(e.to_string()))?;
+                json(serde_json::to_value(self.definition(&params.text_document_position_params)?))
+            }
+            "textDocument/formatting" => {
+                let uri = params.pointer("/textDocument/uri").and_then(Value::as_str).unwrap_or("");
+                json(serde_json::to_value(self.formatting(uri)?))
+            }
+            "textDocument/documentSymbol" => {
+                let params: DocumentSymbolParams =
+                    serde_json::from_value(params).map_err(|e| invalid(e.to_string()))?;
+                json(serde_json::to_value(self.document_symbols(params.text_document.uri.as_str())?))
+            }
+            _ => Err(Failure { code: METHOD_NOT_FOUND, message: format!("`{method}` is not supported") }),
+        }
+    }
+
+    /// A path in the workspace for a `file:` URI; anything else is refused.
+    fn path_of(&self, uri: &str) -> Result<PathBuf, Failure> {
+        let url = Url::parse(uri).map_err(|e| invalid(format!("`{uri}` is not a URI: {e}")))?;
+        let path = url.to_file_path().map_err(|()| invalid(format!("`{uri}` is not a file")))?;
+        if !path.starts_with(&self.root) {
+            return Err(invalid(format!("`{uri}` is outside the workspace `{}`", self.root.display())));
+        }
+        Ok(path)
+    }
+
+    /// The document's text: open, else on disk.
+    fn text_of(&self, path: &Path) -> Result<String, Failure> {
+        match self.open.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => std::fs::read_to_string(path)
+                .map_err(|e| invalid(format!("cannot read `{}`: {e}", path.display()))),
+        }
+    }
+
+    /// The workspace's rule and evidence files, open documents in place of
+    /// their files; the bundled evidence when there is no `evidence/`.
+    fn files(&self) -> Files {
+        let gather = |dir: &str, extensions: &[&str]| -> Option<Vec<SourceFile>> {
+            let dir = self.root.join(dir);
+            let mut paths: BTreeSet<PathBuf> = std::fs::read_dir(&dir)
+                .ok()?
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| has_extension(path, extensions))
+                .collect();
+            paths.extend(
+                self.open
+                    .keys()
+                    .filter(|p| p.parent() == Some(dir.as_path()) && has_extension(p, extensions))
+                    .cloned(),
+            );
+            let files: Vec<SourceFile> = paths
+                .into_iter()
+                .filter_map(|path| {
+                    let text = self.text_of(&path).ok()?;
+                    Some(SourceFile::new(path.display().to_string(), text))
+                })
+                .collect();
+            (!files.is_empty()).then_some(files)
+        };
+        let bundled = Files::bundled();
+        Files {
+            rules: gather("rules", &["warrant"]).unwrap_or_default(),
+            evidence: gather("evidence", &["yaml", "yml"]).unwrap_or(bundled.evidence),
+        }
+    }
+
+    /// Compiles the workspace and publishes every file's diagnostics.
+    fn recompile(&mut self) -> Vec<(String, Value)> {
+        let (sources, compiled) = knowledge_base::compile(self.files());
+        let diagnostics = match &compiled {
+            Ok(kb) => lint::lint(kb, &LintOptions { max_age_days: 365, today: self.today }),
+            Err(diagnostics) => diagnostics.clone(),
+        };
+        let mut by_file: BTreeMap<Url, Vec<LspDiagnostic>> = BTreeMap::new();
+        for (_, source) in sources.files() {
+            if let Ok(url) = Url::from_file_path(&source.name) {
+                by_file.entry(url).or_default();
+            }
+        }
+        for diagnostic in &diagnostics {
+            let Some(span) = diagnostic.primary_span() else { continue };
+            let Some(source) = sources.get(span.file) else { continue };
+            let Ok(url) = Url::from_file_path(&source.name) else { continue };
+            by_file.entry(url).or_default().push(to_lsp(diagnostic, span, source));
+        }
+        let mut notifications = Vec::new();
+        let stale: Vec<Url> =
+            self.published.iter().filter(|url| !by_file.contains_key(*url)).cloned().collect();
+        for url in stale {
+            by_file.insert(url, Vec::new());
+        }
+        self.published = by_file.keys().cloned().collect();
+        for (uri, diagnostics) in by_file {
+            let params = PublishDiagnosticsParams { uri, diagnostics, version: None };
+            if let Ok(params) = serde_json::to_value(params) {
+                notifications.push((String::from("textDocument/publishDiagnostics"), params));
+            }
+        }
+        if let Ok(kb) = compiled {
+            self.last_good = Some((sources, kb));
+        }
+        notifications
+    }
+
+    /// The word under the cursor and the knowledge base to look it up in.
+    fn symbol_at(
+        &self,
+        at: &TextDocumentPositionParams,
+    ) -> Result<Option<(Range, symbols::Symbol, &SourceMap)>, Failure> {
+        let path = self.path_of(at.text_document.uri.as_str())?;
+        let text = self.text_of(&path)?;
+        let offset = offset_of(&text, at.position);
+        let Some((range, word)) = symbols::word_at(&text, offset) else { return Ok(None) };
+        let Some((sources, kb)) = &self.last_good else { return Ok(None) };
+        let Some(symbol) = symbols::lookup(kb, word) else { return Ok(None) };
+        let range = Range { start: position_of(&text, range.start), end: position_of(&text, range.end) };
+        Ok(Some((range, symbol, sources)))
+    }
+
+    fn hover(&self, at: &TextDocumentPositionParams) -> Result<Option<Hover>, Failure> {
+        Ok(self.symbol_at(at)?.map(|(range, symbol, _)| Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: symbol.description,
+            }),
+            range: Some(range),
+        }))
+    }
+
+    fn definition(&self, at: &TextDocumentPositionParams) -> Result<Option<Location>, Failure> {
+        let Some((_, symbol, sources)) = self.symbol_at(at)? else { return Ok(None) };
+        Ok(symbol.definition.and_then(|span| location(sources, span)))
+    }
+
+    /// The whole document as `warrant fmt` writes it; nothing when it does
+    /// not parse (the diagnostics say why).
+    fn formatting(&self, uri: &str) -> Result<Vec<TextEdit>, Failure> {
+        let path = self.path_of(uri)?;
+        let text = self.text_of(&path)?;
+        let source = SourceFile::new(path.display().to_string(), text.clone());
+        let mut sources = SourceMap::new();
+        let file = sources.add(source.clone());
+        match warrant::syntax::print::format_source(file, &source) {
+            Ok(formatted) if formatted != text => Ok(vec![TextEdit {
+                range: Range { start: position_of(&text, 0), end: position_of(&text, text.len()) },
+                new_text: formatted,
+            }]),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn document_symbols(&self, uri: &str) -> Result<DocumentSymbolResponse, Failure> {
+        let path = self.path_of(uri)?;
+        let Some((sources, kb)) = &self.last_good else {
+            return Ok(DocumentSymbolResponse::Nested(Vec::new()));
+        };
+        let name = path.display().to_string();
+        let Some((file, source)) = sources.files().find(|(_, source)| source.name == name) else {
+            return Ok(DocumentSymbolResponse::Nested(Vec::new()));
+        };
+        let symbols = symbols::defined_in(kb, file)
+            .into_iter()
+            .filter_map(|symbol| {
+                let span = symbol.definition?;
+                let range = range_in(source, span);
+                #[allow(
+                    deprecated,
+                    reason = "the field is deprecated in the protocol but required by lsp-types"
+                )]
+                Some(DocumentSymbol {
+                    name: symbol.name,
+                    detail: Some(first_line(&symbol.description)),
+                    kind: match symbol.kind {
+                        SymbolKind::Input => LspSymbolKind::VARIABLE,
+                        SymbolKind::Rule(_) => LspSymbolKind::FUNCTION,
+                        SymbolKind::Term => LspSymbolKind::CONSTANT,
+                        SymbolKind::Group => LspSymbolKind::ENUM,
+                        SymbolKind::Evidence => LspSymbolKind::OBJECT,
+                    },
+                    tags: None,
+                    deprecated: None,
+                    range,
+                    selection_range: range,
+                    children: None,
+                })
+            })
+            .collect();
+        Ok(DocumentSymbolResponse::Nested(symbols))
+    }
+}
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e))
+}
+
+fn first_line(markdown: &str) -> String {
+    markdown.lines().next().unwrap_or("").replace("**", "").replace('`', "")
+}
+
+fn range_in(source: &SourceFile, span: Span) -> Range {
+    Range { start: position_of(&source.text, span.start), end: position_of(&source.text, span.end) }
+}
+
+fn location(sources: &SourceMap, span: Span) -> Option<Location> {
+    let source = sources.get(span.file)?;
+    let uri = Url::from_file_path(&source.name).ok()?;
+    Some(Location { uri, range: range_in(source, span) })
+}
+
+/// A Warrant diagnostic at its primary span, with its other labels and
+/// help folded into the message as `check` prints them.
+fn to_lsp(diagnostic: &Diagnostic, span: Span, source: &SourceFile) -> LspDiagnostic {
+    let mut message = diagnostic.message.clone();
+    if let Some(help) = &diagnostic.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    LspDiagnostic {
+        range: range_in(source, span),
+        severity: Some(match diagnostic.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.to_string())),
+        source: Some(String::from("warrant")),
+        message,
+        ..LspDiagnostic::default()
+    }
+}

@@ -1,0 +1,177 @@
+//! Names in a knowledge base for an editor: what a word in a rule file
+//! refers to (an input, a rule, a term, a group, an evidence record),
+//! where it is defined, and a Markdown description of it for a hover.
+//! The language server (`warrant lsp`) is built on these; so could any
+//! other tool that shows rules to their authors.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use crate::check::InputKind;
+use crate::knowledge_base::KnowledgeBase;
+use crate::span::{FileId, Span};
+
+/// What a name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SymbolKind {
+    Input,
+    /// A rule, with its keyword (`recommend`, `derive`, `population`, ...).
+    Rule(&'static str),
+    Term,
+    Group,
+    Evidence,
+}
+
+/// A name, where it is defined (when the knowledge base knows), and what
+/// an author wants to see when pointing at it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    pub definition: Option<Span>,
+    /// Markdown.
+    pub description: String,
+}
+
+/// The identifier (letters, digits, `_`) around byte `offset` of `text`
+/// (an offset past the end is the end), with its byte range; `None` when
+/// the offset is not on one.
+pub fn word_at(text: &str, offset: usize) -> Option<(Range<usize>, &str)> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let offset = offset.min(text.len());
+    let before = text.get(..offset)?;
+    let start =
+        before.char_indices().rev().take_while(|(_, c)| is_word(*c)).last().map_or(offset, |(i, _)| i);
+    let after = text.get(offset..)?;
+    let end = offset + after.char_indices().find(|(_, c)| !is_word(*c)).map_or(after.len(), |(i, _)| i);
+    let word = text.get(start..end)?;
+    (!word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit())).then_some((start..end, word))
+}
+
+/// What `name` refers to in `kb`, if anything: a rule, an input, a term, a
+/// group or an evidence record, in that order.
+pub fn lookup(kb: &KnowledgeBase, name: &str) -> Option<Symbol> {
+    let program = &kb.graph.program;
+    if let Some(rule) = program.find_rule(name).and_then(|id| program.rule(id)) {
+        let mut text = format!("**{}** `{}`: {}\n", rule.kind.keyword(), rule.name, rule.label);
+        if let Some(strength) = rule.strength {
+            let strength = match strength {
+                crate::syntax::ast::Strength::Strong => "strong",
+                crate::syntax::ast::Strength::Conditional => "conditional",
+            };
+            let _ = writeln!(text, "\nStrength: {strength}");
+        }
+        if !rule.citations.is_empty() {
+            text.push_str("\nCites:\n");
+            for citation in &rule.citations {
+                let graded = if citation.graded { ", graded for this" } else { "" };
+                let _ = writeln!(
+                    text,
+                    "- `{}` ({}, certainty {}{graded})",
+                    citation.evidence,
+                    citation.stance.keyword(),
+                    citation.certainty.describe()
+                );
+            }
+        }
+        return Some(Symbol {
+            name: rule.name.clone(),
+            kind: SymbolKind::Rule(rule.kind.keyword()),
+            definition: Some(rule.span),
+            description: text,
+        });
+    }
+    if let Some(input) = program.find_input(name).and_then(|id| program.input(id)) {
+        let what = match input.kind {
+            InputKind::Flag => String::from("a flag, read from `conditions`"),
+            InputKind::List(list) => format!("a list, the profile's `{}`", list.name()),
+            InputKind::Lab { unit, molar_mass } => {
+                let molar = molar_mass.map(|m| format!(", molar mass {m} g/mol")).unwrap_or_default();
+                format!("a lab value, {}, in {}{molar}", unit.dimension.describe(), unit.symbol)
+            }
+            InputKind::Age => String::from("the person's age, in years"),
+            InputKind::Sex => String::from("the person's sex"),
+        };
+        let mut text = format!("**input** `{}`: {}\n\n{what}\n", input.name, input.label);
+        if !input.loinc.is_empty() {
+            let _ = writeln!(text, "\nLOINC: {}", input.loinc.join(", "));
+        }
+        for (system, code) in &input.codes {
+            let _ = writeln!(text, "\n{}: {code}", system.title());
+        }
+        if !input.aliases.is_empty() {
+            let _ = writeln!(text, "\nAlso written: {}", input.aliases.join(", "));
+        }
+        return Some(Symbol {
+            name: input.name.clone(),
+            kind: SymbolKind::Input,
+            definition: Some(input.span),
+            description: text,
+        });
+    }
+    if let Some(term) = program.terms.iter().find(|term| term.name == name) {
+        let codes: Vec<String> = term.codes.iter().map(|(s, c)| format!("{} {c}", s.title())).collect();
+        return Some(Symbol {
+            name: term.name.clone(),
+            kind: SymbolKind::Term,
+            definition: Some(term.span),
+            description: format!("**term** `{}`: {}\n\nCodes: {}\n", term.name, term.label, codes.join(", ")),
+        });
+    }
+    if let Some(members) = program.groups.get(name) {
+        return Some(Symbol {
+            name: name.to_string(),
+            kind: SymbolKind::Group,
+            definition: None,
+            description: format!("**group** `{name}`: {}\n", members.join(", ")),
+        });
+    }
+    let located = kb.evidence.get(name)?;
+    let record = &located.record;
+    let mut text = format!("**evidence** `{}`\n\n", record.id);
+    let authors = record
+        .authors
+        .first()
+        .map(|a| if record.authors.len() > 1 { format!("{a} et al.") } else { a.clone() });
+    let year = record.year.map(|y| format!(" ({y})")).unwrap_or_default();
+    let _ = writeln!(text, "{}{year}. {}", authors.unwrap_or_default(), record.title);
+    let n = record.n.map(|n| format!(", n = {n}")).unwrap_or_default();
+    let _ = writeln!(
+        text,
+        "\n{}{n}; certainty {}; citation {}",
+        record.kind.describe(),
+        record.certainty.describe(),
+        record.verification.describe()
+    );
+    if let Some(cited) = &record.as_cited {
+        let _ = writeln!(text, "\nThe article cites it as: {}", cited.text);
+    }
+    if let Some(note) = &record.note {
+        let _ = writeln!(text, "\n{note}");
+    }
+    let ids = record.ids.listed();
+    if !ids.is_empty() {
+        let _ = writeln!(text, "\n{}", ids.join(", "));
+    }
+    Some(Symbol {
+        name: record.id.clone(),
+        kind: SymbolKind::Evidence,
+        definition: Some(located.span),
+        description: text,
+    })
+}
+
+/// The inputs, terms and rules defined in `file`, in the order written.
+pub fn defined_in(kb: &KnowledgeBase, file: FileId) -> Vec<Symbol> {
+    let program = &kb.graph.program;
+    let names = program
+        .inputs
+        .iter()
+        .filter(|input| input.span.file == file)
+        .map(|input| (input.span.start, input.name.as_str()))
+        .chain(program.terms.iter().filter(|t| t.span.file == file).map(|t| (t.span.start, t.name.as_str())))
+        .chain(program.rules.iter().filter(|r| r.span.file == file).map(|r| (r.span.start, r.name.as_str())));
+    let mut names: Vec<(usize, &str)> = names.collect();
+    names.sort_unstable();
+    names.into_iter().filter_map(|(_, name)| lookup(kb, name)).collect()
+}
