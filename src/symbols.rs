@@ -175,3 +175,189 @@ pub fn defined_in(kb: &KnowledgeBase, file: FileId) -> Vec<Symbol> {
     names.sort_unstable();
     names.into_iter().filter_map(|(_, name)| lookup(kb, name)).collect()
 }
+
+/// The rule language's keywords, as `grammar/warrant.pest` lists them (a
+/// test holds the two equal).
+pub const KEYWORDS: [&str; 57] = [
+    "above",
+    "aliases",
+    "and",
+    "at",
+    "below",
+    "by",
+    "caveat",
+    "certainty",
+    "cite",
+    "codes",
+    "conditional",
+    "contains",
+    "daily",
+    "derive",
+    "dose",
+    "flag",
+    "for",
+    "form",
+    "group",
+    "has",
+    "inform",
+    "input",
+    "is",
+    "known",
+    "limit",
+    "list",
+    "loinc",
+    "mixed",
+    "molar_mass",
+    "not",
+    "older",
+    "or",
+    "plausible",
+    "population",
+    "provides",
+    "range",
+    "recommend",
+    "refutes",
+    "reviewed",
+    "separate_from",
+    "slot",
+    "strength",
+    "strong",
+    "supports",
+    "take_with",
+    "term",
+    "test",
+    "than",
+    "timing",
+    "title",
+    "to",
+    "unknown",
+    "unless",
+    "valid_for",
+    "version",
+    "warn",
+    "when",
+];
+
+/// A completion for the word being typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub label: String,
+    pub kind: CompletionKind,
+    /// A line about it: a name's label, a unit's dimension.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionKind {
+    Keyword,
+    Name(SymbolKind),
+    Unit,
+}
+
+/// What can complete the word at the end of `line` (the line up to the
+/// cursor): after `cite`, evidence ids; after a lab, a comparison and a
+/// number, the units of the lab's dimension; else keywords and the names
+/// of rules, inputs, terms and groups. Sorted by label.
+pub fn completions(kb: &KnowledgeBase, line: &str) -> Vec<Completion> {
+    let prefix_start = line
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_' || *c == '/' || *c == 'µ')
+        .last()
+        .map_or(line.len(), |(i, _)| i);
+    let (context, prefix) = line.split_at(prefix_start);
+    let words: Vec<&str> = context.split_whitespace().collect();
+    let program = &kb.graph.program;
+    let mut found: Vec<Completion> = Vec::new();
+    let citing = words.last().is_some_and(|w| *w == "cite" || w.ends_with(','))
+        && words.iter().rev().take_while(|w| **w != "when" && **w != "unless").any(|w| *w == "cite");
+    if citing {
+        found.extend(kb.evidence.iter().map(|located| Completion {
+            label: located.record.id.clone(),
+            kind: CompletionKind::Name(SymbolKind::Evidence),
+            detail: located.record.title.clone(),
+        }));
+    } else if let [.., lab, comparator, number] = words.as_slice()
+        && matches!(*comparator, "<" | "<=" | ">" | ">=" | "=" | "==" | "!=")
+        && number.parse::<f64>().is_ok()
+    {
+        if let Some(InputKind::Lab { unit, .. }) =
+            program.find_input(lab).and_then(|id| program.input(id)).map(|i| i.kind)
+        {
+            found.extend(crate::units::Unit::symbols_of(unit.dimension).into_iter().map(|symbol| {
+                Completion {
+                    label: symbol.to_string(),
+                    kind: CompletionKind::Unit,
+                    detail: unit.dimension.describe().to_string(),
+                }
+            }));
+        }
+    } else {
+        found.extend(KEYWORDS.iter().map(|k| Completion {
+            label: k.to_string(),
+            kind: CompletionKind::Keyword,
+            detail: String::from("keyword"),
+        }));
+        found.extend(program.rules.iter().map(|rule| Completion {
+            label: rule.name.clone(),
+            kind: CompletionKind::Name(SymbolKind::Rule(rule.kind.keyword())),
+            detail: rule.label.clone(),
+        }));
+        found.extend(program.inputs.iter().map(|input| Completion {
+            label: input.name.clone(),
+            kind: CompletionKind::Name(SymbolKind::Input),
+            detail: input.label.clone(),
+        }));
+        found.extend(program.terms.iter().map(|term| Completion {
+            label: term.name.clone(),
+            kind: CompletionKind::Name(SymbolKind::Term),
+            detail: term.label.clone(),
+        }));
+        found.extend(program.groups.iter().map(|(name, members)| Completion {
+            label: name.clone(),
+            kind: CompletionKind::Name(SymbolKind::Group),
+            detail: members.join(", "),
+        }));
+    }
+    found.retain(|completion| completion.label.starts_with(prefix));
+    found.sort_by(|a, b| a.label.cmp(&b.label));
+    found.dedup_by(|a, b| a.label == b.label);
+    found
+}
+
+/// Where `name` is written in rule text as a whole word, outside comments
+/// and strings: its byte ranges, for references and renames.
+pub fn occurrences(text: &str, name: &str) -> Vec<Range<usize>> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut found = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let mut in_string = false;
+        let mut chars = line.char_indices().peekable();
+        while let Some((index, c)) = chars.next() {
+            match c {
+                '"' => in_string = !in_string,
+                '\\' if in_string => {
+                    chars.next();
+                }
+                '/' if !in_string && chars.peek().is_some_and(|(_, next)| *next == '/') => break,
+                c if !in_string && is_word(c) => {
+                    let end = line
+                        .get(index..)
+                        .and_then(|rest| rest.find(|c: char| !is_word(c)))
+                        .map_or(line.len(), |n| index + n);
+                    let before = line.get(..index).and_then(|b| b.chars().next_back());
+                    if line.get(index..end) == Some(name) && !before.is_some_and(is_word) {
+                        found.push(line_start + index..line_start + end);
+                    }
+                    while chars.peek().is_some_and(|(i, _)| *i < end) {
+                        chars.next();
+                    }
+                }
+                _ => {}
+            }
+        }
+        line_start += line.len();
+    }
+    found
+}

@@ -66,3 +66,24 @@ fn a_files_definitions_in_the_order_written() {
     assert!(position("iron_low_for_rls") < position("oral_iron"));
     assert!(!names.contains(&String::from("magnesium_rbc")), "only this file's");
 }
+
+#[test]
+fn the_keyword_list_is_the_grammars() {
+    let grammar = std::fs::read_to_string("grammar/warrant.pest").unwrap();
+    let start = grammar.find("keyword = {").unwrap();
+    let block = &grammar[start..start + grammar[start..].find("\n}").unwrap()];
+    let mut words: Vec<&str> = block.split('"').skip(1).step_by(2).filter(|w| w.len() > 1).collect();
+    words.sort_unstable();
+    words.dedup();
+    let mut listed = symbols::KEYWORDS.to_vec();
+    listed.sort_unstable();
+    assert_eq!(listed, words);
+}
+
+#[test]
+fn occurrences_skip_comments_strings_and_longer_names() {
+    let text = "derive iron_low \"iron_low\" when x // iron_low\nrecommend a when iron_low and iron_lower\n";
+    let found: Vec<&str> = symbols::occurrences(text, "iron_low").into_iter().map(|r| &text[r]).collect();
+    assert_eq!(found, ["iron_low", "iron_low"]);
+    assert_eq!(symbols::occurrences(text, "iron_low")[1].start, text.find("when iron_low").unwrap() + 5);
+}

@@ -17,10 +17,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use lsp_types::{
-    Diagnostic as LspDiagnostic, DiagnosticSeverity, DocumentSymbol, DocumentSymbolParams,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CompletionItem, CompletionItemKind,
+    CompletionParams, Diagnostic as LspDiagnostic, DiagnosticSeverity, DocumentSymbol, DocumentSymbolParams,
     DocumentSymbolResponse, GotoDefinitionParams, Hover, HoverContents, HoverParams, Location, MarkupContent,
-    MarkupKind, NumberOrString, PublishDiagnosticsParams, Range, SymbolKind as LspSymbolKind,
-    TextDocumentPositionParams, TextEdit, Url,
+    MarkupKind, NumberOrString, PublishDiagnosticsParams, Range, ReferenceParams, RenameParams,
+    SymbolKind as LspSymbolKind, TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit,
 };
 use serde_json::Value;
 use warrant::dates::Date;
@@ -115,6 +116,26 @@ impl Server {
                 let uri = params.pointer("/textDocument/uri").and_then(Value::as_str).unwrap_or("");
                 json(serde_json::to_value(self.formatting(uri)?))
             }
+            "textDocument/completion" => {
+                let params: CompletionParams =
+                    serde_json::from_value(params).map_err(|e| invalid(e.to_string()))?;
+                json(serde_json::to_value(self.completion(&params.text_document_position)?))
+            }
+            "textDocument/references" => {
+                let params: ReferenceParams =
+                    serde_json::from_value(params).map_err(|e| invalid(e.to_string()))?;
+                json(serde_json::to_value(self.references(&params.text_document_position)?))
+            }
+            "textDocument/rename" => {
+                let params: RenameParams =
+                    serde_json::from_value(params).map_err(|e| invalid(e.to_string()))?;
+                json(serde_json::to_value(self.rename(&params.text_document_position, &params.new_name)?))
+            }
+            "textDocument/codeAction" => {
+                let params: CodeActionParams =
+                    serde_json::from_value(params).map_err(|e| invalid(e.to_string()))?;
+                json(serde_json::to_value(quick_fixes(&params)))
+            }
             "textDocument/documentSymbol" => {
                 let params: DocumentSymbolParams =
                     serde_json::from_value(params).map_err(|e| invalid(e.to_string()))?;
@@ -208,8 +229,16 @@ impl Server {
                 notifications.push((String::from("textDocument/publishDiagnostics"), params));
             }
         }
-        if let Ok(kb) = compiled {
-            self.last_good = Some((sources, kb));
+        match compiled {
+            Ok(kb) => self.last_good = Some((sources, kb)),
+            // Opened broken, before anything compiled: the files as saved.
+            Err(_) if self.last_good.is_none() => {
+                let open = std::mem::take(&mut self.open);
+                let (sources, saved) = knowledge_base::compile(self.files());
+                self.open = open;
+                self.last_good = saved.ok().map(|kb| (sources, kb));
+            }
+            Err(_) => {}
         }
         notifications
     }
@@ -242,6 +271,122 @@ impl Server {
     fn definition(&self, at: &TextDocumentPositionParams) -> Result<Option<Location>, Failure> {
         let Some((_, symbol, sources)) = self.symbol_at(at)? else { return Ok(None) };
         Ok(symbol.definition.and_then(|span| location(sources, span)))
+    }
+
+    /// Keywords, names, evidence ids after `cite`, and units that fit a lab
+    /// after a comparison, for the word at the cursor.
+    fn completion(&self, at: &TextDocumentPositionParams) -> Result<Vec<CompletionItem>, Failure> {
+        let path = self.path_of(at.text_document.uri.as_str())?;
+        let text = self.text_of(&path)?;
+        let offset = offset_of(&text, at.position);
+        let line_start = text.get(..offset).and_then(|before| before.rfind('\n')).map_or(0, |i| i + 1);
+        let Some((_, kb)) = &self.last_good else { return Ok(Vec::new()) };
+        let line = text.get(line_start..offset).unwrap_or("");
+        Ok(symbols::completions(kb, line)
+            .into_iter()
+            .map(|completion| CompletionItem {
+                kind: Some(match completion.kind {
+                    symbols::CompletionKind::Keyword => CompletionItemKind::KEYWORD,
+                    symbols::CompletionKind::Unit => CompletionItemKind::UNIT,
+                    symbols::CompletionKind::Name(SymbolKind::Rule(_)) => CompletionItemKind::FUNCTION,
+                    symbols::CompletionKind::Name(SymbolKind::Input) => CompletionItemKind::VARIABLE,
+                    symbols::CompletionKind::Name(SymbolKind::Evidence) => CompletionItemKind::REFERENCE,
+                    symbols::CompletionKind::Name(SymbolKind::Term | SymbolKind::Group) => {
+                        CompletionItemKind::CONSTANT
+                    }
+                }),
+                label: completion.label,
+                detail: Some(completion.detail),
+                ..CompletionItem::default()
+            })
+            .collect())
+    }
+
+    /// Every rule file's text, open documents in place of their files.
+    fn rule_texts(&self) -> Vec<(PathBuf, String)> {
+        let mut paths: BTreeSet<PathBuf> = std::fs::read_dir(self.root.join("rules"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| has_extension(path, &["warrant"]))
+            .collect();
+        paths.extend(self.open.keys().filter(|path| has_extension(path, &["warrant"])).cloned());
+        paths.into_iter().filter_map(|path| self.text_of(&path).ok().map(|text| (path, text))).collect()
+    }
+
+    /// Where the name at the cursor is written: every rule file, and an
+    /// evidence record's `id`.
+    fn occurrences_of(&self, at: &TextDocumentPositionParams) -> Result<Vec<Location>, Failure> {
+        let Some((_, symbol, sources)) = self.symbol_at(at)? else { return Ok(Vec::new()) };
+        let mut locations = Vec::new();
+        for (path, text) in self.rule_texts() {
+            let Ok(uri) = Url::from_file_path(&path) else { continue };
+            for range in symbols::occurrences(&text, &symbol.name) {
+                let range =
+                    Range { start: position_of(&text, range.start), end: position_of(&text, range.end) };
+                locations.push(Location { uri: uri.clone(), range });
+            }
+        }
+        if symbol.kind == SymbolKind::Evidence
+            && let Some(span) = symbol.definition
+            && let Some(source) = sources.get(span.file)
+            && let Ok(uri) = Url::from_file_path(&source.name)
+        {
+            let line_end = source
+                .text
+                .get(span.start..)
+                .and_then(|rest| rest.find('\n'))
+                .map_or(source.text.len(), |n| span.start + n);
+            if let Some(found) =
+                source.text.get(span.start..line_end).and_then(|line| line.find(&symbol.name))
+            {
+                let start = span.start + found;
+                let range = Range {
+                    start: position_of(&source.text, start),
+                    end: position_of(&source.text, start + symbol.name.len()),
+                };
+                locations.push(Location { uri, range });
+            }
+        }
+        Ok(locations)
+    }
+
+    fn references(&self, at: &TextDocumentPositionParams) -> Result<Vec<Location>, Failure> {
+        self.occurrences_of(at)
+    }
+
+    /// Renames a rule, input, term, group or evidence id everywhere it is
+    /// written; the new name must be a name no keyword or other name has.
+    fn rename(
+        &self,
+        at: &TextDocumentPositionParams,
+        new_name: &str,
+    ) -> Result<Option<WorkspaceEdit>, Failure> {
+        let valid = new_name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && new_name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid || symbols::KEYWORDS.contains(&new_name) {
+            return Err(invalid(format!(
+                "`{new_name}` cannot be a name: use lower-case letters, digits and `_`, not a keyword"
+            )));
+        }
+        if let Some((_, kb)) = &self.last_good
+            && symbols::lookup(kb, new_name).is_some()
+        {
+            return Err(invalid(format!("`{new_name}` is already a name in these rules")));
+        }
+        let locations = self.occurrences_of(at)?;
+        if locations.is_empty() {
+            return Ok(None);
+        }
+        let mut changes: std::collections::HashMap<Url, Vec<TextEdit>> = std::collections::HashMap::new();
+        for location in locations {
+            changes
+                .entry(location.uri)
+                .or_default()
+                .push(TextEdit { range: location.range, new_text: new_name.to_string() });
+        }
+        Ok(Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }))
     }
 
     /// The whole document as `warrant fmt` writes it; nothing when it does
@@ -299,6 +444,30 @@ impl Server {
             .collect();
         Ok(DocumentSymbolResponse::Nested(symbols))
     }
+}
+
+/// A quick fix for every diagnostic that says "did you mean `X`?": put `X`
+/// where the diagnostic points.
+fn quick_fixes(params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+    params
+        .context
+        .diagnostics
+        .iter()
+        .filter_map(|diagnostic| {
+            let (_, after) = diagnostic.message.split_once("did you mean `")?;
+            let (suggestion, _) = after.split_once('`')?;
+            let edit = TextEdit { range: diagnostic.range, new_text: suggestion.to_string() };
+            let changes = std::collections::HashMap::from([(params.text_document.uri.clone(), vec![edit])]);
+            Some(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Change to `{suggestion}`"),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic.clone()]),
+                edit: Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }),
+                is_preferred: Some(true),
+                ..CodeAction::default()
+            }))
+        })
+        .collect()
 }
 
 fn has_extension(path: &Path, extensions: &[&str]) -> bool {

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use lsp_server::{Connection, Message, Notification, Response};
 use lsp_types::{
-    HoverProviderCapability, InitializeParams, OneOf, ServerCapabilities, TextDocumentSyncCapability,
-    TextDocumentSyncKind,
+    CodeActionProviderCapability, CompletionOptions, HoverProviderCapability, InitializeParams, OneOf,
+    ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
 };
 use warrant_lsp::Server;
 
@@ -36,6 +36,10 @@ fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         definition_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(CompletionOptions::default()),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
         ..ServerCapabilities::default()
     };
     let initialize = connection.initialize(serde_json::to_value(capabilities)?)?;

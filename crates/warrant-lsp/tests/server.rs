@@ -272,3 +272,97 @@ fn every_prefix_of_every_bundled_rule_file_is_answered() {
     }
     assert!(requests > 1_000, "{requests}");
 }
+
+fn labels(result: &Value) -> Vec<String> {
+    result.as_array().unwrap().iter().map(|item| item["label"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn completion_offers_evidence_after_cite_units_after_a_threshold_and_names_elsewhere() {
+    let (dir, mut server) = workspace();
+    let path = dir.path().join("rules/iron.warrant");
+    let file = uri(dir.path(), "rules/iron.warrant");
+    let text = fs::read_to_string(&path).unwrap();
+    for (typed, wanted, unwanted) in [
+        ("  cite aasm", "aasm_2025_rls_guideline", "ferritin"),
+        ("  when ferritin <= 75 ", "ng/mL", "mmol/L"),
+        ("  when ferritin <= 75 µ", "µg/L", "ng/mL"),
+        ("  when ferr", "ferritin", "aasm_2025_rls_guideline"),
+        ("recom", "recommend", "ferritin"),
+    ] {
+        let edited = format!("{text}\n{typed}");
+        open(&mut server, &file, &edited);
+        let position = warrant_lsp::position_of(&edited, edited.len());
+        let result = server
+            .request(
+                "textDocument/completion",
+                json!({ "textDocument": { "uri": file }, "position": position }),
+            )
+            .unwrap();
+        let offered = labels(&result);
+        assert!(offered.iter().any(|l| l == wanted), "{typed:?}: {wanted} in {offered:?}");
+        assert!(!offered.iter().any(|l| l == unwanted), "{typed:?}: not {unwanted} in {offered:?}");
+    }
+}
+
+#[test]
+fn references_and_rename_reach_every_rule_file_and_the_evidence_record() {
+    let (dir, mut server) = workspace();
+    let file = uri(dir.path(), "rules/iron.warrant");
+    let text = fs::read_to_string(dir.path().join("rules/iron.warrant")).unwrap();
+    open(&mut server, &file, &text);
+    let cited = text.find("trenkwalder_2017_fcm").unwrap() + 1;
+    let position = warrant_lsp::position_of(&text, cited);
+    let params = json!({ "textDocument": { "uri": file }, "position": position, "context": { "includeDeclaration": true } });
+    let references = server.request("textDocument/references", params).unwrap();
+    let uris: Vec<&str> = references.as_array().unwrap().iter().map(|l| l["uri"].as_str().unwrap()).collect();
+    assert!(uris.iter().any(|u| u.ends_with("evidence/iron.yaml")), "{uris:?}");
+    let in_rules = uris.iter().filter(|u| u.ends_with(".warrant")).count();
+    let written = fs::read_dir(dir.path().join("rules"))
+        .unwrap()
+        .map(|e| fs::read_to_string(e.unwrap().path()).unwrap())
+        .map(|text| warrant::symbols::occurrences(&text, "trenkwalder_2017_fcm").len())
+        .sum::<usize>();
+    assert_eq!(in_rules, written);
+
+    let mut rename = |new_name: &str| {
+        server.request(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": file }, "position": position, "newName": new_name }),
+        )
+    };
+    let edit = rename("trenkwalder_2017_fcm_trial").unwrap();
+    let changes = edit["changes"].as_object().unwrap();
+    let edits: usize = changes.values().map(|e| e.as_array().unwrap().len()).sum();
+    assert_eq!(edits, uris.len());
+    assert!(changes.keys().any(|u| u.ends_with("evidence/iron.yaml")));
+    assert!(rename("when").is_err(), "a keyword");
+    assert!(rename("Bad-Name").is_err());
+    assert!(rename("oral_iron").is_err(), "a name already taken");
+}
+
+#[test]
+fn a_did_you_mean_becomes_a_quick_fix() {
+    let (dir, mut server) = workspace();
+    let file = uri(dir.path(), "rules/iron.warrant");
+    let text = fs::read_to_string(dir.path().join("rules/iron.warrant")).unwrap();
+    let broken = text.replacen("cite aasm_2025_rls_guideline", "cite aasm_2025_rls_guidelin", 1);
+    let published = open(&mut server, &file, &broken);
+    let diagnostics = published_for(&published, &file).clone();
+    let typo =
+        diagnostics.iter().find(|d| d["message"].as_str().unwrap().contains("did you mean")).unwrap().clone();
+    let actions = server
+        .request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": file }, "range": typo["range"], "context": { "diagnostics": [typo] } }),
+        )
+        .unwrap();
+    let action = &actions[0];
+    assert_eq!(action["title"], "Change to `aasm_2025_rls_guideline`");
+    let edit = &action["edit"]["changes"][&file][0];
+    assert_eq!(edit["newText"], "aasm_2025_rls_guideline");
+    let start =
+        warrant_lsp::offset_of(&broken, serde_json::from_value(edit["range"]["start"].clone()).unwrap());
+    let end = warrant_lsp::offset_of(&broken, serde_json::from_value(edit["range"]["end"].clone()).unwrap());
+    assert_eq!(&broken[start..end], "aasm_2025_rls_guidelin", "the fix replaces the misspelt name");
+}
