@@ -259,6 +259,7 @@ fn write_snapshot(path: &Path, relative: &str, format: Format, report: &str) -> 
         Format::Text => "text",
         Format::Json => "json",
         Format::Markdown => "markdown",
+        Format::Html => "html",
     };
     let quoted = serde_json::to_string(relative).unwrap_or_default();
     let text = format!(

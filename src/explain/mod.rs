@@ -5,6 +5,7 @@
 //! and evidence behind it; the renderers only lay that model out. Output is
 //! deterministic: outcomes in declaration order, citations as written.
 
+mod html;
 pub(crate) mod markdown;
 pub mod report;
 mod text;
@@ -18,6 +19,8 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// One self-contained page: no script, no network, printable.
+    Html,
 }
 
 /// Renders a report. `colour` applies to text only.
@@ -26,6 +29,7 @@ pub fn render(report: &Report, format: Format, colour: bool) -> String {
         Format::Text => text::render(report, colour),
         Format::Markdown => markdown::render(report),
         Format::Json => crate::escape::json_document(report),
+        Format::Html => html::render(report),
     }
 }
 
@@ -35,6 +39,7 @@ pub fn render_why_not(why: &why_not::WhyNot, format: Format, colour: bool) -> St
         Format::Text => text::render_why_not(why, colour),
         Format::Markdown => markdown::render_why_not(why),
         Format::Json => crate::escape::json_document(why),
+        Format::Html => html::render_why_not(&text::render_why_not(why, false), why.disclaimer),
     }
 }
 
@@ -44,5 +49,6 @@ pub fn render_plan(plan: &crate::plan::DailyPlan, format: Format, colour: bool) 
         Format::Text => text::render_plan(plan, colour),
         Format::Markdown => markdown::render_plan(plan),
         Format::Json => crate::escape::json_document(plan),
+        Format::Html => html::render_plan(plan),
     }
 }
