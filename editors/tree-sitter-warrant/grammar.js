@@ -57,12 +57,13 @@ module.exports = grammar({
       'provides', commaSep1($.identifier),
     ),
 
-    population_declaration: ($) => seq('population', field('name', $.identifier), field('label', $.string), repeat($._clause)),
-    derive_declaration: ($) => seq('derive', field('name', $.identifier), field('label', $.string), repeat($._clause)),
-    outcome_declaration: ($) => seq(
+    // A rule's clauses run to the next item; `for` after a rule is its clause.
+    population_declaration: ($) => prec.right(seq('population', field('name', $.identifier), field('label', $.string), repeat($._clause))),
+    derive_declaration: ($) => prec.right(seq('derive', field('name', $.identifier), field('label', $.string), repeat($._clause))),
+    outcome_declaration: ($) => prec.right(seq(
       field('kind', choice('recommend', 'test', 'warn', 'limit', 'inform')),
       field('name', $.identifier), field('label', $.string), repeat($._clause),
-    ),
+    )),
 
     _clause: ($) => choice(
       $.when_clause, $.unless_clause, $.form_clause, $.dose_clause, $.timing_clause, $.take_with_clause,
