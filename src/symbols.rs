@@ -361,3 +361,32 @@ pub fn occurrences(text: &str, name: &str) -> Vec<Range<usize>> {
     }
     found
 }
+
+/// The unit written around byte `offset` (`ng/mL`, `µg/L`, `%`), with its
+/// byte range and a Markdown line on what it is and what one of it is in
+/// the other units of its dimension.
+pub fn unit_at(text: &str, offset: usize) -> Option<(Range<usize>, String)> {
+    let is_unit = |c: char| c.is_ascii_alphanumeric() || matches!(c, 'µ' | 'μ' | '/' | '_' | '.' | '²' | '%');
+    let offset = offset.min(text.len());
+    let before = text.get(..offset)?;
+    let start =
+        before.char_indices().rev().take_while(|(_, c)| is_unit(*c)).last().map_or(offset, |(i, _)| i);
+    let after = text.get(offset..)?;
+    let end = offset + after.char_indices().find(|(_, c)| !is_unit(*c)).map_or(after.len(), |(i, _)| i);
+    let written = text.get(start..end)?;
+    let unit = crate::units::Unit::parse(written)?;
+    let others: Vec<String> = crate::units::Unit::symbols_of(unit.dimension)
+        .into_iter()
+        .filter(|symbol| *symbol != unit.symbol)
+        .filter_map(|symbol| {
+            let other = crate::units::Unit::parse(symbol)?;
+            let value = crate::units::convert(1.0, unit, other, None).ok()?;
+            Some(format!("{} {symbol}", crate::units::format_number(value)))
+        })
+        .collect();
+    let mut description = format!("**unit** `{}`: {}", unit.symbol, unit.dimension.describe());
+    if !others.is_empty() {
+        let _ = write!(description, "\n\n1 {} = {}", unit.symbol, others.join(" = "));
+    }
+    Some((start..end, description))
+}

@@ -258,13 +258,22 @@ impl Server {
         Ok(Some((range, symbol, sources)))
     }
 
+    /// A name's description, or a unit's conversions.
     fn hover(&self, at: &TextDocumentPositionParams) -> Result<Option<Hover>, Failure> {
-        Ok(self.symbol_at(at)?.map(|(range, symbol, _)| Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: symbol.description,
-            }),
+        let markdown = |value: String, range: Range| Hover {
+            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
             range: Some(range),
+        };
+        if let Some((range, symbol, _)) = self.symbol_at(at)? {
+            return Ok(Some(markdown(symbol.description, range)));
+        }
+        let text = self.text_of(&self.path_of(at.text_document.uri.as_str())?)?;
+        let offset = offset_of(&text, at.position);
+        Ok(symbols::unit_at(&text, offset).map(|(range, description)| {
+            markdown(
+                description,
+                Range { start: position_of(&text, range.start), end: position_of(&text, range.end) },
+            )
         }))
     }
 

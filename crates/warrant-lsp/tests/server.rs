@@ -151,6 +151,9 @@ fn hover_shows_the_evidence_behind_a_citation_and_the_input_behind_a_name() {
     assert!(shown.contains("**input** `ferritin`") && shown.contains("LOINC: 2276-4, 20567-4"), "{shown}");
     let hover = server.request("textDocument/hover", at(&iron, &text, "oral_iron \"")).unwrap();
     assert!(hover["contents"]["value"].as_str().unwrap().contains("Strength: conditional"), "{hover}");
+    let hover = server.request("textDocument/hover", at(&iron, &text, "g/mL or tsat")).unwrap();
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.starts_with("**unit** `ng/mL`") && shown.contains("1 ng/mL = 1 µg/L"), "{shown}");
     // Nothing under the cursor: no hover, not an error.
     let nothing = server
         .request(
@@ -365,4 +368,21 @@ fn a_did_you_mean_becomes_a_quick_fix() {
         warrant_lsp::offset_of(&broken, serde_json::from_value(edit["range"]["start"].clone()).unwrap());
     let end = warrant_lsp::offset_of(&broken, serde_json::from_value(edit["range"]["end"].clone()).unwrap());
     assert_eq!(&broken[start..end], "aasm_2025_rls_guidelin", "the fix replaces the misspelt name");
+}
+
+#[test]
+fn evidence_files_get_diagnostics_too() {
+    let (dir, mut server) = workspace();
+    let file = uri(dir.path(), "evidence/iron.yaml");
+    let text = fs::read_to_string(dir.path().join("evidence/iron.yaml")).unwrap();
+    let broken = text.replacen("certainty: moderate", "certainty: middling", 1);
+    assert_ne!(broken, text);
+    let published = open(&mut server, &file, &broken);
+    let diagnostics = published_for(&published, &file);
+    let error = diagnostics.iter().find(|d| d["severity"] == 1).unwrap_or_else(|| panic!("{diagnostics:?}"));
+    let line = error["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert!(broken.lines().nth(line).unwrap().contains("middling"), "at the field: {error}");
+    // Fixed, the file's diagnostics are cleared.
+    let fixed = change(&mut server, &file, &text);
+    assert!(published_for(&fixed, &file).iter().all(|d| d["severity"] != 1));
 }
