@@ -406,7 +406,7 @@ fn an_unknown_rule_id_exits_one_with_nothing_on_stdout() {
 
 #[test]
 fn an_unknown_format_is_a_usage_error() {
-    warrant().args(["graph", "--format", "svg"]).assert().code(2).stdout("");
+    warrant().args(["graph", "--format", "png"]).assert().code(2).stdout("");
 }
 
 #[test]
@@ -459,4 +459,40 @@ fn a_broken_knowledge_base_exits_one_with_nothing_on_stdout() {
         .code(1)
         .stdout("")
         .stderr(predicate::str::contains("error[E0702]"));
+}
+
+#[test]
+fn svg_is_drawn_in_rust_the_same_every_time_and_coloured_by_truth() {
+    let whole = graph(&["--format", "svg"]);
+    let document = roxmltree::Document::parse(&whole).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(document.root_element().tag_name().name(), "svg");
+    let texts: String = document.descendants().filter_map(|n| n.text()).collect();
+    assert!(texts.contains("oral_iron") && texts.contains("aasm_2025_rls_guideline"), "nodes are labelled");
+
+    let focused = graph(&[
+        "--format",
+        "svg",
+        "--for",
+        "oral_iron",
+        "--profile",
+        "tests/fixtures/profiles/low_ferritin.yaml",
+    ]);
+    assert_eq!(
+        focused,
+        graph(&[
+            "--format",
+            "svg",
+            "--for",
+            "oral_iron",
+            "--profile",
+            "tests/fixtures/profiles/low_ferritin.yaml"
+        ]),
+        "the same bytes every time"
+    );
+    let document = roxmltree::Document::parse(&focused).unwrap();
+    let fills: Vec<&str> = document.descendants().filter_map(|n| n.attribute("fill")).collect();
+    assert!(fills.contains(&"#c8e6c9ff"), "true in green: {fills:?}");
+    assert!(fills.contains(&"#ffcdd2ff"), "false in red");
+    let texts: String = document.descendants().filter_map(|n| n.text()).collect();
+    assert!(!texts.contains("magnesium_evening"), "only what oral_iron rests on");
 }

@@ -91,10 +91,51 @@ fn truth_is_shown_by_symbol_and_word_and_certainty_as_grade_circles() {
     // Reasons, evidence and caveats are collapsed until opened.
     let summaries: Vec<&str> =
         article.descendants().filter(|n| n.has_tag_name("summary")).filter_map(|n| n.text()).collect();
-    assert_eq!(summaries, ["Who it is for", "Why", "Contraindications checked", "Evidence", "Caveats"]);
+    assert_eq!(
+        summaries,
+        ["Who it is for", "Why", "Contraindications checked", "Evidence", "Caveats", "The reasoning, drawn"]
+    );
     let unknown = html(&["explain", "--format", "html", "tests/fixtures/profiles/b12_without_range.yaml"]);
     assert!(unknown.contains("<span class=\"truth unknown\">? unknown</span>"), "unknown has its own mark");
-    insta::assert_snapshot!("low_ferritin_html", page);
+    // The figures are checked below; the snapshot keeps the page around them.
+    insta::assert_snapshot!("low_ferritin_html", without_figures(&page));
+}
+
+/// The page with each figure's SVG taken out.
+fn without_figures(page: &str) -> String {
+    let mut out = String::new();
+    let mut rest = page;
+    while let Some(start) = rest.find("<svg ") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("</svg>").unwrap() + start + "</svg>".len();
+        out.push_str("<svg>[the figure]</svg>");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn each_finding_has_its_reasoning_drawn_coloured_by_truth() {
+    let page = html(&["explain", "--format", "html", "tests/fixtures/profiles/low_ferritin.yaml"]);
+    let document = parse(&page);
+    let mut ids: Vec<&str> = document.descendants().filter_map(|n| n.attribute("id")).collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "ids are unique across the page's figures");
+    for article in document.descendants().filter(|n| n.has_tag_name("article")) {
+        let svg = article.descendants().find(|n| n.tag_name().name() == "svg");
+        let svg = svg.unwrap_or_else(|| panic!("a figure in {:?}", article.attribute("id")));
+        assert_eq!(svg.attribute("role"), Some("img"));
+        assert!(svg.attribute("aria-label").unwrap().starts_with("The reasoning behind"));
+    }
+    let oral_iron = document.descendants().find(|n| n.attribute("id") == Some("rule-oral_iron")).unwrap();
+    let fills: Vec<&str> = oral_iron.descendants().filter_map(|n| n.attribute("fill")).collect();
+    assert!(
+        fills.contains(&"#c8e6c9ff") && fills.contains(&"#ffcdd2ff"),
+        "true and false conditions: {fills:?}"
+    );
 }
 
 #[test]

@@ -38,7 +38,13 @@ pub fn run(args: &ExplainArgs, output: &Output) -> ExitStatus {
     };
     let colour = output.stdout_colour();
     let text = match &args.why_not {
-        None => explain::render(&explain::build(&evaluation, &kb.evidence, &kb.sources), args.format, colour),
+        None => {
+            let report = explain::build(&evaluation, &kb.evidence, &kb.sources);
+            match args.format {
+                Format::Html => explain::render_html_with_figures(&report, &evaluation, &kb.evidence),
+                format => explain::render(&report, format, colour),
+            }
+        }
         Some(id) => {
             let program = &kb.graph.program;
             let Some(rule) = program.find_rule(id) else {

@@ -6,6 +6,7 @@
 //! markup is well-formed XML, so it can be checked with an XML parser, and
 //! the same report gives the same bytes.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::report::{CitationView, Finding, Reason, Reference, Report};
@@ -25,12 +26,46 @@ ul.tree, ul.tree ul { list-style: none; padding-left: 1.2rem; margin: .2rem 0; }
 .grade { letter-spacing: .1em; white-space: nowrap; } .value { background: #f2f2f5; padding: 0 .3em; border-radius: .2em; }
 ol.timeline { list-style: none; padding-left: 0; border-left: 3px solid var(--line); }
 ol.timeline > li { margin: 0 0 1rem 0; padding-left: 1rem; } ol.timeline time { font-weight: 700; }
+figure svg { max-width: 100%; height: auto; } figure { margin: .5rem 0; }
 a { color: #0b57d0; } a:focus, summary:focus { outline: 3px solid #0b57d0; outline-offset: 2px; }
 @media print { details { display: block; } details > * { display: block; } summary { list-style: none; } a::after { content: \" (\" attr(href) \")\"; font-size: .8em; } body { max-width: none; } }
 ";
 
-/// The report as an HTML document.
-pub fn render(report: &Report) -> String {
+/// Each finding's reasoning drawn as SVG (the subgraph behind it, coloured
+/// by this evaluation's truth), by rule id, for [`render`].
+pub fn figures(
+    graph: &crate::graph::KnowledgeGraph,
+    evidence: &crate::evidence::EvidenceBase,
+    evaluation: &crate::infer::Evaluation<'_>,
+    report: &Report,
+) -> BTreeMap<String, String> {
+    use crate::graph::export;
+    [&report.suggestions, &report.tests, &report.cautions, &report.background]
+        .into_iter()
+        .flatten()
+        .filter_map(|finding| {
+            let rule = export::find_rule(&graph.program, &finding.id).ok()?;
+            let drawn = export::export(graph, evidence, Some(evaluation), Some(rule));
+            let svg = export::render(&drawn, export::Format::Svg);
+            // Many figures share one page: each gets its own ids (arrow
+            // markers, edge paths), and says what it is to a screen reader.
+            let prefix = format!("figure-{}-", finding.id);
+            let svg = svg
+                .replace(" id=\"", &format!(" id=\"{prefix}"))
+                .replace("href=\"#", &format!("href=\"#{prefix}"))
+                .replace("url(#", &format!("url(#{prefix}"));
+            let label = format!(
+                "<svg role=\"img\" aria-label=\"The reasoning behind {}, drawn\" ",
+                text(&finding.label)
+            );
+            Some((finding.id.clone(), svg.replacen("<svg ", &label, 1)))
+        })
+        .collect()
+}
+
+/// The report as an HTML document, with each finding's figure from
+/// `figures` (by rule id) when there is one.
+pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
     let profile = report.profile.as_deref().unwrap_or("unnamed profile");
     let mut out = String::new();
     let _ = write!(
@@ -88,6 +123,7 @@ pub fn render(report: &Report) -> String {
     findings(
         &mut out,
         report,
+        figures,
         "suggestions",
         "Suggestions",
         &report.suggestions,
@@ -96,6 +132,7 @@ pub fn render(report: &Report) -> String {
     findings(
         &mut out,
         report,
+        figures,
         "tests",
         "Tests to consider",
         &report.tests,
@@ -129,6 +166,7 @@ pub fn render(report: &Report) -> String {
     findings(
         &mut out,
         report,
+        figures,
         "cautions",
         "Cautions",
         &report.cautions,
@@ -157,7 +195,7 @@ pub fn render(report: &Report) -> String {
         out.push_str("</section>\n");
     }
     if !report.background.is_empty() {
-        findings(&mut out, report, "background", "Background", &report.background, "");
+        findings(&mut out, report, figures, "background", "Background", &report.background, "");
     }
     if !report.references.is_empty() {
         section_start(&mut out, "references", "References");
@@ -200,18 +238,26 @@ fn section_start(out: &mut String, id: &str, title: &str) {
     );
 }
 
-fn findings(out: &mut String, report: &Report, id: &str, title: &str, findings: &[Finding], empty: &str) {
+fn findings(
+    out: &mut String,
+    report: &Report,
+    figures: &BTreeMap<String, String>,
+    id: &str,
+    title: &str,
+    findings: &[Finding],
+    empty: &str,
+) {
     section_start(out, id, title);
     if findings.is_empty() && !empty.is_empty() {
         let _ = writeln!(out, "<p>{empty}</p>");
     }
     for finding in findings {
-        finding_article(out, report, finding);
+        finding_article(out, report, figures.get(&finding.id), finding);
     }
     out.push_str("</section>\n");
 }
 
-fn finding_article(out: &mut String, report: &Report, finding: &Finding) {
+fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, finding: &Finding) {
     let _ = writeln!(out, "<article id=\"rule-{}\">", text(&finding.id));
     let strength = match finding.strength {
         Some(crate::syntax::ast::Strength::Strong) => " <span class=\"muted\">— strong recommendation</span>",
@@ -271,6 +317,14 @@ fn finding_article(out: &mut String, report: &Report, finding: &Finding) {
             let _ = writeln!(out, "<li>{}</li>", text(caveat));
         }
         out.push_str("</ul>\n</details>\n");
+    }
+    if let Some(figure) = figure {
+        let _ = writeln!(
+            out,
+            "<details>\n<summary>The reasoning, drawn</summary>\n<figure>\n{}<figcaption>What “{}” rests on: the profile's values (boxes), the conditions (ovals), the rules and the evidence they cite (notes); green holds, red does not, grey is unknown.</figcaption>\n</figure>\n</details>",
+            figure.trim_end(),
+            text(&finding.label)
+        );
     }
     if !finding.over_limits.is_empty() {
         out.push_str("<p class=\"no\"><strong>Caution:</strong> with this, a safety limit can be passed: ");

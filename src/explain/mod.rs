@@ -29,8 +29,19 @@ pub fn render(report: &Report, format: Format, colour: bool) -> String {
         Format::Text => text::render(report, colour),
         Format::Markdown => markdown::render(report),
         Format::Json => crate::escape::json_document(report),
-        Format::Html => html::render(report),
+        Format::Html => html::render(report, &std::collections::BTreeMap::new()),
     }
+}
+
+/// The report as an HTML page with each finding's reasoning drawn: the
+/// subgraph behind it, coloured by `evaluation`'s truth.
+pub fn render_html_with_figures(
+    report: &Report,
+    evaluation: &crate::infer::Evaluation<'_>,
+    evidence: &crate::evidence::EvidenceBase,
+) -> String {
+    let figures = html::figures(evaluation.graph, evidence, evaluation, report);
+    html::render(report, &figures)
 }
 
 /// Renders a why-not explanation. `colour` applies to text only.

@@ -48,6 +48,8 @@ pub enum Format {
     Mermaid,
     /// `{"schema_version": 1, "nodes": [...], "edges": [...]}`.
     Json,
+    /// A picture, laid out and drawn in Rust (no Graphviz needed).
+    Svg,
 }
 
 /// The version of the JSON layout; raised when a field changes meaning or goes.
@@ -249,7 +251,51 @@ pub fn render(export: &Export, format: Format) -> String {
         Format::Dot => dot(export),
         Format::Mermaid => mermaid(export),
         Format::Json => crate::escape::json_document(export),
+        Format::Svg => svg(export),
     }
+}
+
+/// The DOT export laid out and drawn by layout-rs, ending with a newline.
+/// Its `<style>` rules come out in hash order, so they are sorted: the
+/// same graph gives the same bytes.
+fn svg(export: &Export) -> String {
+    use layout::backends::svg::SVGWriter;
+    use layout::gv::{DotParser, GraphBuilder};
+    let dot = dot(export);
+    let mut parser = DotParser::new(&dot);
+    let Ok(parsed) = parser.process() else {
+        return String::from(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><text x=\"10\" y=\"20\">The graph could not be laid out.</text></svg>\n",
+        );
+    };
+    let mut builder = GraphBuilder::new();
+    builder.visit_graph(&parsed);
+    let mut drawing = builder.get();
+    let mut writer = SVGWriter::new();
+    drawing.do_it(false, false, false, &mut writer);
+    let drawn = writer.finalize();
+    let drawn =
+        drawn.strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>").unwrap_or(&drawn);
+    let mut out = sorted_style(drawn);
+    out.push('\n');
+    out
+}
+
+/// `svg` with the lines of its `<style>` element in sorted order.
+fn sorted_style(svg: &str) -> String {
+    let (Some(start), Some(end)) = (svg.find("<style>"), svg.find("</style>")) else {
+        return svg.to_string();
+    };
+    let inner_start = start + "<style>".len();
+    let Some(inner) = svg.get(inner_start..end) else { return svg.to_string() };
+    let mut rules: Vec<&str> = inner.lines().filter(|line| !line.trim().is_empty()).collect();
+    rules.sort_unstable();
+    format!(
+        "{}<style>\n{}\n{}",
+        svg.get(..start).unwrap_or(""),
+        rules.join("\n"),
+        svg.get(end..).unwrap_or("")
+    )
 }
 
 /// Orders nodes: inputs, rules, conditions, evidence; within each kind by
