@@ -26,7 +26,8 @@ ul.tree, ul.tree ul { list-style: none; padding-left: 1.2rem; margin: .2rem 0; }
 .grade { letter-spacing: .1em; white-space: nowrap; } .value { background: #f2f2f5; padding: 0 .3em; border-radius: .2em; }
 ol.timeline { list-style: none; padding-left: 0; border-left: 3px solid var(--line); }
 ol.timeline > li { margin: 0 0 1rem 0; padding-left: 1rem; } ol.timeline time { font-weight: 700; }
-figure svg { max-width: 100%; height: auto; } figure { margin: .5rem 0; }
+figure { margin: .5rem 0; border: 1px solid var(--line); border-radius: .3rem; } figure svg { max-width: 100%; height: auto; }
+figcaption { padding: .3rem .5rem; }
 a { color: #0b57d0; } a:focus, summary:focus { outline: 3px solid #0b57d0; outline-offset: 2px; }
 @media print { details { display: block; } details > * { display: block; } summary { list-style: none; } a::after { content: \" (\" attr(href) \")\"; font-size: .8em; } body { max-width: none; } }
 ";
@@ -321,7 +322,7 @@ fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, f
     if let Some(figure) = figure {
         let _ = writeln!(
             out,
-            "<details>\n<summary>The reasoning, drawn</summary>\n<figure>\n{}<figcaption>What “{}” rests on: the profile's values (boxes), the conditions (ovals), the rules and the evidence they cite (notes); green holds, red does not, grey is unknown.</figcaption>\n</figure>\n</details>",
+            "<details>\n<summary>The reasoning, drawn</summary>\n<figure>\n{}<figcaption>What “{}” rests on: the profile's values (boxes), the conditions (ovals), the rules and the evidence they cite (notes); green holds, red does not, grey is unknown. An overview: the lists above say each step in words.</figcaption>\n</figure>\n</details>",
             figure.trim_end(),
             text(&finding.label)
         );

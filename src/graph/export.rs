@@ -261,7 +261,7 @@ pub fn render(export: &Export, format: Format) -> String {
 fn svg(export: &Export) -> String {
     use layout::backends::svg::SVGWriter;
     use layout::gv::{DotParser, GraphBuilder};
-    let dot = dot(export);
+    let dot = dot_with(export, 2, (16, 14));
     let mut parser = DotParser::new(&dot);
     let Ok(parsed) = parser.process() else {
         return String::from(
@@ -597,10 +597,17 @@ fn truth_fill(truth: Truth) -> &'static str {
 // DOT
 
 fn dot(export: &Export) -> String {
+    dot_with(export, usize::MAX, (10, 9))
+}
+
+/// DOT with at most `lines` lines per node label and these node and edge
+/// font sizes: the SVG drawing keeps two lines (kind and name, condition
+/// and truth) in a larger font, so it stays legible scaled to a page.
+fn dot_with(export: &Export, lines: usize, (node_font, edge_font): (u8, u8)) -> String {
     let mut out = String::from("digraph warrant {\n");
     out.push_str("  rankdir=LR;\n");
-    out.push_str("  node [fontname=\"Helvetica\", fontsize=10];\n");
-    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
+    let _ = writeln!(out, "  node [fontname=\"Helvetica\", fontsize={node_font}];");
+    let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize={edge_font}];");
     for node in &export.nodes {
         let mut attributes: Vec<String> = Vec::new();
         let mut styles: Vec<&str> = Vec::new();
@@ -630,7 +637,8 @@ fn dot(export: &Export) -> String {
         if let Some(fill) = fill {
             attributes.push(format!("fillcolor={}", dot_string(fill)));
         }
-        attributes.push(format!("label={}", dot_string(&label_lines(node).join("\n"))));
+        let label: Vec<String> = label_lines(node).into_iter().take(lines).collect();
+        attributes.push(format!("label={}", dot_string(&label.join("\n"))));
         let _ = writeln!(out, "  {} [{}];", dot_string(&node.id), attributes.join(", "));
     }
     for edge in &export.edges {
