@@ -279,7 +279,26 @@ impl Server {
 
     fn definition(&self, at: &TextDocumentPositionParams) -> Result<Option<Location>, Failure> {
         let Some((_, symbol, sources)) = self.symbol_at(at)? else { return Ok(None) };
-        Ok(symbol.definition.and_then(|span| location(sources, span)))
+        if let Some(span) = symbol.definition {
+            return Ok(location(sources, span));
+        }
+        // A group keeps no place in the checked program: its `group NAME` line.
+        let declaration = format!("group {} ", symbol.name);
+        for (path, text) in self.rule_texts() {
+            let Some(start) = text
+                .match_indices(&declaration)
+                .map(|(i, _)| i)
+                .find(|&i| i == 0 || text[..i].ends_with('\n'))
+            else {
+                continue;
+            };
+            let Ok(uri) = Url::from_file_path(&path) else { continue };
+            let name = start + "group ".len();
+            let range =
+                Range { start: position_of(&text, name), end: position_of(&text, name + symbol.name.len()) };
+            return Ok(Some(Location { uri, range }));
+        }
+        Ok(None)
     }
 
     /// Keywords, names, evidence ids after `cite`, and units that fit a lab

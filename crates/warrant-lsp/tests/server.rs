@@ -180,6 +180,24 @@ fn definitions_lead_to_rules_inputs_and_evidence_records() {
     let line = location["range"]["start"]["line"].as_u64().unwrap() as usize;
     assert!(evidence.lines().nth(line).unwrap().contains("aasm_2025_rls_guideline"), "{location}");
 
+    // A group leads to its `group` line.
+    let medicines = uri(dir.path(), "rules/medicines.warrant");
+    let text_medicines = fs::read_to_string(dir.path().join("rules/medicines.warrant")).unwrap();
+    open(&mut server, &medicines, &text_medicines);
+    let used = text_medicines.find("has ssri").unwrap() + "has ".len() + 1;
+    let position = warrant_lsp::position_of(&text_medicines, used);
+    let location = server
+        .request(
+            "textDocument/definition",
+            json!({ "textDocument": { "uri": medicines }, "position": position }),
+        )
+        .unwrap();
+    assert!(location["uri"].as_str().unwrap().ends_with(".warrant"), "{location}");
+    let path = Url::parse(location["uri"].as_str().unwrap()).unwrap().to_file_path().unwrap();
+    let defining = fs::read_to_string(path).unwrap();
+    let line = location["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert!(defining.lines().nth(line).unwrap().starts_with("group ssri "), "{location}");
+
     // A derived fact used in another rule leads to its `derive`.
     let used = text.rfind("iron_low_for_rls").unwrap();
     let position = warrant_lsp::position_of(&text, used + 1);

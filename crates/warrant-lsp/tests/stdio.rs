@@ -105,6 +105,24 @@ fn a_session_from_initialize_to_exit() {
     let definition = response(&mut stdout, 3, &mut notifications);
     assert!(definition["result"]["uri"].as_str().unwrap().contains("/evidence/"), "{definition}");
 
+    // Completion after `cite ` offers evidence ids.
+    let typed = format!("{text}\n  cite ");
+    send(
+        &mut stdin,
+        &json!({ "jsonrpc": "2.0", "method": "textDocument/didChange",
+        "params": { "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [ { "text": typed } ] } }),
+    );
+    let last = json!({ "line": typed.matches('\n').count(), "character": "  cite ".len() });
+    send(
+        &mut stdin,
+        &json!({ "jsonrpc": "2.0", "id": 6, "method": "textDocument/completion",
+        "params": { "textDocument": { "uri": uri }, "position": last } }),
+    );
+    let completion = response(&mut stdout, 6, &mut notifications);
+    let labels: Vec<&str> =
+        completion["result"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert!(labels.contains(&"aasm_2025_rls_guideline"), "{labels:?}");
+
     // A change that breaks the file is diagnosed.
     let broken = text.replacen("title ", "titel ", 1);
     send(
