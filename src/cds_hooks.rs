@@ -268,7 +268,7 @@ fn finding_card(
         || kb_source.clone(),
         |citation| Source {
             label: citation.short.clone(),
-            url: references.get(&citation.reference).and_then(|r| url_of(r)),
+            url: references.get(&citation.reference).and_then(|r| r.url()),
         },
     );
     let links = finding
@@ -276,7 +276,7 @@ fn finding_card(
         .iter()
         .filter(|citation| primary.is_none_or(|p| p.reference != citation.reference))
         .filter_map(|citation: &CitationView| {
-            let url = references.get(&citation.reference).and_then(|r| url_of(r))?;
+            let url = references.get(&citation.reference).and_then(|r| r.url())?;
             Some(Link { label: citation.short.clone(), url, kind: "absolute" })
         })
         .collect();
@@ -309,15 +309,6 @@ fn test_first_card(ids: &CardIds, undecided: &Undecided, kb_source: &Source, dis
         source: kb_source.clone(),
         links: Vec::new(),
     }
-}
-
-/// A record's address: its DOI, else its PubMed entry.
-fn url_of(reference: &Reference) -> Option<String> {
-    let identifiers = &reference.record.as_ref()?.identifiers;
-    let doi = identifiers.iter().find_map(|id| id.strip_prefix("doi:"));
-    let pmid = identifiers.iter().find_map(|id| id.strip_prefix("PMID "));
-    doi.map(|doi| format!("https://doi.org/{doi}"))
-        .or_else(|| pmid.map(|pmid| format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/")))
 }
 
 fn with_disclaimer(mut detail: String, disclaimer: &str) -> String {

@@ -397,7 +397,7 @@ fn citation_item(out: &mut String, report: &Report, citation: &CitationView) {
         .references
         .iter()
         .find(|r| r.number == citation.reference)
-        .and_then(url_of)
+        .and_then(Reference::url)
         .map(|url| format!(" <a href=\"{}\">source</a>", text(&url)))
         .unwrap_or_default();
     let status = super::text::citation_status(citation);
@@ -451,7 +451,7 @@ fn reference_item(out: &mut String, reference: &Reference) {
                     let _ = write!(out, "<br/>Source {}.", record.verification.describe());
                 }
             }
-            if let Some(url) = url_of(reference) {
+            if let Some(url) = reference.url() {
                 let _ = write!(
                     out,
                     "<br/><a href=\"{}\">{}</a>",
@@ -462,15 +462,6 @@ fn reference_item(out: &mut String, reference: &Reference) {
         }
     }
     out.push_str("</li>\n");
-}
-
-/// A record's address: its DOI, else its PubMed entry.
-fn url_of(reference: &Reference) -> Option<String> {
-    let identifiers = &reference.record.as_ref()?.identifiers;
-    let doi = identifiers.iter().find_map(|id| id.strip_prefix("doi:"));
-    let pmid = identifiers.iter().find_map(|id| id.strip_prefix("PMID "));
-    doi.map(|doi| format!("https://doi.org/{doi}"))
-        .or_else(|| pmid.map(|pmid| format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/")))
 }
 
 /// The daily plan as the day's timeline.

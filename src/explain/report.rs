@@ -261,6 +261,17 @@ pub struct Reference {
     pub record: Option<ReferenceRecord>,
 }
 
+impl Reference {
+    /// The record's address: its DOI, else its PubMed entry.
+    pub fn url(&self) -> Option<String> {
+        let identifiers = &self.record.as_ref()?.identifiers;
+        let doi = identifiers.iter().find_map(|id| id.strip_prefix("doi:"));
+        let pmid = identifiers.iter().find_map(|id| id.strip_prefix("PMID "));
+        doi.map(|doi| format!("https://doi.org/{doi}"))
+            .or_else(|| pmid.map(|pmid| format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/")))
+    }
+}
+
 /// What a report shows of a cited record.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReferenceRecord {
