@@ -37,15 +37,21 @@ pub struct Symbol {
 /// (an offset past the end is the end), with its byte range; `None` when
 /// the offset is not on one.
 pub fn word_at(text: &str, offset: usize) -> Option<(Range<usize>, &str)> {
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let range = run_around(text, offset, |c| c.is_ascii_alphanumeric() || c == '_')?;
+    let word = text.get(range.clone())?;
+    (!word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit())).then_some((range, word))
+}
+
+/// The byte range of the run of `is_part` characters around byte
+/// `offset` (an offset past the end is the end); possibly empty.
+fn run_around(text: &str, offset: usize, is_part: impl Fn(char) -> bool) -> Option<Range<usize>> {
     let offset = offset.min(text.len());
     let before = text.get(..offset)?;
     let start =
-        before.char_indices().rev().take_while(|(_, c)| is_word(*c)).last().map_or(offset, |(i, _)| i);
+        before.char_indices().rev().take_while(|(_, c)| is_part(*c)).last().map_or(offset, |(i, _)| i);
     let after = text.get(offset..)?;
-    let end = offset + after.char_indices().find(|(_, c)| !is_word(*c)).map_or(after.len(), |(i, _)| i);
-    let word = text.get(start..end)?;
-    (!word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit())).then_some((start..end, word))
+    let end = offset + after.char_indices().find(|(_, c)| !is_part(*c)).map_or(after.len(), |(i, _)| i);
+    Some(start..end)
 }
 
 /// What `name` refers to in `kb`, if anything: a rule, an input, a term, a
@@ -367,12 +373,7 @@ pub fn occurrences(text: &str, name: &str) -> Vec<Range<usize>> {
 /// the other units of its dimension.
 pub fn unit_at(text: &str, offset: usize) -> Option<(Range<usize>, String)> {
     let is_unit = |c: char| c.is_ascii_alphanumeric() || matches!(c, 'µ' | 'μ' | '/' | '_' | '.' | '²' | '%');
-    let offset = offset.min(text.len());
-    let before = text.get(..offset)?;
-    let start =
-        before.char_indices().rev().take_while(|(_, c)| is_unit(*c)).last().map_or(offset, |(i, _)| i);
-    let after = text.get(offset..)?;
-    let end = offset + after.char_indices().find(|(_, c)| !is_unit(*c)).map_or(after.len(), |(i, _)| i);
+    let Range { start, end } = run_around(text, offset, is_unit)?;
     let written = text.get(start..end)?;
     let unit = crate::units::Unit::parse(written)?;
     let others: Vec<String> = crate::units::Unit::symbols_of(unit.dimension)
