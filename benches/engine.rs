@@ -37,6 +37,8 @@ const TODAY: warrant::dates::Date = warrant::dates::date(2026, 11, 29);
 /// explaining 10,000 rules takes milliseconds).
 const POOL: usize = 256;
 const EXPLAINED: usize = 8;
+/// Profiles per columnar batch: sixteen blocks.
+const COLUMNAR_POOL: usize = 4_096;
 
 fn files(count: usize) -> Files {
     Files {
@@ -250,6 +252,30 @@ fn bench_evaluate(c: &mut Criterion) {
                     );
                     black_box(&fired_bytes);
                 }
+            })
+        });
+        // Columnar: the same kind of profiles, column by column, evaluated a
+        // block at a time.
+        let slots: Vec<profile::LabSlot> = (0..FIELDS)
+            .map(|field| profile::LabSlot::resolve(&kb.graph.program, &format!("f{field}"), "mg/L").unwrap())
+            .collect();
+        let rows = self::values(COLUMNAR_POOL);
+        let mut columns = infer::columnar::Columns::new(&kb.graph.program, COLUMNAR_POOL);
+        for (field, slot) in slots.iter().enumerate() {
+            let column: Vec<Option<f64>> = rows.iter().map(|row| Some(row[field])).collect();
+            columns.lab(*slot, &column).unwrap();
+        }
+        let mut columnar = infer::columnar::ColumnarEvaluator::new(&kb.graph);
+        group.throughput(Throughput::Elements(COLUMNAR_POOL as u64));
+        group.bench_with_input(BenchmarkId::new("warrant_columnar", count), &count, |b, _| {
+            b.iter(|| {
+                let mut fired = 0;
+                columnar
+                    .run(black_box(&columns), |block| {
+                        fired += block.verdict(warrant::check::RuleId(0), 0) as usize
+                    })
+                    .unwrap();
+                black_box(fired)
             })
         });
         let explained = facts(&kb, EXPLAINED);

@@ -116,12 +116,7 @@ struct Literal {
 impl Literal {
     /// A comparison of `input` with `threshold`, as `value < bound`.
     fn comparison(input: u32, comparator: Comparator, threshold: f64) -> Literal {
-        let (flip, bound) = match comparator {
-            Comparator::Less => (false, threshold),
-            Comparator::LessEqual => (false, threshold.next_up()),
-            Comparator::Greater => (true, -threshold),
-            Comparator::GreaterEqual => (true, (-threshold).next_up()),
-        };
+        let (flip, bound) = as_bound(comparator, threshold);
         Literal { source: Source::Number, flip, negated: false, ends_clause: false, index: input, bound }
     }
 
@@ -156,6 +151,17 @@ impl Literal {
     }
 }
 
+/// `value <comparator> threshold` as `value < bound` on the value, or on
+/// its negation when the first is true: `x >= 50` is `-x < next_up(-50)`.
+pub(super) fn as_bound(comparator: Comparator, threshold: f64) -> (bool, f64) {
+    match comparator {
+        Comparator::Less => (false, threshold),
+        Comparator::LessEqual => (false, threshold.next_up()),
+        Comparator::Greater => (true, -threshold),
+        Comparator::GreaterEqual => (true, (-threshold).next_up()),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Leaf {
     Known(u32),
@@ -185,15 +191,8 @@ impl Bytecode {
         let mut compiler = Compiler::default();
         for &id in order {
             let Some(rule) = program.rule(id) else { continue };
-            // An outcome for a population holds only for the people in it.
-            let gated = rule.population.map(|population| {
-                let member = Expr::Fact(population.rule, population.span);
-                match &rule.when {
-                    Some(when) => Expr::And(vec![member, when.clone()]),
-                    None => member,
-                }
-            });
-            let when = gated.as_ref().or(rule.when.as_ref());
+            let gated = super::gated_when(rule);
+            let when = gated.as_deref();
             if compiler.clauses_of(id.0 as u32, when, rule.unless.as_ref()) {
                 continue;
             }
@@ -352,14 +351,8 @@ impl Leaf {
         match self {
             Leaf::Known(input) => value(input).is_some().into(),
             Leaf::Unknown(input) => value(input).is_none().into(),
-            Leaf::Flag(input) => match value(input) {
-                Some(Value::Flag(set)) => (*set).into(),
-                _ => Truth::Unknown,
-            },
-            Leaf::Has { input, members } => match value(input) {
-                Some(Value::List(items)) => items.iter().any(|item| members.contains(item)).into(),
-                _ => Truth::Unknown,
-            },
+            Leaf::Flag(input) => super::flag(value(input)),
+            Leaf::Has { input, members } => super::has(value(input), members),
             Leaf::Is { input, value: wanted } => super::is(value(input), wanted),
             Leaf::OlderThan { input, age } => super::older_than(facts, InputId(*input as usize), *age),
             Leaf::Range { input, side } => match value(input) {
@@ -373,7 +366,8 @@ impl Leaf {
                 let taken = facts.intakes.as_ref().map(|intakes| {
                     intakes.iter().filter(|i| members.contains(&i.name)).map(|i| i.milligrams).sum()
                 });
-                super::daily_breaks(taken, suggested, verdicts, *bound, *limit_mg)
+                let verdict = |rule: RuleId| verdicts.get(rule.0).copied().unwrap_or(Truth::Unknown);
+                super::daily_breaks(taken, suggested, verdict, *bound, *limit_mg)
             }
         }
     }

@@ -6,7 +6,10 @@
 //! conditions that read it unknown, never false.
 
 pub mod bytecode;
+pub mod columnar;
 pub mod truth;
+
+use std::borrow::Cow;
 
 use crate::check::{Expr, InputId, LabAge, Rule, RuleId, SuggestedDose};
 use crate::graph::KnowledgeGraph;
@@ -99,19 +102,14 @@ impl Evaluation<'_> {
                 },
                 _ => Truth::Unknown,
             },
-            Expr::Has { input, members, .. } => match self.facts.value(*input) {
-                Some(Value::List(items)) => items.iter().any(|item| members.contains(item)).into(),
-                _ => Truth::Unknown,
-            },
-            Expr::Flag(input, _) => match self.facts.value(*input) {
-                Some(Value::Flag(set)) => (*set).into(),
-                _ => Truth::Unknown,
-            },
+            Expr::Has { input, members, .. } => has(self.facts.value(*input), members),
+            Expr::Flag(input, _) => flag(self.facts.value(*input)),
             Expr::Is { input, value, .. } => is(self.facts.value(*input), value),
             Expr::OlderThan { input, age, .. } => older_than(&self.facts, *input, *age),
             Expr::Fact(rule, _) => self.verdict(*rule),
             Expr::DailyIntake { members, bound, limit_mg, suggested, .. } => {
-                daily_breaks(self.daily_milligrams(members), suggested, &self.verdicts, *bound, *limit_mg)
+                let verdict = |rule| self.verdict(rule);
+                daily_breaks(self.daily_milligrams(members), suggested, verdict, *bound, *limit_mg)
             }
             Expr::Invalid(_) => Truth::Unknown,
         }
@@ -187,6 +185,34 @@ impl Evaluation<'_> {
     }
 }
 
+/// What decides a rule's `when`: an outcome for a population holds only
+/// for the people in it, so membership is its first condition.
+pub(crate) fn gated_when(rule: &Rule) -> Option<Cow<'_, Expr>> {
+    let Some(population) = rule.population else { return rule.when.as_ref().map(Cow::Borrowed) };
+    let member = Expr::Fact(population.rule, population.span);
+    Some(Cow::Owned(match &rule.when {
+        Some(when) => Expr::And(vec![member, when.clone()]),
+        None => member,
+    }))
+}
+
+/// A flag's truth: unknown when the profile does not say.
+pub(crate) fn flag(value: Option<&Value>) -> Truth {
+    match value {
+        Some(Value::Flag(set)) => (*set).into(),
+        _ => Truth::Unknown,
+    }
+}
+
+/// Whether a list holds one of `members`: unknown when the profile gives
+/// no list.
+pub(crate) fn has(value: Option<&Value>, members: &[String]) -> Truth {
+    match value {
+        Some(Value::List(items)) => items.iter().any(|item| members.contains(item)).into(),
+        _ => Truth::Unknown,
+    }
+}
+
 /// `sex is female`: unknown when the profile does not say.
 pub(crate) fn is(value: Option<&Value>, wanted: &str) -> Truth {
     match value {
@@ -215,11 +241,11 @@ pub(crate) fn older_than(facts: &Facts, input: InputId, age: LabAge) -> Truth {
 pub(crate) fn daily_breaks(
     taken: Option<f64>,
     suggested: &[SuggestedDose],
-    verdicts: &[Truth],
+    verdict_of: impl Fn(RuleId) -> Truth,
     bound: Comparator,
     limit_mg: f64,
 ) -> Truth {
-    let verdict = |dose: &SuggestedDose| verdicts.get(dose.rule.0).copied().unwrap_or(Truth::Unknown);
+    let verdict = |dose: &SuggestedDose| verdict_of(dose.rule);
     let sum = |truths: &[Truth]| -> f64 {
         suggested.iter().filter(|dose| truths.contains(&verdict(dose))).map(|dose| dose.milligrams).sum()
     };

@@ -24,7 +24,7 @@ const PREGNANCY_WORDS: [&str; 2] = ["pregnant", "pregnancy"];
 const LACTATION_WORDS: [&str; 3] = ["lactating", "lactation", "breastfeeding"];
 
 /// The oldest age a profile may give, in years.
-const MAX_AGE: f64 = 150.0;
+pub(crate) const MAX_AGE: f64 = 150.0;
 
 /// Lower-case, with spaces and hyphens as `_`: "Vitamin B6" → `vitamin_b6`.
 /// Control characters are escaped: the name may be shown.
@@ -478,19 +478,29 @@ fn person_words(program: &Program) -> Vec<&'static str> {
 /// Every list entry that no rule reads, each with the nearest name the
 /// knowledge base does read: in the same list, or failing that in another.
 fn not_considered(program: &Program, profile: &Profile, person_words: &[&str]) -> Vec<NotConsidered> {
-    let empty = BTreeSet::new();
-    let considered = |list: ProfileList| program.considered.get(&list).unwrap_or(&empty);
     let supplements: Option<Vec<String>> =
         profile.supplements.as_ref().map(|entries| entries.iter().map(|e| e.name.clone()).collect());
     let written = [
-        (ProfileList::Conditions, profile.conditions.as_ref()),
-        (ProfileList::Medications, profile.medications.as_ref()),
-        (ProfileList::Supplements, supplements.as_ref()),
-        (ProfileList::Diet, profile.diet.as_ref()),
+        (ProfileList::Conditions, profile.conditions.as_deref()),
+        (ProfileList::Medications, profile.medications.as_deref()),
+        (ProfileList::Supplements, supplements.as_deref()),
+        (ProfileList::Diet, profile.diet.as_deref()),
     ];
+    not_considered_in(program, &written, person_words)
+}
+
+/// Every entry of `written`'s lists that no rule reads; `person_words` are
+/// the condition words that set the person's built-in flags.
+pub(crate) fn not_considered_in(
+    program: &Program,
+    written: &[(ProfileList, Option<&[String]>)],
+    person_words: &[&str],
+) -> Vec<NotConsidered> {
+    let empty = BTreeSet::new();
+    let considered = |list: ProfileList| program.considered.get(&list).unwrap_or(&empty);
     let mut found = Vec::new();
     let mut seen = BTreeSet::new();
-    for (list, entries) in written {
+    for &(list, entries) in written {
         for (index, entry) in entries.into_iter().flatten().enumerate() {
             let name = normalise_name(entry);
             let read = considered(list).contains(&name)

@@ -121,6 +121,11 @@ impl FlagSlot {
             })
             .map(|index| FlagSlot(InputId(index)))
     }
+
+    /// The flag's input.
+    pub fn input(self) -> InputId {
+        self.0
+    }
 }
 
 /// Facts for one program, built value by value; reused from profile to
