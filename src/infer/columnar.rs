@@ -244,10 +244,18 @@ impl<'p> Columns<'p> {
         }
     }
 
-    fn set_values(&mut self, input: InputId, column: Vec<Option<Value>>) {
-        if let Some(slot) = self.values.get_mut(input.0) {
-            *slot = Some(column);
+    /// Sets an input's values; a missing one keeps what another column
+    /// gave (a `rls` column and a `conditions` column both set `rls`).
+    fn set_values(&mut self, input: InputId, mut column: Vec<Option<Value>>) {
+        let Some(slot) = self.values.get_mut(input.0) else { return };
+        if let Some(earlier) = slot.take() {
+            for (value, earlier) in column.iter_mut().zip(earlier) {
+                if value.is_none() {
+                    *value = earlier;
+                }
+            }
         }
+        *slot = Some(column);
     }
 
     fn number_column(&self, input: u32) -> Option<&[f64]> {

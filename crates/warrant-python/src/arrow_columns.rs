@@ -1,0 +1,208 @@
+//! An Arrow record batch in, the engine's columns built from it, columnar
+//! evaluation, and a result batch out. Each column is found by its name
+//! ([`ColumnKind::of`]); a column no rule reads, a type that does not fit
+//! its kind or a refused value is an error that names the column, the row
+//! and the fix.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{ListBuilder, StringBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type,
+    UInt64Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
+use warrant::infer::Truth;
+use warrant::infer::columnar::{ColumnError, ColumnKind, ColumnarEvaluator, Columns};
+use warrant::knowledge_base::KnowledgeBase;
+use warrant::profile::{LabSlot, Sex, SlotError};
+use warrant::units::Unit;
+
+/// The field metadata key that says which unit a lab column holds.
+const UNIT_KEY: &str = "unit";
+
+/// Evaluates `batch`; the result has `id_column` (when given, unchanged),
+/// then `fired`, `undecided` and `not_considered` per row.
+pub fn evaluate(
+    kb: &KnowledgeBase,
+    batch: &RecordBatch,
+    id_column: Option<&str>,
+) -> Result<RecordBatch, String> {
+    let program = &kb.graph.program;
+    let mut columns = Columns::new(program, batch.num_rows());
+    let schema = batch.schema();
+    let mut id = None;
+    for (field, array) in schema.fields().iter().zip(batch.columns()) {
+        let name = field.name();
+        if Some(name.as_str()) == id_column {
+            id = Some((field.clone(), array.clone()));
+            continue;
+        }
+        let at = |problem: String| format!("column `{name}`: {problem}");
+        let Some(kind) = ColumnKind::of(program, name) else {
+            return Err(at(format!(
+                "no rule reads an input of this name; give only the knowledge base's inputs (labs, flags, age, \
+                 sex, pregnant, lactating, conditions, medications, supplements, diet){}",
+                if id_column.is_none() { ", and name an identifier column with `id_column`" } else { "" }
+            )));
+        };
+        set(&mut columns, kind, field, array.as_ref()).map_err(at)?;
+    }
+    if let (Some(wanted), None) = (id_column, &id) {
+        return Err(format!("`id_column` is `{wanted}`, but the batch has no column of that name"));
+    }
+
+    let outcomes: Vec<_> =
+        program.rule_ids().zip(&program.rules).filter(|(_, rule)| rule.is_outcome()).collect();
+    let mut fired = ListBuilder::new(StringBuilder::new());
+    let mut undecided = ListBuilder::new(StringBuilder::new());
+    let mut not_considered = ListBuilder::new(StringBuilder::new());
+    let mut evaluator = ColumnarEvaluator::new(&kb.graph);
+    evaluator
+        .run(&columns, |block| {
+            for row in 0..block.rows {
+                for (id, rule) in &outcomes {
+                    match block.verdict(*id, row) {
+                        Truth::True => fired.values().append_value(&rule.name),
+                        Truth::Unknown => undecided.values().append_value(&rule.name),
+                        Truth::False => {}
+                    }
+                }
+                fired.append(true);
+                undecided.append(true);
+                for entry in columns.not_considered(block.first_row + row) {
+                    not_considered.values().append_value(entry.describe());
+                }
+                not_considered.append(true);
+            }
+        })
+        .map_err(|error| error.to_string())?;
+
+    let list = |name: &str| {
+        Field::new(name, DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))), false)
+    };
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    if let Some((field, array)) = id {
+        fields.push(field.as_ref().clone());
+        arrays.push(array);
+    }
+    for (name, mut builder) in
+        [("fired", fired), ("undecided", undecided), ("not_considered", not_considered)]
+    {
+        fields.push(list(name));
+        arrays.push(Arc::new(builder.finish()));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|error| error.to_string())
+}
+
+/// Sets one column of `columns` from `array`.
+fn set(columns: &mut Columns<'_>, kind: ColumnKind, field: &Field, array: &dyn Array) -> Result<(), String> {
+    let program = columns.program();
+    let refused = |error: ColumnError| error.to_string();
+    match kind {
+        ColumnKind::Lab { input, unit } => {
+            let unit = match field.metadata().get(UNIT_KEY) {
+                Some(symbol) => Unit::parse(symbol).ok_or_else(|| {
+                    format!("the field's `unit` metadata is `{symbol}`, which is not a unit Warrant knows")
+                })?,
+                None => unit,
+            };
+            let slot = LabSlot::of(program, input, unit).map_err(|error| match error {
+                SlotError::UnitDoesNotFit(_) | SlotError::UnknownUnit => {
+                    format!("the values are in `{}`, which does not fit this lab; give its unit in the field's `unit` metadata", unit.symbol)
+                }
+                SlotError::UnknownLab => "not a lab".to_owned(),
+            })?;
+            columns.lab(slot, &numbers(array)?).map_err(refused)
+        }
+        ColumnKind::Age => columns.age(&numbers(array)?).map_err(refused),
+        ColumnKind::Sex => {
+            let words = strings(array)?;
+            let sexes = words
+                .iter()
+                .enumerate()
+                .map(|(row, word)| match word.as_deref() {
+                    None => Ok(None),
+                    Some("female") => Ok(Some(Sex::Female)),
+                    Some("male") => Ok(Some(Sex::Male)),
+                    Some("other") => Ok(Some(Sex::Other)),
+                    Some(other) => {
+                        Err(format!("row {row} is `{other}`; write `female`, `male` or `other`, or null"))
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            columns.sex(&sexes).map_err(refused)
+        }
+        ColumnKind::Person(builtin) => columns.person_flag(builtin, &booleans(array)?).map_err(refused),
+        ColumnKind::Flag(slot) => columns.flag(slot, &booleans(array)?).map_err(refused),
+        ColumnKind::List(list) => columns.list(list, &lists(array)?).map_err(refused),
+    }
+}
+
+/// A numeric column's values as `f64`, null as `None`.
+fn numbers(array: &dyn Array) -> Result<Vec<Option<f64>>, String> {
+    macro_rules! widen {
+        ($type:ty) => {
+            array.as_primitive::<$type>().iter().map(|value| value.map(|v| v as f64)).collect()
+        };
+    }
+    Ok(match array.data_type() {
+        DataType::Float64 => array.as_primitive::<Float64Type>().iter().collect(),
+        DataType::Float32 => widen!(Float32Type),
+        DataType::Int8 => widen!(Int8Type),
+        DataType::Int16 => widen!(Int16Type),
+        DataType::Int32 => widen!(Int32Type),
+        DataType::Int64 => widen!(Int64Type),
+        DataType::UInt8 => widen!(UInt8Type),
+        DataType::UInt16 => widen!(UInt16Type),
+        DataType::UInt32 => widen!(UInt32Type),
+        DataType::UInt64 => widen!(UInt64Type),
+        other => return Err(format!("the column is {other}; give numbers (a float or integer column)")),
+    })
+}
+
+fn booleans(array: &dyn Array) -> Result<Vec<Option<bool>>, String> {
+    match array.as_boolean_opt() {
+        Some(values) => Ok(values.iter().collect()),
+        None => {
+            Err(format!("the column is {}; give true, false or null (a boolean column)", array.data_type()))
+        }
+    }
+}
+
+fn strings(array: &dyn Array) -> Result<Vec<Option<String>>, String> {
+    let owned = |value: Option<&str>| value.map(str::to_owned);
+    match array.data_type() {
+        DataType::Utf8 => Ok(array.as_string::<i32>().iter().map(owned).collect()),
+        DataType::LargeUtf8 => Ok(array.as_string::<i64>().iter().map(owned).collect()),
+        DataType::Utf8View => Ok(array.as_string_view().iter().map(owned).collect()),
+        other => Err(format!("the column is {other}; give text (a string column)")),
+    }
+}
+
+/// A list-of-strings column; a null list is unknown, a null entry an error.
+fn lists(array: &dyn Array) -> Result<Vec<Option<Vec<String>>>, String> {
+    let items: Vec<Option<ArrayRef>> = match array.data_type() {
+        DataType::List(_) => array.as_list::<i32>().iter().collect(),
+        DataType::LargeList(_) => array.as_list::<i64>().iter().collect(),
+        other => return Err(format!("the column is {other}; give a list of names (a list<string> column)")),
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(row, entries)| {
+            let Some(entries) = entries else { return Ok(None) };
+            let names = strings(entries.as_ref())?;
+            names
+                .into_iter()
+                .map(|name| {
+                    name.ok_or_else(|| format!("row {row} has a null entry; leave it out of the list"))
+                })
+                .collect::<Result<Vec<String>, String>>()
+                .map(Some)
+        })
+        .collect()
+}
