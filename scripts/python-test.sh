@@ -16,6 +16,6 @@ cargo build --locked --quiet
 "$venv/bin/python" -m pytest -q -p no:cacheprovider crates/warrant-python/tests
 
 if [[ "${1:-}" == "--spark" ]]; then
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "pyspark>=3.5,<5"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "pyspark[sql]>=3.5,<5"
     "$venv/bin/python" -m pytest -q -p no:cacheprovider examples/spark
 fi
