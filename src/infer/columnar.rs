@@ -399,9 +399,16 @@ impl Masks {
         }
     }
 
+    #[inline]
     fn truth(&self, row: usize) -> Truth {
-        let bit = |words: &[u64; WORDS]| words.get(row / 64).is_some_and(|word| word >> (row % 64) & 1 == 1);
-        match (bit(&self.holds), bit(&self.fails)) {
+        self.truth_at(row / 64, row % 64)
+    }
+
+    /// The truth for the profile at bit `bit` of word `word`.
+    #[inline]
+    fn truth_at(&self, word: usize, bit: usize) -> Truth {
+        let set = |words: &[u64; WORDS]| words.get(word).is_some_and(|w| w >> bit & 1 == 1);
+        match (set(&self.holds), set(&self.fails)) {
             (true, _) => Truth::True,
             (false, true) => Truth::False,
             (false, false) => Truth::Unknown,
@@ -436,13 +443,35 @@ pub struct Block<'a> {
     verdicts: &'a [Masks],
 }
 
-impl Block<'_> {
+impl<'a> Block<'a> {
     /// The verdict of `rule` for the block's profile `row` (from 0).
+    #[inline]
     pub fn verdict(&self, rule: RuleId, row: usize) -> Truth {
-        if row >= self.rows {
-            return Truth::Unknown;
-        }
-        self.verdicts.get(rule.0).map_or(Truth::Unknown, |masks| masks.truth(row))
+        self.row(row).verdict(rule)
+    }
+
+    /// The verdicts of the block's profile `row` (from 0), for reading many
+    /// rules of one profile.
+    #[inline]
+    pub fn row(&self, row: usize) -> RowVerdicts<'a> {
+        // Past the block's rows, every verdict is unknown.
+        let verdicts = if row < self.rows { self.verdicts } else { &[] };
+        RowVerdicts { verdicts, word: row / 64, bit: row % 64 }
+    }
+}
+
+/// One profile's verdicts within a [`Block`].
+#[derive(Debug, Clone, Copy)]
+pub struct RowVerdicts<'a> {
+    verdicts: &'a [Masks],
+    word: usize,
+    bit: usize,
+}
+
+impl RowVerdicts<'_> {
+    #[inline]
+    pub fn verdict(&self, rule: RuleId) -> Truth {
+        self.verdicts.get(rule.0).map_or(Truth::Unknown, |masks| masks.truth_at(self.word, self.bit))
     }
 }
 

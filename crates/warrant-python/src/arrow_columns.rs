@@ -63,8 +63,9 @@ pub fn evaluate(
     evaluator
         .run(&columns, |block| {
             for row in 0..block.rows {
+                let verdicts = block.row(row);
                 for (id, rule) in &outcomes {
-                    match block.verdict(*id, row) {
+                    match verdicts.verdict(*id) {
                         Truth::True => fired.values().append_value(&rule.name),
                         Truth::Unknown => undecided.values().append_value(&rule.name),
                         Truth::False => {}
