@@ -42,12 +42,16 @@ impl std::fmt::Display for ColumnError {
             ColumnError::Length { expected, got } => {
                 write!(f, "the column has {got} values, but the batch has {expected} profiles")
             }
-            ColumnError::Value { row, error: ValueError::NotAMeasurement } => {
-                write!(f, "the value of profile {row} is not a finite number of zero or more")
-            }
-            ColumnError::Value { row, error: ValueError::Implausible } => {
-                write!(f, "the value of profile {row} is outside the plausible range")
-            }
+            ColumnError::Value { row, error: ValueError::NotAMeasurement } => write!(
+                f,
+                "the value of profile {row} is not a finite number of zero or more; give the measured value, \
+                 or null when it is unknown"
+            ),
+            ColumnError::Value { row, error: ValueError::Implausible } => write!(
+                f,
+                "the value of profile {row} is outside the plausible range; check the value, and that the \
+                 column's unit is the one its values are in"
+            ),
             ColumnError::OtherKnowledgeBase => write!(f, "the columns were made for another knowledge base"),
         }
     }
