@@ -75,3 +75,29 @@ def test_a_bad_unit_option_is_refused():
     )
     assert done.returncode != 0
     assert "--unit takes NAME=UNIT" in done.stderr
+
+
+def test_a_unit_for_a_column_the_profiles_lack_is_refused(tmp_path):
+    pq.write_table(pa.table({"name": ["a"], "ferritin": [30.0]}), tmp_path / "p.parquet")
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1")
+    done = subprocess.run(
+        [sys.executable, str(JOB), "--profiles", str(tmp_path / "p.parquet"), "--out", str(tmp_path / "out"),
+         "--unit", "feritin=ug/L", "--master", "local[1]"],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert done.returncode != 0
+    assert "--unit names `feritin`, which the profiles do not have" in done.stderr
+    assert not (tmp_path / "out").exists(), "nothing is written"
+
+
+def test_a_column_no_rule_reads_stops_the_job_before_it_starts(tmp_path):
+    pq.write_table(pa.table({"name": ["a"], "feritin": [30.0]}), tmp_path / "p.parquet")
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1")
+    done = subprocess.run(
+        [sys.executable, str(JOB), "--profiles", str(tmp_path / "p.parquet"), "--out", str(tmp_path / "out"),
+         "--master", "local[1]"],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert done.returncode != 0
+    assert "error: column `feritin`: no rule reads an input of this name" in done.stderr
+    assert not (tmp_path / "out").exists(), "nothing is written"

@@ -62,10 +62,30 @@ def evaluator(rules: Optional[str], evidence: Optional[str], id_column: str, uni
     return evaluate
 
 
+def check_on_driver(frame, rules, evidence, id_column: str, units: Dict[str, str]) -> None:
+    """Rules that do not check, and columns no rule reads or of the wrong
+    type, stop the job here with Warrant's own message, before any
+    executor starts (a value refused later fails its task, with the same
+    kind of message in the task's error)."""
+    import warrant
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    try:
+        kb = warrant.KnowledgeBase.from_dirs(rules, evidence)
+        empty = pa.RecordBatch.from_pylist([], schema=to_arrow_schema(frame.schema))
+        kb.evaluate_arrow(with_units(empty, units), id_column=id_column)
+    except warrant.WarrantError as error:
+        raise SystemExit(f"error: {error}") from None
+
+
 def run(spark: SparkSession, profiles: str, out: str, rules, evidence, id_column: str, units) -> None:
     frame = spark.read.parquet(profiles)
     if id_column not in frame.columns:
         raise SystemExit(f"error: the profiles have no `{id_column}` column; name the identifier with --id-column")
+    unknown = sorted(set(units) - set(frame.columns))
+    if unknown:
+        raise SystemExit(f"error: --unit names {', '.join(f'`{n}`' for n in unknown)}, which the profiles do not have")
+    check_on_driver(frame, rules, evidence, id_column, units)
     listed = ArrayType(StringType(), containsNull=True)
     schema = StructType(
         [frame.schema[id_column]]
