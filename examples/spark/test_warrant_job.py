@@ -90,6 +90,21 @@ def test_a_unit_for_a_column_the_profiles_lack_is_refused(tmp_path):
     assert not (tmp_path / "out").exists(), "nothing is written"
 
 
+def test_existing_results_are_kept_unless_overwrite_is_given(tmp_path):
+    pq.write_table(pa.table({"name": ["a"], "ferritin": [30.0]}), tmp_path / "p.parquet")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "kept").write_text("earlier results")
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1")
+    job = [sys.executable, str(JOB), "--profiles", str(tmp_path / "p.parquet"), "--out", str(tmp_path / "out"),
+           "--master", "local[1]"]
+    done = subprocess.run(job, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode != 0
+    assert "already exists; remove it, or pass --overwrite" in done.stderr
+    assert (tmp_path / "out" / "kept").read_text() == "earlier results"
+    subprocess.run(job + ["--overwrite"], capture_output=True, env=env, check=True)
+    assert pq.read_table(tmp_path / "out").to_pylist()[0]["name"] == "a"
+
+
 def test_a_column_no_rule_reads_stops_the_job_before_it_starts(tmp_path):
     pq.write_table(pa.table({"name": ["a"], "feritin": [30.0]}), tmp_path / "p.parquet")
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1")

@@ -7,7 +7,7 @@ column by column; the results (the identifier, then the fired, undecided
 and not-considered lists) are written back as Parquet.
 
     python examples/spark/warrant_job.py --profiles profiles.parquet --out results.parquet \
-        [--rules DIR] [--evidence DIR] [--id-column name] [--unit ferritin=ug/L] [--master local[2]]
+        [--rules DIR] [--evidence DIR] [--id-column name] [--unit ferritin=ug/L] [--overwrite] [--master local[2]]
 
 On a cluster the job is the same: ship the wheel (`--py-files` cannot carry a
 compiled module, so install it on the executors, e.g. `pip install
@@ -78,7 +78,15 @@ def check_on_driver(frame, rules, evidence, id_column: str, units: Dict[str, str
         raise SystemExit(f"error: {error}") from None
 
 
-def run(spark: SparkSession, profiles: str, out: str, rules, evidence, id_column: str, units) -> None:
+def exists(spark: SparkSession, path: str) -> bool:
+    """Whether `path` exists, on whatever file system Spark writes to."""
+    hadoop_path = spark._jvm.org.apache.hadoop.fs.Path(path)
+    return hadoop_path.getFileSystem(spark._jsc.hadoopConfiguration()).exists(hadoop_path)
+
+
+def run(spark: SparkSession, profiles: str, out: str, rules, evidence, id_column: str, units, overwrite=False) -> None:
+    if not overwrite and exists(spark, out):
+        raise SystemExit(f"error: `{out}` already exists; remove it, or pass --overwrite to replace it")
     frame = spark.read.parquet(profiles)
     if id_column not in frame.columns:
         raise SystemExit(f"error: the profiles have no `{id_column}` column; name the identifier with --id-column")
@@ -92,7 +100,9 @@ def run(spark: SparkSession, profiles: str, out: str, rules, evidence, id_column
         + [StructField(name, listed, nullable=False) for name in ("fired", "undecided", "not_considered")]
     )
     results = frame.mapInArrow(evaluator(rules, evidence, id_column, units), schema)
-    results.write.mode("overwrite").parquet(out)
+    # Spark's committer moves the files into place only when every task has
+    # succeeded, so a failed job leaves no partial results.
+    results.write.mode("overwrite" if overwrite else "errorifexists").parquet(out)
 
 
 def main(argv=None) -> int:
@@ -103,6 +113,7 @@ def main(argv=None) -> int:
     parser.add_argument("--evidence", help="evidence directory (default: the bundled evidence)")
     parser.add_argument("--id-column", default="name", help="the column that identifies a profile")
     parser.add_argument("--unit", action="append", default=[], help="NAME=UNIT for a lab column not in its own unit")
+    parser.add_argument("--overwrite", action="store_true", help="replace the results if --out already exists")
     parser.add_argument("--master", help="Spark master, e.g. local[2]; leave out under spark-submit")
     args = parser.parse_args(argv)
     units = parse_units(args.unit)
@@ -111,7 +122,7 @@ def main(argv=None) -> int:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
     try:
-        run(spark, args.profiles, args.out, args.rules, args.evidence, args.id_column, units)
+        run(spark, args.profiles, args.out, args.rules, args.evidence, args.id_column, units, args.overwrite)
     finally:
         spark.stop()
     return 0
