@@ -34,6 +34,7 @@ pub fn evaluate(
     let mut columns = Columns::new(program, batch.num_rows());
     let schema = batch.schema();
     let mut id = None;
+    let mut given: Vec<(ColumnKind, &str)> = Vec::new();
     for (field, array) in schema.fields().iter().zip(batch.columns()) {
         let name = field.name();
         if Some(name.as_str()) == id_column {
@@ -48,6 +49,13 @@ pub fn evaluate(
                 if id_column.is_none() { ", and name an identifier column with `id_column`" } else { "" }
             )));
         };
+        if let Some((_, earlier)) = given.iter().find(|(other, _)| same_input(*other, kind)) {
+            return Err(at(format!(
+                "column `{earlier}` gives the same input; keep one of the two (names are compared \
+                 ignoring case, spaces and hyphens)"
+            )));
+        }
+        given.push((kind, name));
         set(&mut columns, kind, field, array.as_ref()).map_err(at)?;
     }
     if let (Some(wanted), None) = (id_column, &id) {
@@ -97,6 +105,14 @@ pub fn evaluate(
         arrays.push(Arc::new(builder.finish()));
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|error| error.to_string())
+}
+
+/// Whether two columns set the same input (a lab in two units is one lab).
+fn same_input(a: ColumnKind, b: ColumnKind) -> bool {
+    match (a, b) {
+        (ColumnKind::Lab { input: a, .. }, ColumnKind::Lab { input: b, .. }) => a == b,
+        (a, b) => a == b,
+    }
 }
 
 /// Sets one column of `columns` from `array`.

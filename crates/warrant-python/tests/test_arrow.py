@@ -130,6 +130,12 @@ def test_a_bad_column_is_refused_with_where_and_what(kb, columns, schema_unit, m
         kb.evaluate_arrow(batch)
 
 
+def test_an_input_given_by_two_columns_is_refused(kb):
+    batch = pa.RecordBatch.from_pydict({"ferritin": [30.0], "Ferritin": [40.0]})
+    with pytest.raises(warrant.WarrantError, match="column `Ferritin`: column `ferritin` gives the same input"):
+        kb.evaluate_arrow(batch)
+
+
 def test_a_named_id_column_must_exist(kb):
     with pytest.raises(warrant.WarrantError, match="`id_column` is `id`"):
         kb.evaluate_arrow(pa.RecordBatch.from_pydict({"ferritin": [30.0]}), id_column="id")
