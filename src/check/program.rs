@@ -113,6 +113,12 @@ impl Program {
         self.input_index.get(name).copied()
     }
 
+    /// The input the program gave a person attribute, if its rules use it.
+    pub fn builtin_input(&self, builtin: Builtin) -> Option<InputId> {
+        self.find_input(builtin.name())
+            .filter(|id| self.input(*id).is_some_and(|i| i.builtin == Some(builtin)))
+    }
+
     pub fn find_rule(&self, name: &str) -> Option<RuleId> {
         self.rules.iter().position(|r| r.name == name).map(RuleId)
     }

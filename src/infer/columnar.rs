@@ -17,8 +17,7 @@
 use super::Truth;
 use crate::check::{Builtin, Expr, InputId, InputKind, ProfileList, Program, RuleId};
 use crate::graph::KnowledgeGraph;
-use crate::profile::{FlagSlot, LabSlot, NotConsidered, Sex, Value, ValueError, normalise_name};
-use crate::syntax::ast::Comparator;
+use crate::profile::{FlagSlot, LabSlot, NotConsidered, Sex, Value, ValueError, list_value, normalise_name};
 use crate::units::Unit;
 
 /// Profiles decided together: a rule's truths for a block are 64 bytes, a
@@ -126,10 +125,6 @@ impl<'p> Columns<'p> {
         Columns { program, rows, numbers: vec![None; inputs], values: vec![None; inputs], lists: Vec::new() }
     }
 
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
     /// The program whose inputs the columns are.
     pub fn program(&self) -> &'p Program {
         self.program
@@ -155,7 +150,7 @@ impl<'p> Columns<'p> {
                 Err(ValueError::Implausible)
             }
         })?;
-        if let Some(input) = self.builtin(Builtin::Age) {
+        if let Some(input) = self.program.builtin_input(Builtin::Age) {
             self.set_numbers(input, converted);
         }
         Ok(())
@@ -171,7 +166,7 @@ impl<'p> Columns<'p> {
     /// Pregnancy or breastfeeding, for the rules that read them.
     pub fn person_flag(&mut self, builtin: Builtin, values: &[Option<bool>]) -> Result<(), ColumnError> {
         self.check_length(values.len())?;
-        if let Some(input) = self.builtin(builtin) {
+        if let Some(input) = self.program.builtin_input(builtin) {
             self.set_values(input, values.iter().map(|value| value.map(Value::Flag)).collect());
         }
         Ok(())
@@ -180,7 +175,7 @@ impl<'p> Columns<'p> {
     /// The people's sex, for the rules that read it.
     pub fn sex(&mut self, values: &[Option<Sex>]) -> Result<(), ColumnError> {
         self.check_length(values.len())?;
-        if let Some(input) = self.builtin(Builtin::Sex) {
+        if let Some(input) = self.program.builtin_input(Builtin::Sex) {
             self.set_values(input, values.iter().map(|sex| sex.map(|s| Value::Choice(s.word()))).collect());
         }
         Ok(())
@@ -199,20 +194,11 @@ impl<'p> Columns<'p> {
             .collect();
         let program = self.program;
         for (index, input) in program.inputs.iter().enumerate() {
-            let column: Vec<Option<Value>> = match (input.kind, input.builtin) {
-                (InputKind::List(of), _) if of == list => {
-                    rows.iter().map(|names| names.clone().map(Value::List)).collect()
-                }
-                (InputKind::Flag, None) if list == ProfileList::Conditions => rows
-                    .iter()
-                    .map(|names| {
-                        let names = names.as_ref()?;
-                        Some(Value::Flag(names.iter().any(|c| *c == input.name || input.aliases.contains(c))))
-                    })
-                    .collect(),
-                _ => continue,
-            };
-            self.set_values(InputId(index), column);
+            let column: Vec<Option<Value>> =
+                rows.iter().map(|names| list_value(input, list, names.as_deref()?)).collect();
+            if column.iter().any(Option::is_some) {
+                self.set_values(InputId(index), column);
+            }
         }
         Ok(())
     }
@@ -233,13 +219,6 @@ impl<'p> Columns<'p> {
 
     fn check_length(&self, got: usize) -> Result<(), ColumnError> {
         if got == self.rows { Ok(()) } else { Err(ColumnError::Length { expected: self.rows, got }) }
-    }
-
-    fn builtin(&self, builtin: Builtin) -> Option<InputId> {
-        let program = self.program;
-        program
-            .find_input(builtin.name())
-            .filter(|id| program.input(*id).is_some_and(|input| input.builtin == Some(builtin)))
     }
 
     fn set_numbers(&mut self, input: InputId, column: Vec<f64>) {
@@ -544,7 +523,10 @@ impl<'g> ColumnarEvaluator<'g> {
             columns.number_column(input).and_then(|c| c.get(span.clone())).unwrap_or(&self.unknown)
         };
         for (input, known) in self.known.iter_mut().enumerate() {
-            *known = known_bits(column(input as u32));
+            *known = columns
+                .number_column(input as u32)
+                .and_then(|c| c.get(span.clone()))
+                .map_or([0; WORDS], known_bits);
         }
         let known = |input: u32| self.known.get(input as usize).copied().unwrap_or([0; WORDS]);
         // The stack never underflows: the compiler counted its depth.
@@ -716,6 +698,9 @@ impl Compiler {
     }
 
     fn expr(&mut self, expr: &Expr) {
+        if let Some((input, sign, bound)) = comparison_of(expr) {
+            return self.emit(Op::Compare { input, sign, bound }, 1);
+        }
         match expr {
             Expr::And(parts) | Expr::Or(parts) => {
                 let is_and = matches!(expr, Expr::And(_));
@@ -729,19 +714,9 @@ impl Compiler {
                     self.combine(part, is_and);
                 }
             }
-            Expr::Not(inner) => match inner.as_ref() {
-                Expr::Compare { input, comparator, threshold, .. } => {
-                    let (input, sign, bound) = compare_of(*input, comparator.negated(), *threshold);
-                    self.emit(Op::Compare { input, sign, bound }, 1);
-                }
-                other => {
-                    self.expr(other);
-                    self.emit(Op::Not, 0);
-                }
-            },
-            Expr::Compare { input, comparator, threshold, .. } => {
-                let (input, sign, bound) = compare_of(*input, *comparator, *threshold);
-                self.emit(Op::Compare { input, sign, bound }, 1);
+            Expr::Not(inner) => {
+                self.expr(inner);
+                self.emit(Op::Not, 0);
             }
             Expr::Fact(rule, _) => self.emit(Op::Fact(rule.0 as u32), 1),
             Expr::Invalid(_) => self.emit(Op::Constant(Truth::Unknown), 1),
@@ -756,20 +731,7 @@ impl Compiler {
     /// `top and part` (or `or`), in place when `part` is a comparison or a
     /// fact: one pass over the block instead of two.
     fn combine(&mut self, part: &Expr, is_and: bool) {
-        let comparison = match part {
-            Expr::Compare { input, comparator, threshold, .. } => {
-                Some((*input, *comparator)).zip(Some(*threshold))
-            }
-            Expr::Not(inner) => match inner.as_ref() {
-                Expr::Compare { input, comparator, threshold, .. } => {
-                    Some((*input, comparator.negated())).zip(Some(*threshold))
-                }
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(((input, comparator), threshold)) = comparison {
-            let (input, sign, bound) = compare_of(input, comparator, threshold);
+        if let Some((input, sign, bound)) = comparison_of(part) {
             let op = if is_and {
                 Op::AndCompare { input, sign, bound }
             } else {
@@ -786,7 +748,18 @@ impl Compiler {
     }
 }
 
-fn compare_of(input: InputId, comparator: Comparator, threshold: f64) -> (u32, f64, f64) {
+/// A comparison, or the negation of one (`not (x < t)` is `x >= t` in
+/// Kleene's logic too: both are unknown when x is missing), as the input,
+/// sign and bound of `sign × value < bound`.
+fn comparison_of(expr: &Expr) -> Option<(u32, f64, f64)> {
+    let (input, comparator, threshold) = match expr {
+        Expr::Compare { input, comparator, threshold, .. } => (*input, *comparator, *threshold),
+        Expr::Not(inner) => match inner.as_ref() {
+            Expr::Compare { input, comparator, threshold, .. } => (*input, comparator.negated(), *threshold),
+            _ => return None,
+        },
+        _ => return None,
+    };
     let (flip, bound) = super::bytecode::as_bound(comparator, threshold);
-    (input.0 as u32, if flip { -1.0 } else { 1.0 }, bound)
+    Some((input.0 as u32, if flip { -1.0 } else { 1.0 }, bound))
 }

@@ -21,7 +21,7 @@
 //! ```
 
 use super::{Facts, Person, Value, number_of};
-use crate::check::{Builtin, InputId, InputKind, Plausible, ProfileList, Program};
+use crate::check::{Builtin, Input, InputId, InputKind, Plausible, ProfileList, Program};
 use crate::dates::Date;
 use crate::units::{self, ConversionError, Unit};
 
@@ -188,21 +188,16 @@ impl<'p> FactsBuilder<'p> {
     pub fn list<S: AsRef<str>>(&mut self, list: ProfileList, names: &[S]) {
         let names: Vec<String> = names.iter().map(|name| super::normalise_name(name.as_ref())).collect();
         for (index, input) in self.program.inputs.iter().enumerate() {
-            let value = match (input.kind, input.builtin) {
-                (InputKind::List(of), _) if of == list => Value::List(names.clone()),
-                (InputKind::Flag, None) if list == ProfileList::Conditions => {
-                    Value::Flag(names.iter().any(|c| *c == input.name || input.aliases.contains(c)))
-                }
-                _ => continue,
-            };
-            self.set(InputId(index), value);
+            if let Some(value) = list_value(input, list, &names) {
+                self.set(InputId(index), value);
+            }
         }
     }
 
     /// Who the person is: their age, sex, pregnancy and breastfeeding, for
     /// the rules that ask (what is `None` stays unknown).
     pub fn person(&mut self, person: &Person) {
-        if let (Some(id), Some(age)) = (self.builtin(Builtin::Age), person.age) {
+        if let (Some(id), Some(age)) = (self.program.builtin_input(Builtin::Age), person.age) {
             let value = Value::Quantity {
                 canonical: age,
                 given: age,
@@ -212,23 +207,16 @@ impl<'p> FactsBuilder<'p> {
             };
             self.set(id, value);
         }
-        if let (Some(id), Some(sex)) = (self.builtin(Builtin::Sex), person.sex) {
+        if let (Some(id), Some(sex)) = (self.program.builtin_input(Builtin::Sex), person.sex) {
             self.set(id, Value::Choice(sex.word()));
         }
         for (builtin, value) in [(Builtin::Pregnant, person.pregnant), (Builtin::Lactating, person.lactating)]
         {
-            if let (Some(id), Some(value)) = (self.builtin(builtin), value) {
+            if let (Some(id), Some(value)) = (self.program.builtin_input(builtin), value) {
                 self.set(id, Value::Flag(value));
             }
         }
         self.person = person.clone();
-    }
-
-    /// The input the program gave a person attribute, if its rules use it.
-    fn builtin(&self, builtin: Builtin) -> Option<InputId> {
-        self.program
-            .find_input(builtin.name())
-            .filter(|id| self.program.input(*id).is_some_and(|input| input.builtin == Some(builtin)))
     }
 
     /// Sets any input's value; the caller has checked it.
@@ -253,5 +241,19 @@ impl<'p> FactsBuilder<'p> {
             stale: Vec::new(),
             not_considered: Vec::new(),
         }
+    }
+}
+
+/// What `input` takes from a profile's `list` of (normalised) `names`: the
+/// list itself for an input reading that list; for a flag, from the
+/// conditions, whether it is listed by name or alias (the list is the
+/// person's whole list, so not listed is false); `None` for other inputs.
+pub(crate) fn list_value(input: &Input, list: ProfileList, names: &[String]) -> Option<Value> {
+    match (input.kind, input.builtin) {
+        (InputKind::List(of), _) if of == list => Some(Value::List(names.to_vec())),
+        (InputKind::Flag, None) if list == ProfileList::Conditions => {
+            Some(Value::Flag(names.iter().any(|c| *c == input.name || input.aliases.contains(c))))
+        }
+        _ => None,
     }
 }

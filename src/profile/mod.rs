@@ -24,6 +24,7 @@ use crate::units::Unit;
 pub use crate::document::{Locator, Written};
 pub(crate) use bind::{MAX_AGE, not_considered_in};
 pub use bind::{bind, normalise_name};
+pub(crate) use builder::list_value;
 pub use builder::{FactsBuilder, FlagSlot, LabSlot, SlotError, ValueError};
 pub use read::parse;
 
