@@ -34,6 +34,13 @@ impl Format {
             _ => None,
         }
     }
+
+    /// For text with no file name (from an embedding program): JSON when
+    /// it starts with `{`, else YAML. A FHIR Bundle is JSON, and is read as
+    /// one by its `resourceType`.
+    pub fn of_text(text: &str) -> Format {
+        if text.trim_start().starts_with('{') { Format::Json } else { Format::Yaml }
+    }
 }
 
 /// Where a document is written: a file of its own, or a mapping inside a

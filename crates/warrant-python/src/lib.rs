@@ -29,7 +29,6 @@ create_exception!(
 #[pyclass(frozen, module = "warrant")]
 struct KnowledgeBase {
     kb: knowledge_base::KnowledgeBase,
-    sources: SourceMap,
 }
 
 #[pymethods]
@@ -65,7 +64,6 @@ impl KnowledgeBase {
         today: Option<&str>,
         strict: bool,
     ) -> PyResult<String> {
-        let today = report_date(today)?;
         let report = self.with_profile(py, profile, today, strict, |evaluation| {
             explain::build(evaluation, &self.kb.evidence, &self.kb.sources)
         })?;
@@ -81,7 +79,6 @@ impl KnowledgeBase {
         today: Option<&str>,
         strict: bool,
     ) -> PyResult<String> {
-        let today = report_date(today)?;
         let plan = self.with_profile(py, profile, today, strict, |evaluation| {
             warrant::plan::build(evaluation, &self.kb.evidence)
         })?;
@@ -117,7 +114,7 @@ impl KnowledgeBase {
     fn compile(py: Python<'_>, files: Files) -> PyResult<Self> {
         let (sources, compiled) = py.detach(|| knowledge_base::compile(files));
         match compiled {
-            Ok(kb) => Ok(KnowledgeBase { kb, sources }),
+            Ok(kb) => Ok(KnowledgeBase { kb }),
             Err(diagnostics) => Err(error(py, &sources, &diagnostics)),
         }
     }
@@ -127,14 +124,17 @@ impl KnowledgeBase {
         &self,
         py: Python<'_>,
         profile: &str,
-        today: Date,
+        today: Option<&str>,
         strict: bool,
         build: impl Fn(&warrant::infer::Evaluation<'_>) -> T + Send + Sync,
     ) -> PyResult<T> {
-        let mut sources = self.sources.clone();
+        let today = report_date(today)?;
+        // A profile's diagnostics point into the profile alone, so it gets
+        // a map of its own, as each line of `warrant batch` does.
+        let mut sources = SourceMap::new();
         let source = SourceFile::new("<profile>", profile);
         let file = sources.add(source.clone());
-        let format = if profile.trim_start().starts_with('{') { Format::Json } else { Format::Yaml };
+        let format = Format::of_text(profile);
         let result = py.detach(|| {
             let facts = warrant::read_profile(
                 &self.kb.graph.program,

@@ -42,7 +42,7 @@ pub fn run(rules: &str, evidence: &str, profile: &str, today: &str) -> Value {
     };
     let source = SourceFile::new("profile.yaml", profile);
     let file = sources.add(source.clone());
-    let format = if profile.trim_start().starts_with('{') { Format::Json } else { Format::Yaml };
+    let format = Format::of_text(profile);
     match warrant::evaluate_profile(&kb, file, &source, format, today, &Limits::default()) {
         Ok(evaluation) => {
             let report = warrant::explain::build(&evaluation, &kb.evidence, &kb.sources);
