@@ -331,3 +331,15 @@ fn columns_are_found_by_name_and_unread_list_entries_are_named() {
     assert!(unread[0].describe().contains("hemochromatosis"), "{}", unread[0].describe());
     assert!(columns.not_considered(1).is_empty(), "an unknown list names nothing");
 }
+
+#[test]
+fn a_list_longer_than_a_profile_may_have_is_refused_with_its_row() {
+    let kb = common::bundled();
+    let limit = warrant::limits::Limits::default().list_items;
+    let mut columns = Columns::new(&kb.graph.program, 2);
+    let long: Vec<String> = (0..=limit).map(|i| format!("condition_{i}")).collect();
+    let error =
+        columns.list(ProfileList::Conditions, &[Some(vec!["rls".to_owned()]), Some(long)]).unwrap_err();
+    assert_eq!(error, ColumnError::TooManyItems { row: 1, items: limit + 1, limit });
+    assert!(error.to_string().contains("profile 1 has 501 entries"), "{error}");
+}

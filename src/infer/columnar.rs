@@ -31,6 +31,9 @@ pub enum ColumnError {
     Length { expected: usize, got: usize },
     /// The value in profile `row` was refused.
     Value { row: usize, error: ValueError },
+    /// Profile `row`'s list has more entries than a profile's list may
+    /// (the profile reader's default limit).
+    TooManyItems { row: usize, items: usize, limit: usize },
     /// The columns were made for another knowledge base's inputs.
     OtherKnowledgeBase,
 }
@@ -50,6 +53,11 @@ impl std::fmt::Display for ColumnError {
                 f,
                 "the value of profile {row} is outside the plausible range; check the value, and that the \
                  column's unit is the one its values are in"
+            ),
+            ColumnError::TooManyItems { row, items, limit } => write!(
+                f,
+                "the list of profile {row} has {items} entries, more than the limit of {limit}; check that the \
+                 row describes one person"
             ),
             ColumnError::OtherKnowledgeBase => write!(f, "the columns were made for another knowledge base"),
         }
@@ -186,6 +194,16 @@ impl<'p> Columns<'p> {
     /// or alias) and false when not. A missing list leaves them unknown.
     pub fn list(&mut self, list: ProfileList, rows: &[Option<Vec<String>>]) -> Result<(), ColumnError> {
         self.check_length(rows.len())?;
+        // Bounded as a profile's lists are: each entry no rule reads is
+        // named, with the nearest name that is read.
+        let limit = crate::limits::Limits::default().list_items;
+        let too_long = rows.iter().enumerate().find_map(|(row, names)| {
+            let items = names.as_ref()?.len();
+            (items > limit).then_some(ColumnError::TooManyItems { row, items, limit })
+        });
+        if let Some(error) = too_long {
+            return Err(error);
+        }
         self.lists.retain(|(given, _)| *given != list);
         self.lists.push((list, rows.to_vec()));
         let rows: Vec<Option<Vec<String>>> = rows

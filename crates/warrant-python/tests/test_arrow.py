@@ -119,6 +119,11 @@ def test_a_table_of_several_batches_and_an_empty_one(kb):
         ({"sex": ["f"]}, None, "column `sex`: row 0 is `f`; write `female`, `male` or `other`"),
         ({"rls": [1]}, None, "column `rls`: the column is Int64; give true, false or null"),
         ({"conditions": [["rls", None]]}, None, "column `conditions`: row 0 has a null entry"),
+        (
+            {"conditions": [[f"c{i}" for i in range(501)]]},
+            None,
+            "column `conditions`: the list of profile 0 has 501 entries, more than the limit of 500",
+        ),
     ],
 )
 def test_a_bad_column_is_refused_with_where_and_what(kb, columns, schema_unit, message):
