@@ -114,5 +114,5 @@ def test_a_column_no_rule_reads_stops_the_job_before_it_starts(tmp_path):
         capture_output=True, text=True, env=env, check=False,
     )
     assert done.returncode != 0
-    assert "error: column `feritin`: no rule reads an input of this name" in done.stderr
+    assert "error[E0602]: column `feritin`: no rule reads an input of this name" in done.stderr
     assert not (tmp_path / "out").exists(), "nothing is written"

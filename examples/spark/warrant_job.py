@@ -75,7 +75,8 @@ def check_on_driver(frame, rules, evidence, id_column: str, units: Dict[str, str
         empty = pa.RecordBatch.from_pylist([], schema=to_arrow_schema(frame.schema))
         kb.evaluate_arrow(with_units(empty, units), id_column=id_column)
     except warrant.WarrantError as error:
-        raise SystemExit(f"error: {error}") from None
+        # Warrant's own diagnostic, code and all: `error[E0602]: column ...`.
+        raise SystemExit(str(error)) from None
 
 
 def exists(spark: SparkSession, path: str) -> bool:

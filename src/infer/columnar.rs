@@ -66,6 +66,22 @@ impl std::fmt::Display for ColumnError {
 
 impl std::error::Error for ColumnError {}
 
+impl ColumnError {
+    /// The code of the error, the profile reader's for the same fault: a
+    /// value that is no measurement (`E0604`) or implausible (`E0611`), a
+    /// list too long (`E0609`); a column of the wrong length is `E0641`,
+    /// columns of another knowledge base `E0642`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ColumnError::Value { error: ValueError::NotAMeasurement, .. } => "E0604",
+            ColumnError::Value { error: ValueError::Implausible, .. } => "E0611",
+            ColumnError::TooManyItems { .. } => "E0609",
+            ColumnError::Length { .. } => "E0641",
+            ColumnError::OtherKnowledgeBase => "E0642",
+        }
+    }
+}
+
 /// What a batch's column gives, found by its name.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ColumnKind {

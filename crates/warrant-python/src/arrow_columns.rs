@@ -1,8 +1,10 @@
 //! An Arrow record batch in, the engine's columns built from it, columnar
 //! evaluation, and a result batch out. Each column is found by its name
 //! ([`ColumnKind::of`]); a column no rule reads, a type that does not fit
-//! its kind or a refused value is an error that names the column, the row
-//! and the fix.
+//! its kind or a refused value is a coded error that names the column, the
+//! row and the fix, with the profile reader's code for the same fault: no
+//! such input `E0602`, a wrong type or word `E0601`, a unit `E0603`, an
+//! input given twice `E0608`, an `id_column` the batch lacks `E0640`.
 
 use std::sync::Arc;
 
@@ -14,6 +16,7 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
+use warrant::diagnostic::Diagnostic;
 use warrant::infer::Truth;
 use warrant::infer::columnar::{ColumnError, ColumnKind, ColumnarEvaluator, Columns};
 use warrant::knowledge_base::KnowledgeBase;
@@ -23,13 +26,26 @@ use warrant::units::Unit;
 /// The field metadata key that says which unit a lab column holds.
 const UNIT_KEY: &str = "unit";
 
+/// What is wrong with a column, before the column's name is known: a code
+/// and a message.
+type Problem = (&'static str, String);
+
+/// A wrong type or word: `E0601`, as a profile field's.
+fn wrong(message: String) -> Problem {
+    ("E0601", message)
+}
+
+fn refused(error: ColumnError) -> Problem {
+    (error.code(), error.to_string())
+}
+
 /// Evaluates `batch`; the result has `id_column` (when given, unchanged),
 /// then `fired`, `undecided` and `not_considered` per row.
 pub fn evaluate(
     kb: &KnowledgeBase,
     batch: &RecordBatch,
     id_column: Option<&str>,
-) -> Result<RecordBatch, String> {
+) -> Result<RecordBatch, Diagnostic> {
     let program = &kb.graph.program;
     let mut columns = Columns::new(program, batch.num_rows());
     let schema = batch.schema();
@@ -41,25 +57,32 @@ pub fn evaluate(
             id = Some((field.clone(), array.clone()));
             continue;
         }
-        let at = |problem: String| format!("column `{name}`: {problem}");
+        let at = |(code, problem): Problem| Diagnostic::error(code, format!("column `{name}`: {problem}"));
         let Some(kind) = ColumnKind::of(program, name) else {
-            return Err(at(format!(
-                "no rule reads an input of this name; give only the knowledge base's inputs (labs, flags, age, \
+            return Err(at((
+                "E0602",
+                format!(
+                    "no rule reads an input of this name; give only the knowledge base's inputs (labs, flags, age, \
                  sex, pregnant, lactating, conditions, medications, supplements, diet){}",
-                if id_column.is_none() { ", and name an identifier column with `id_column`" } else { "" }
+                    if id_column.is_none() { ", and name an identifier column with `id_column`" } else { "" }
+                ),
             )));
         };
         if let Some((_, earlier)) = given.iter().find(|(other, _)| same_input(*other, kind)) {
-            return Err(at(format!(
-                "column `{earlier}` gives the same input; keep one of the two (names are compared \
-                 ignoring case, spaces and hyphens)"
+            return Err(at((
+                "E0608",
+                format!(
+                    "column `{earlier}` gives the same input; keep one of the two (names are compared \
+                     ignoring case, spaces and hyphens)"
+                ),
             )));
         }
         given.push((kind, name));
         set(&mut columns, kind, field, array.as_ref()).map_err(at)?;
     }
     if let (Some(wanted), None) = (id_column, &id) {
-        return Err(format!("`id_column` is `{wanted}`, but the batch has no column of that name"));
+        let message = format!("`id_column` is `{wanted}`, but the batch has no column of that name");
+        return Err(Diagnostic::error("E0640", message).help("name the column that identifies each profile"));
     }
 
     let outcomes: Vec<_> =
@@ -87,7 +110,7 @@ pub fn evaluate(
                 not_considered.append(true);
             }
         })
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| Diagnostic::error(error.code(), error.to_string()))?;
 
     let list = |name: &str| {
         Field::new(name, DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))), false)
@@ -104,7 +127,8 @@ pub fn evaluate(
         fields.push(list(name));
         arrays.push(Arc::new(builder.finish()));
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|error| error.to_string())
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+        .map_err(|error| Diagnostic::error("E0901", format!("internal error: the result batch: {error}")))
 }
 
 /// Whether two columns set the same input (a lab in two units is one lab).
@@ -116,22 +140,27 @@ fn same_input(a: ColumnKind, b: ColumnKind) -> bool {
 }
 
 /// Sets one column of `columns` from `array`.
-fn set(columns: &mut Columns<'_>, kind: ColumnKind, field: &Field, array: &dyn Array) -> Result<(), String> {
+fn set(columns: &mut Columns<'_>, kind: ColumnKind, field: &Field, array: &dyn Array) -> Result<(), Problem> {
     let program = columns.program();
-    let refused = |error: ColumnError| error.to_string();
     match kind {
         ColumnKind::Lab { input, unit } => {
             let unit = match field.metadata().get(UNIT_KEY) {
                 Some(symbol) => Unit::parse(symbol).ok_or_else(|| {
-                    format!("the field's `unit` metadata is `{symbol}`, which is not a unit Warrant knows")
+                    (
+                        "E0603",
+                        format!(
+                            "the field's `unit` metadata is `{symbol}`, which is not a unit Warrant knows"
+                        ),
+                    )
                 })?,
                 None => unit,
             };
             let slot = LabSlot::of(program, input, unit).map_err(|error| match error {
-                SlotError::UnitDoesNotFit(_) | SlotError::UnknownUnit => {
-                    format!("the values are in `{}`, which does not fit this lab; give its unit in the field's `unit` metadata", unit.symbol)
-                }
-                SlotError::UnknownLab => "not a lab".to_owned(),
+                SlotError::UnitDoesNotFit(_) | SlotError::UnknownUnit => (
+                    "E0603",
+                    format!("the values are in `{}`, which does not fit this lab; give its unit in the field's `unit` metadata", unit.symbol),
+                ),
+                SlotError::UnknownLab => ("E0602", "not a lab".to_owned()),
             })?;
             columns.lab(slot, &numbers(array)?).map_err(refused)
         }
@@ -146,9 +175,9 @@ fn set(columns: &mut Columns<'_>, kind: ColumnKind, field: &Field, array: &dyn A
                     Some("female") => Ok(Some(Sex::Female)),
                     Some("male") => Ok(Some(Sex::Male)),
                     Some("other") => Ok(Some(Sex::Other)),
-                    Some(other) => {
-                        Err(format!("row {row} is `{other}`; write `female`, `male` or `other`, or null"))
-                    }
+                    Some(other) => Err(wrong(format!(
+                        "row {row} is `{other}`; write `female`, `male` or `other`, or null"
+                    ))),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             columns.sex(&sexes).map_err(refused)
@@ -160,7 +189,7 @@ fn set(columns: &mut Columns<'_>, kind: ColumnKind, field: &Field, array: &dyn A
 }
 
 /// A numeric column's values as `f64`, null as `None`.
-fn numbers(array: &dyn Array) -> Result<Vec<Option<f64>>, String> {
+fn numbers(array: &dyn Array) -> Result<Vec<Option<f64>>, Problem> {
     macro_rules! widen {
         ($type:ty) => {
             array.as_primitive::<$type>().iter().map(|value| value.map(|v| v as f64)).collect()
@@ -177,35 +206,42 @@ fn numbers(array: &dyn Array) -> Result<Vec<Option<f64>>, String> {
         DataType::UInt16 => widen!(UInt16Type),
         DataType::UInt32 => widen!(UInt32Type),
         DataType::UInt64 => widen!(UInt64Type),
-        other => return Err(format!("the column is {other}; give numbers (a float or integer column)")),
+        other => {
+            return Err(wrong(format!("the column is {other}; give numbers (a float or integer column)")));
+        }
     })
 }
 
-fn booleans(array: &dyn Array) -> Result<Vec<Option<bool>>, String> {
+fn booleans(array: &dyn Array) -> Result<Vec<Option<bool>>, Problem> {
     match array.as_boolean_opt() {
         Some(values) => Ok(values.iter().collect()),
-        None => {
-            Err(format!("the column is {}; give true, false or null (a boolean column)", array.data_type()))
-        }
+        None => Err(wrong(format!(
+            "the column is {}; give true, false or null (a boolean column)",
+            array.data_type()
+        ))),
     }
 }
 
-fn strings(array: &dyn Array) -> Result<Vec<Option<String>>, String> {
+fn strings(array: &dyn Array) -> Result<Vec<Option<String>>, Problem> {
     let owned = |value: Option<&str>| value.map(str::to_owned);
     match array.data_type() {
         DataType::Utf8 => Ok(array.as_string::<i32>().iter().map(owned).collect()),
         DataType::LargeUtf8 => Ok(array.as_string::<i64>().iter().map(owned).collect()),
         DataType::Utf8View => Ok(array.as_string_view().iter().map(owned).collect()),
-        other => Err(format!("the column is {other}; give text (a string column)")),
+        other => Err(wrong(format!("the column is {other}; give text (a string column)"))),
     }
 }
 
 /// A list-of-strings column; a null list is unknown, a null entry an error.
-fn lists(array: &dyn Array) -> Result<Vec<Option<Vec<String>>>, String> {
+fn lists(array: &dyn Array) -> Result<Vec<Option<Vec<String>>>, Problem> {
     let items: Vec<Option<ArrayRef>> = match array.data_type() {
         DataType::List(_) => array.as_list::<i32>().iter().collect(),
         DataType::LargeList(_) => array.as_list::<i64>().iter().collect(),
-        other => return Err(format!("the column is {other}; give a list of names (a list<string> column)")),
+        other => {
+            return Err(wrong(format!(
+                "the column is {other}; give a list of names (a list<string> column)"
+            )));
+        }
     };
     items
         .into_iter()
@@ -216,9 +252,9 @@ fn lists(array: &dyn Array) -> Result<Vec<Option<Vec<String>>>, String> {
             names
                 .into_iter()
                 .map(|name| {
-                    name.ok_or_else(|| format!("row {row} has a null entry; leave it out of the list"))
+                    name.ok_or_else(|| wrong(format!("row {row} has a null entry; leave it out of the list")))
                 })
-                .collect::<Result<Vec<String>, String>>()
+                .collect::<Result<Vec<String>, Problem>>()
                 .map(Some)
         })
         .collect()

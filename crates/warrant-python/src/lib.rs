@@ -98,7 +98,9 @@ impl KnowledgeBase {
     ) -> PyResult<arrow_pyarrow::PyArrowType<arrow_array::RecordBatch>> {
         let batch = batch.0;
         let result = py.detach(|| arrow_columns::evaluate(&self.kb, &batch, id_column));
-        result.map(arrow_pyarrow::PyArrowType).map_err(WarrantError::new_err)
+        result
+            .map(arrow_pyarrow::PyArrowType)
+            .map_err(|diagnostic| error(py, &SourceMap::new(), &[diagnostic]))
     }
 
     /// The ids of the outcomes a report can show, in the order rules

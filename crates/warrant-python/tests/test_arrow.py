@@ -141,6 +141,23 @@ def test_an_input_given_by_two_columns_is_refused(kb):
         kb.evaluate_arrow(batch)
 
 
+@pytest.mark.parametrize(
+    "columns, code",
+    [
+        ({"colour": [1.0]}, "E0602"),
+        ({"ferritin": ["high"]}, "E0601"),
+        ({"ferritin": [-1.0]}, "E0604"),
+        ({"ferritin": [1e12]}, "E0611"),
+        ({"ferritin": [30.0], "Ferritin": [40.0]}, "E0608"),
+    ],
+)
+def test_column_errors_carry_the_profile_readers_codes(kb, columns, code):
+    with pytest.raises(warrant.WarrantError) as raised:
+        kb.evaluate_arrow(pa.RecordBatch.from_pydict(columns))
+    assert [d["code"] for d in raised.value.diagnostics] == [code]
+    assert f"error[{code}]" in str(raised.value)
+
+
 def test_a_named_id_column_must_exist(kb):
     with pytest.raises(warrant.WarrantError, match="`id_column` is `id`"):
         kb.evaluate_arrow(pa.RecordBatch.from_pydict({"ferritin": [30.0]}), id_column="id")
