@@ -1,8 +1,8 @@
 """Evaluate a Parquet dataset of profiles with Warrant on Spark.
 
 One row per profile, one column per input (as `KnowledgeBase.evaluate_arrow`
-reads them), plus an identifier column. Each executor loads the knowledge
-base once and evaluates the Arrow batches Spark hands it (`mapInArrow`),
+reads them), plus an identifier column. Each task (one per partition) loads the
+knowledge base once and evaluates its partition's Arrow batches (`mapInArrow`),
 column by column; the results (the identifier, then the fired, undecided
 and not-considered lists) are written back as Parquet.
 
@@ -50,7 +50,7 @@ def with_units(batch: pa.RecordBatch, units: Dict[str, str]) -> pa.RecordBatch:
 
 
 def evaluator(rules: Optional[str], evidence: Optional[str], id_column: str, units: Dict[str, str]):
-    """The function each executor runs over its partition's batches."""
+    """The function each task runs over its partition's batches."""
 
     def evaluate(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import warrant
