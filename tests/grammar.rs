@@ -96,6 +96,24 @@ fn keywords_need_a_word_boundary() {
 }
 
 #[test]
+fn every_keyword_is_refused_as_a_name_but_longer_and_shorter_words_are_names() {
+    for keyword in warrant::symbols::KEYWORDS {
+        assert!(condition(keyword).starts_with("error E0101"), "`{keyword}` taken for a name");
+        for name in [format!("{keyword}s"), format!("{keyword}_1"), format!("{keyword}9")] {
+            assert_eq!(condition(&name), name);
+        }
+        // The keyword rule matches a first letter, then the rest: a prefix
+        // of a keyword must not be mistaken for one.
+        for end in 1..keyword.len() {
+            let prefix = &keyword[..end];
+            if !warrant::symbols::KEYWORDS.contains(&prefix) {
+                assert_eq!(condition(prefix), prefix);
+            }
+        }
+    }
+}
+
+#[test]
 fn and_binds_tighter_than_or_and_parentheses_override() {
     assert_eq!(condition("a or b and c"), "(or a (and b c))");
     assert_eq!(condition("(a or b) and c"), "(and (or a b) c)");

@@ -546,19 +546,19 @@ impl Lowering {
                 }
             }
             Rule::comparison => {
-                let subject = self.lower_ident(children.presume(Rule::ident)?);
+                let subject = self.lower_ident(children.presume(Rule::subject)?);
                 let comparator = self.lower_comparator(children.presume(Rule::comparator)?)?;
                 let threshold = self.lower_quantity(children.presume(Rule::quantity)?)?;
                 Condition::Compare { subject, comparator, threshold, span }
             }
             Rule::membership => {
-                let list = self.lower_ident(children.presume(Rule::ident)?);
+                let list = self.lower_ident(children.presume(Rule::subject)?);
                 children.presume(Rule::KW_HAS)?;
                 let item = self.lower_ident(children.presume(Rule::ident)?);
                 Condition::Has { list, item, span }
             }
             Rule::range_test => {
-                let subject = self.lower_ident(children.presume(Rule::ident)?);
+                let subject = self.lower_ident(children.presume(Rule::subject)?);
                 let side = match children.presume_any()?.as_rule() {
                     Rule::KW_BELOW => RangeSide::Below,
                     _ => RangeSide::Above,
@@ -567,19 +567,19 @@ impl Lowering {
                 Condition::OutsideRange { subject, side, span }
             }
             Rule::age_test => {
-                let subject = self.lower_ident(children.presume(Rule::ident)?);
+                let subject = self.lower_ident(children.presume(Rule::subject)?);
                 children.presume(Rule::KW_OLDER)?;
                 children.presume(Rule::KW_THAN)?;
                 let age = self.lower_quantity(children.presume(Rule::quantity)?)?;
                 Condition::OlderThan { subject, age, span }
             }
             Rule::choice_test => {
-                let subject = self.lower_ident(children.presume(Rule::ident)?);
+                let subject = self.lower_ident(children.presume(Rule::subject)?);
                 children.presume(Rule::KW_IS)?;
                 let value = self.lower_ident(children.presume(Rule::ident)?);
                 Condition::Is { subject, value, span }
             }
-            Rule::fact => Condition::Fact(self.lower_ident(children.presume(Rule::ident)?)),
+            Rule::fact => Condition::Fact(self.lower_ident(children.presume(Rule::subject)?)),
             other => {
                 return Err(internal(span, format!("unexpected condition term {other:?}")));
             }

@@ -41,8 +41,12 @@ fn parse_whole(file: FileId, text: &str) -> Result<(ast::RuleFile, Vec<Diagnosti
     Ok(lower::lower_file(root, Origin { file, offset: 0 }))
 }
 
-/// Files at least this long are parsed in pieces, one per core.
+/// Files at least this long are parsed in pieces, spread over the cores.
 const PARALLEL_FROM: usize = 256 * 1024;
+/// About how long a piece is. Many small pieces rather than one per core:
+/// pest's token queue for a piece then stays small, and the memory one
+/// piece freed serves the next instead of fresh pages being faulted in.
+const PIECE: usize = 64 * 1024;
 
 /// A large file, parsed in pieces on every core: cut before items (never
 /// before `for`, which after a rule is that rule's clause), each piece
@@ -55,7 +59,7 @@ fn parse_in_pieces(file: FileId, text: &str) -> Option<(ast::RuleFile, Vec<Diagn
     if text.len() < PARALLEL_FROM || threads < 2 {
         return None;
     }
-    let target = text.len() / threads + 1;
+    let target = PIECE;
     let mut cuts = vec![0];
     let (_for, item_keywords) = ITEMS.split_last()?;
     for start in item_starts(text, item_keywords) {

@@ -252,7 +252,7 @@ fn keyword_of(rule: Rule) -> Option<&'static str> {
 fn describe(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "the end of the file",
-        Rule::ident | Rule::fact => "a name",
+        Rule::ident | Rule::subject | Rule::fact => "a name",
         Rule::ident_list => "a list of names",
         Rule::string | Rule::string_inner | Rule::label => "a quoted string",
         Rule::number => "a number",
