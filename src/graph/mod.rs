@@ -99,8 +99,9 @@ pub fn build(program: Program) -> Result<KnowledgeGraph, Vec<Diagnostic>> {
 #[derive(Default)]
 struct Builder {
     graph: DiGraph<Node, Edge>,
-    inputs: BTreeMap<InputId, NodeIndex>,
-    rules: BTreeMap<RuleId, NodeIndex>,
+    /// Node of each input and each rule, by id.
+    inputs: Vec<NodeIndex>,
+    rules: Vec<NodeIndex>,
     evidence: BTreeMap<String, NodeIndex>,
 }
 
@@ -108,14 +109,14 @@ impl Builder {
     fn build(&mut self, program: &Program) -> DiGraph<Node, Edge> {
         for id in (0..program.inputs.len()).map(InputId) {
             let node = self.graph.add_node(Node::Input(id));
-            self.inputs.insert(id, node);
+            self.inputs.push(node);
         }
         for id in program.rule_ids() {
             let node = self.graph.add_node(Node::Rule(id));
-            self.rules.insert(id, node);
+            self.rules.push(node);
         }
         for (id, rule) in program.rule_ids().zip(&program.rules) {
-            let target = self.rules.get(&id).copied();
+            let target = self.rules.get(id.0).copied();
             let Some(target) = target else { continue };
             if let Some(population) = rule.population {
                 let member = Expr::Fact(population.rule, population.span);
@@ -162,8 +163,10 @@ impl Builder {
             | Expr::Is { input, span, .. }
             | Expr::OlderThan { input, span, .. }
             | Expr::Flag(input, span)
-            | Expr::DailyIntake { supplements: input, span, .. } => (self.inputs.get(input).copied(), *span),
-            Expr::Fact(fact, span) => (self.rules.get(fact).copied(), *span),
+            | Expr::DailyIntake { supplements: input, span, .. } => {
+                (self.inputs.get(input.0).copied(), *span)
+            }
+            Expr::Fact(fact, span) => (self.rules.get(fact.0).copied(), *span),
         };
         let condition = self.graph.add_node(Node::Condition { rule, role, span });
         if let Some(source) = source {
@@ -173,7 +176,7 @@ impl Builder {
         // decided after them.
         if let Expr::DailyIntake { suggested, .. } = expr {
             for dose in suggested {
-                if let Some(&suggestion) = self.rules.get(&dose.rule) {
+                if let Some(&suggestion) = self.rules.get(dose.rule.0) {
                     self.graph.add_edge(suggestion, condition, Edge::Feeds);
                 }
             }
@@ -252,11 +255,11 @@ fn find_cycles(program: &Program, graph: &DiGraph<Node, Edge>) -> Vec<Diagnostic
     // Kosaraju, not Tarjan: petgraph's Tarjan recurses once per node on a path,
     // and a long chain of derived facts would exhaust the stack.
     for component in kosaraju_scc(graph) {
-        let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
         let self_loop = component.len() == 1 && component.iter().any(|&n| graph.contains_edge(n, n));
         if component.len() < 2 && !self_loop {
             continue;
         }
+        let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
         let Some(start) = members
             .iter()
             .copied()

@@ -19,17 +19,19 @@ pub(super) struct WarrantParser;
 pub(super) fn check_bounds(file: FileId, text: &str) -> Result<(), Diagnostic> {
     let mut depth = 0usize;
     let mut in_string = false;
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        match c {
-            '"' => in_string = !in_string,
-            '\\' if in_string => {
-                chars.next();
+    // Bytes, not chars: every byte looked at is ASCII, and in UTF-8 an
+    // ASCII byte is never part of a longer character.
+    let mut bytes = text.bytes().enumerate().peekable();
+    while let Some((at, byte)) = bytes.next() {
+        match byte {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                bytes.next();
             }
-            '/' if !in_string && chars.peek().is_some_and(|&(_, next)| next == '/') => {
-                while chars.next_if(|&(_, next)| next != '\n').is_some() {}
+            b'/' if !in_string && bytes.peek().is_some_and(|&(_, next)| next == b'/') => {
+                while bytes.next_if(|&(_, next)| next != b'\n').is_some() {}
             }
-            '(' if !in_string => {
+            b'(' if !in_string => {
                 depth += 1;
                 if depth > CONDITION_DEPTH {
                     return Err(Diagnostic::error(
@@ -40,7 +42,7 @@ pub(super) fn check_bounds(file: FileId, text: &str) -> Result<(), Diagnostic> {
                     .help("name inner parts of the condition with `derive` and refer to them by name"));
                 }
             }
-            ')' if !in_string => depth = depth.saturating_sub(1),
+            b')' if !in_string => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
