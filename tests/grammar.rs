@@ -157,6 +157,9 @@ fn comments_run_to_the_end_of_the_line_but_not_inside_strings() {
 fn strings_keep_their_escapes() {
     let file = parse_file(r#"title "A \"quoted\" word and a \\ backslash""#);
     assert_eq!(file.title.unwrap().node, r#"A "quoted" word and a \ backslash"#);
+    // An escaped backslash, then an escaped quote; then two backslashes.
+    let file = parse_file(r#"title "a \\\" b \\\\""#);
+    assert_eq!(file.title.unwrap().node, r#"a \" b \\"#);
 }
 
 #[test]

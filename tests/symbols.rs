@@ -72,15 +72,16 @@ fn the_keyword_list_is_the_grammars() {
     let grammar = std::fs::read_to_string("grammar/warrant.pest").unwrap();
     let start = grammar.find("keyword = _{").unwrap();
     let block = &grammar[start..start + grammar[start..].find("\n}").unwrap()];
-    // One line per first letter: `"a" ~ ("nd" | "t" | ...)`.
+    // One line per first letter, `"a" ~ ("nd" | "t" | ...)`, between the
+    // lines that open and close each band of letters.
     let mut words: Vec<String> = block
         .lines()
-        .skip(1)
-        .flat_map(|line| {
+        .filter_map(|line| {
             let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
-            let (first, rest) = quoted.split_first().unwrap();
-            rest.iter().map(move |suffix| format!("{first}{suffix}")).collect::<Vec<_>>()
+            let (first, rest) = quoted.split_first()?;
+            Some(rest.iter().map(move |suffix| format!("{first}{suffix}")).collect::<Vec<_>>())
         })
+        .flatten()
         .collect();
     words.sort_unstable();
     words.dedup();

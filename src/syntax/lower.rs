@@ -645,7 +645,7 @@ impl Lowering {
         let mut children = self.children(pair);
         let inner = children.presume(Rule::string_inner)?;
         children.finish()?;
-        let text = inner.as_str().replace("\\\"", "\"").replace("\\\\", "\\");
+        let text = unescape(inner.as_str());
         // Strings reach every report: one that would act on a terminal, or
         // reorder the text around it, is refused here.
         if let Some((at, c)) = inner.as_str().char_indices().find(|&(_, c)| is_hidden(c)) {
@@ -663,6 +663,26 @@ impl Lowering {
         }
         Ok(Spanned::new(text, span))
     }
+}
+
+/// A string's text with its escapes, `\"` and `\\`, undone in one pass:
+/// the grammar allows no others, so a backslash always stands before the
+/// character it escapes.
+fn unescape(raw: &str) -> String {
+    if !raw.contains('\\') {
+        return raw.to_string();
+    }
+    let mut text = String::with_capacity(raw.len());
+    let mut escaped = false;
+    for c in raw.chars() {
+        if c == '\\' && !escaped {
+            escaped = true;
+        } else {
+            text.push(c);
+            escaped = false;
+        }
+    }
+    text
 }
 
 /// One operand stands for itself; several are joined by `join`.

@@ -166,9 +166,11 @@ fn item_starts(text: &str, keywords: &[&str]) -> Vec<usize> {
     let mut starts = vec![0];
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let starts_item = keywords
-            .iter()
-            .any(|keyword| line.strip_prefix(keyword).is_some_and(|rest| rest.starts_with([' ', '\t'])));
+        // Most lines are indented clauses or blank: one byte rules them out.
+        let starts_item = line.starts_with(|c: char| c.is_ascii_lowercase())
+            && keywords
+                .iter()
+                .any(|keyword| line.strip_prefix(keyword).is_some_and(|rest| rest.starts_with([' ', '\t'])));
         if starts_item && offset > 0 {
             starts.push(offset);
         }
