@@ -61,7 +61,8 @@ pub fn escape_json(json: String) -> String {
     // serde_json already escapes the ASCII controls but DEL; a pretty
     // document's own line breaks stay.
     let raw = |c: char| c == '\u{7f}' || (!c.is_ascii() && needs_escape(c));
-    if !json.chars().any(raw) {
+    // Most documents are ASCII without DEL, which two word-wise scans settle.
+    if json.is_ascii() && !json.as_bytes().contains(&0x7f) || !json.chars().any(raw) {
         return json;
     }
     let mut escaped = String::with_capacity(json.len() + 16);

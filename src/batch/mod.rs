@@ -79,6 +79,11 @@ pub fn run(
     options: &Options<'_>,
 ) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
+    // Outcomes are a small part of the rules; each line looks only at them.
+    let outcomes: Vec<(usize, &str)> = (kb.graph.program.rules.iter().enumerate())
+        .filter(|(_, rule)| rule.is_outcome())
+        .map(|(index, rule)| (index, rule.name.as_str()))
+        .collect();
     let mut input = input;
     let mut number = 0;
     loop {
@@ -96,7 +101,9 @@ pub fn run(
                 .into_par_iter()
                 .map_init(
                     || Evaluator::new(&kb.graph),
-                    |evaluator, (number, line)| evaluate_line(kb, evaluator, options, number, line),
+                    |evaluator, (number, line)| {
+                        evaluate_line(kb, &outcomes, evaluator, options, number, line)
+                    },
                 )
                 .collect()
         });
@@ -123,8 +130,9 @@ pub fn run(
 }
 
 /// One line's result as JSON, "" for a blank line, or its diagnostics.
-fn evaluate_line(
-    kb: &KnowledgeBase,
+fn evaluate_line<'k>(
+    kb: &'k KnowledgeBase,
+    outcomes: &[(usize, &'k str)],
     evaluator: &mut Evaluator<'_>,
     options: &Options<'_>,
     number: usize,
@@ -155,27 +163,103 @@ fn evaluate_line(
         profile::refuse_not_considered(&facts, written()).map_err(report)?;
     }
     let verdicts = evaluator.run(&facts);
-    let program = &kb.graph.program;
-    let names_with = |truth: Truth| -> Vec<&str> {
-        program
-            .rules
-            .iter()
-            .zip(verdicts)
-            .filter(|(rule, verdict)| rule.is_outcome() && **verdict == truth)
-            .map(|(rule, _)| rule.name.as_str())
-            .collect()
-    };
-    let (fired, undecided) = (names_with(Truth::True), names_with(Truth::Unknown));
-    let profile = facts.name.clone();
-    let not_considered = facts.not_considered.clone();
-    // Explaining needs an `Evaluation` that owns the facts; evaluating
-    // again costs little next to building the report.
-    let report = options.explain.then(|| {
+    let (mut fired, mut undecided) = (Vec::new(), Vec::new());
+    for &(index, name) in outcomes {
+        match verdicts.get(index) {
+            Some(Truth::True) => fired.push(name),
+            Some(Truth::Unknown) => undecided.push(name),
+            _ => {}
+        }
+    }
+    let outcome = if options.explain {
+        let (profile, not_considered) = (facts.name.clone(), facts.not_considered.clone());
+        // Explaining needs an `Evaluation` that owns the facts; evaluating
+        // again costs little next to building the report.
         let mut report = explain::build(&infer::evaluate(&kb.graph, facts), &kb.evidence, &kb.sources);
         report.cite_by_id();
-        report
-    });
-    let outcome = Outcome { line: number, profile, fired, undecided, not_considered, report };
-    crate::escape::json_line(&outcome)
-        .map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))
+        Outcome { line: number, profile, fired, undecided, not_considered, report: Some(report) }
+    } else {
+        let (profile, not_considered) = (facts.name, facts.not_considered);
+        Outcome { line: number, profile, fired, undecided, not_considered, report: None }
+    };
+    outcome.json_line().map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))
+}
+
+impl Outcome<'_> {
+    /// The result line: what serde would write for it, byte for byte, but
+    /// with the outcome names copied in as they are. They are identifiers
+    /// (letters, digits and `_`), which JSON needs no escapes for, and a
+    /// line may list hundreds of them.
+    fn json_line(&self) -> Result<String, serde_json::Error> {
+        let names_len: usize = self.fired.iter().chain(&self.undecided).map(|name| name.len() + 3).sum();
+        let mut line = String::with_capacity(64 + names_len);
+        line.push_str("{\"line\":");
+        line.push_str(&self.line.to_string());
+        if let Some(profile) = &self.profile {
+            line.push_str(",\"profile\":");
+            line.push_str(&serde_json::to_string(profile)?);
+        }
+        for (key, names) in [("fired", &self.fired), ("undecided", &self.undecided)] {
+            line.push_str(",\"");
+            line.push_str(key);
+            line.push_str("\":[");
+            for (index, name) in names.iter().enumerate() {
+                if index > 0 {
+                    line.push(',');
+                }
+                line.push('"');
+                line.push_str(name);
+                line.push('"');
+            }
+            line.push(']');
+        }
+        line.push_str(",\"not_considered\":");
+        line.push_str(&serde_json::to_string(&self.not_considered)?);
+        if let Some(report) = &self.report {
+            line.push_str(",\"report\":");
+            line.push_str(&serde_json::to_string(report)?);
+        }
+        line.push('}');
+        Ok(crate::escape::escape_json(line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_line_is_what_serde_writes() {
+        let kb = crate::knowledge_base::compile(crate::knowledge_base::Files::bundled()).1.unwrap();
+        let source = crate::span::SourceFile::new(
+            "p.yaml",
+            "name: \"Ann \\u00e9\"\nage: 45\nlabs:\n  ferritin: { value: 20, unit: ng/mL }\nconditions: [rls]\nmedications: [zzz]\n",
+        );
+        let facts = crate::read_profile(
+            &kb.graph.program,
+            FileId(0),
+            &source,
+            profile::Format::Yaml,
+            crate::dates::date(2026, 11, 29),
+            &Limits::default(),
+        )
+        .unwrap();
+        let report = explain::build(&infer::evaluate(&kb.graph, facts.clone()), &kb.evidence, &kb.sources);
+        let fired = vec!["oral_iron", "b_2"];
+        for (profile, undecided, report) in
+            [(facts.name.clone(), vec![], None), (None, vec!["x"], Some(report))]
+        {
+            let outcome = Outcome {
+                line: 7,
+                profile,
+                fired: fired.clone(),
+                undecided,
+                not_considered: facts.not_considered.clone(),
+                report,
+            };
+            let line = outcome.json_line().unwrap();
+            assert_eq!(line, crate::escape::json_line(&outcome).unwrap());
+            assert!(line.contains(r#""fired":["oral_iron","b_2"]"#) && line.contains("zzz"), "{line}");
+        }
+    }
 }
