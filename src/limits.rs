@@ -180,7 +180,7 @@ pub fn read_line(reader: &mut impl BufRead, limit: u64) -> std::io::Result<Optio
             break;
         }
         read_any = true;
-        let (chunk, done) = match buffer.iter().position(|&b| b == b'\n') {
+        let (chunk, done) = match memchr::memchr(b'\n', buffer) {
             Some(end) => (buffer.get(..end).unwrap_or_default(), Some(end + 1)),
             None => (buffer, None),
         };

@@ -112,7 +112,8 @@ pub fn run(
                 Ok(line) if line.is_empty() => {}
                 Ok(line) => {
                     summary.evaluated += 1;
-                    writeln!(results, "{line}")?;
+                    results.write_all(line.as_bytes())?;
+                    results.write_all(b"\n")?;
                 }
                 Err(rendered) => {
                     summary.failed += 1;
