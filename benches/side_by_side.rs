@@ -1,0 +1,190 @@
+//! Issue 17's ratios, each pair measured in the same rounds, taking
+//! turns, best of several: on a shared machine whose speed drifts by tens
+//! of percent from minute to minute, a ratio of two figures taken minutes
+//! apart (as criterion's groups are) says more about the drift than about
+//! Warrant. The absolute figures are in `cargo bench --bench engine`.
+//!
+//! `cargo bench --bench side_by_side`; CI only type-checks and lints it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    reason = "a benchmark set up wrongly should stop at once, and it reports on stdout"
+)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use warrant::diagnostic::ErrorFormat;
+use warrant::knowledge_base::{self, Files, KnowledgeBase};
+use warrant::limits::Limits;
+use warrant::profile::{self, Format};
+use warrant::span::{FileId, SourceFile};
+use warrant::{batch, explain, infer, synthetic};
+
+const SEED: u64 = 1;
+const TODAY: warrant::dates::Date = warrant::dates::date(2026, 11, 29);
+const ROUNDS: usize = 15;
+
+fn files(count: usize) -> Files {
+    Files {
+        rules: vec![SourceFile::new(
+            "synthetic.warrant",
+            synthetic::warrant_rules(&synthetic::rules(count, SEED)),
+        )],
+        evidence: vec![SourceFile::new("synthetic.yaml", synthetic::WARRANT_EVIDENCE)],
+    }
+}
+
+fn compile(count: usize) -> KnowledgeBase {
+    knowledge_base::compile(files(count)).1.unwrap_or_else(|_| panic!("the synthetic rules check clean"))
+}
+
+fn timed(run: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    run();
+    start.elapsed()
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+/// Parse + check + compile: the fastest and the median of the rounds, the
+/// text made afresh before each.
+fn loading() {
+    for count in [10_000, 100_000] {
+        let mut times: Vec<Duration> = (0..ROUNDS)
+            .map(|_| {
+                let files = files(count);
+                let mut compiled = None;
+                let time = timed(|| compiled = Some(knowledge_base::compile(files)));
+                drop(black_box(compiled));
+                time
+            })
+            .collect();
+        times.sort();
+        println!(
+            "parse + check + compile, {count} rules: fastest {:.1} ms, median {:.1} ms",
+            ms(times[0]),
+            ms(times[ROUNDS / 2])
+        );
+    }
+}
+
+/// `warrant batch` against the same lines read, bound and evaluated in
+/// process on one thread, and on one thread against two.
+fn batch_against_in_process() {
+    let kb = compile(1_000);
+    let text: String = synthetic::profiles(2_000, SEED).map(|line| line + "\n").collect();
+    let lines: Vec<SourceFile> =
+        text.lines().map(|line| SourceFile::new("profiles.jsonl", line.to_string())).collect();
+    let pools: Vec<rayon::ThreadPool> =
+        [1, 2].iter().map(|&n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap()).collect();
+    let mut best = [Duration::MAX; 3];
+    for _ in 0..ROUNDS {
+        let mut evaluator = infer::Evaluator::new(&kb.graph);
+        let in_process = timed(|| {
+            for line in &lines {
+                let facts = warrant::read_profile(
+                    &kb.graph.program,
+                    FileId(0),
+                    line,
+                    Format::Json,
+                    TODAY,
+                    &Limits::default(),
+                )
+                .unwrap();
+                black_box(evaluator.run(&facts));
+            }
+        });
+        best[0] = best[0].min(in_process);
+        for (slot, pool) in best.iter_mut().skip(1).zip(&pools) {
+            let options = batch::Options {
+                fail_fast: false,
+                explain: false,
+                strict: false,
+                today: TODAY,
+                limits: Limits::default(),
+                format: Format::Json,
+                pool,
+                progress: &|_| {},
+                input_name: "profiles.jsonl",
+                error_format: ErrorFormat::Plain,
+                colour: false,
+            };
+            let mut results = Vec::new();
+            let time = timed(|| {
+                batch::run(&kb, text.as_bytes(), &mut results, &mut std::io::sink(), &options).unwrap();
+            });
+            black_box(results);
+            *slot = (*slot).min(time);
+        }
+    }
+    let [in_process, one, two] = best;
+    println!(
+        "1,000 rules, 2,000 profiles: in process {:.1} ms; batch on 1 thread {:.1} ms ({:.2}x in process), on 2 threads {:.1} ms ({:.2}x faster than 1)",
+        ms(in_process),
+        ms(one),
+        one.as_secs_f64() / in_process.as_secs_f64(),
+        ms(two),
+        one.as_secs_f64() / two.as_secs_f64()
+    );
+}
+
+/// An evaluation against an evaluation with its full explanation.
+fn explanation_against_evaluation() {
+    for count in [100, 1_000] {
+        let kb = compile(count);
+        let pool: Vec<profile::Facts> = synthetic::profiles(8, SEED)
+            .map(|line| {
+                let source = SourceFile::new("p.json", line);
+                warrant::read_profile(
+                    &kb.graph.program,
+                    FileId(0),
+                    &source,
+                    Format::Json,
+                    TODAY,
+                    &Limits::default(),
+                )
+                .unwrap()
+            })
+            .collect();
+        let mut evaluator = infer::Evaluator::new(&kb.graph);
+        let (mut evaluate, mut explained) = (Duration::MAX, Duration::MAX);
+        for _ in 0..ROUNDS {
+            evaluate = evaluate.min(timed(|| {
+                for facts in &pool {
+                    black_box(evaluator.run(black_box(facts)).len());
+                }
+            }));
+            explained = explained.min(timed(|| {
+                for facts in &pool {
+                    let evaluation = infer::evaluate(&kb.graph, black_box(facts.clone()));
+                    black_box(explain::build(&evaluation, &kb.evidence, &kb.sources));
+                }
+            }));
+        }
+        let per_profile = |d: Duration| d.as_secs_f64() * 1e6 / pool.len() as f64;
+        println!(
+            "{count} rules: evaluation {:.2} us, with the full explanation {:.1} us per profile ({:.0}x)",
+            per_profile(evaluate),
+            per_profile(explained),
+            explained.as_secs_f64() / evaluate.as_secs_f64()
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
+    // then there is nothing to check but that this builds.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return;
+    }
+    loading();
+    batch_against_in_process();
+    explanation_against_evaluation();
+}
