@@ -297,28 +297,34 @@ fn scale(value: f64, exponent: i32) -> f64 {
 /// Formats a number for reports: at most two decimals, no trailing zeros;
 /// from a trillion up, in scientific notation (`1e308`), never 309 digits.
 pub fn format_number(value: f64) -> String {
+    let mut text = String::with_capacity(16);
+    push_number(&mut text, value);
+    text
+}
+
+/// [`format_number`], written onto the end of `text`: reports build their
+/// sentences in one string instead of formatting each number into its own.
+pub fn push_number(text: &mut String, value: f64) {
     if value.abs() >= 1e12 || !value.is_finite() {
-        return format!("{value:e}");
+        let _ = write!(text, "{value:e}");
+        return;
     }
     // The same digits as `format!("{value:.2}")` with its trailing zeros
     // trimmed, without its arbitrary-precision fallback: reports print
     // thousands of numbers.
     let hundredths = hundredths(value.abs());
-    let mut text = String::with_capacity(16);
     if value < 0.0 && hundredths != 0 {
         text.push('-');
     }
-    let _ = write!(text, "{}", hundredths / 100);
-    match hundredths % 100 {
-        0 => {}
-        cents if cents % 10 == 0 => {
-            let _ = write!(text, ".{}", cents / 10);
-        }
-        cents => {
-            let _ = write!(text, ".{cents:02}");
+    text.push_str(itoa::Buffer::new().format(hundredths / 100));
+    let cents = hundredths % 100;
+    if cents != 0 {
+        text.push('.');
+        text.push(char::from(b'0' + (cents / 10) as u8));
+        if cents % 10 != 0 {
+            text.push(char::from(b'0' + (cents % 10) as u8));
         }
     }
-    text
 }
 
 /// `value × 100` rounded to a whole number exactly, ties to even, as Rust's
@@ -349,11 +355,18 @@ fn hundredths(value: f64) -> u64 {
 
 /// `32 ng/mL`, `20 %` → `20%`.
 pub fn format_quantity(value: f64, unit: Unit) -> String {
-    if unit.symbol == "%" {
-        format!("{}%", format_number(value))
-    } else {
-        format!("{} {}", format_number(value), unit.symbol)
+    let mut text = String::with_capacity(24);
+    push_quantity(&mut text, value, unit);
+    text
+}
+
+/// [`format_quantity`], written onto the end of `text`.
+pub fn push_quantity(text: &mut String, value: f64, unit: Unit) {
+    push_number(text, value);
+    if unit.symbol != "%" {
+        text.push(' ');
     }
+    text.push_str(unit.symbol);
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::infer::{Evaluation, Truth};
 use crate::profile::{NotConsidered, Person, Sex, Value};
 use crate::span::SourceMap;
 use crate::syntax::ast::{RuleKind, Stance, Strength};
-use crate::units::{format_number, format_quantity};
+use crate::units::{format_number, format_quantity, push_quantity};
 
 /// Bumped whenever the JSON shape changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -532,11 +532,12 @@ impl Builder<'_> {
             }
             Expr::Compare { input, comparator, written, .. } => {
                 let name = self.input_name(*input);
-                let condition = format!(
-                    "{name} {} {}",
-                    comparator.symbol(),
-                    format_quantity(written.value, written.unit)
-                );
+                let mut condition = String::with_capacity(name.len() + 24);
+                condition.push_str(name);
+                condition.push(' ');
+                condition.push_str(comparator.symbol());
+                condition.push(' ');
+                push_quantity(&mut condition, written.value, written.unit);
                 let value =
                     lab_value_text(self.evaluation, *input).unwrap_or_else(|| String::from("not in profile"));
                 leaf(condition, Some(value))
@@ -693,12 +694,14 @@ fn lab_value_text(evaluation: &Evaluation<'_>, input: InputId) -> Option<String>
         return Some(age_text(*canonical));
     }
     let unit = lab_unit(evaluation, input)?;
-    let shown = format_quantity(*canonical, unit);
-    Some(if *given_unit == unit {
-        shown
-    } else {
-        format!("{shown} (given as {})", format_quantity(*given, *given_unit))
-    })
+    let mut shown = String::with_capacity(24);
+    push_quantity(&mut shown, *canonical, unit);
+    if *given_unit != unit {
+        shown.push_str(" (given as ");
+        push_quantity(&mut shown, *given, *given_unit);
+        shown.push(')');
+    }
+    Some(shown)
 }
 
 /// `200-900 pg/mL`, in the input's unit.
