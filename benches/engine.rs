@@ -20,9 +20,11 @@
 
 use std::hint::black_box;
 
+mod common;
+
+use common::{SEED, TODAY, compile, files};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use warrant::diagnostic::ErrorFormat;
-use warrant::knowledge_base::{self, Files, KnowledgeBase};
+use warrant::knowledge_base::{self, KnowledgeBase};
 use warrant::limits::Limits;
 use warrant::profile::{self, Facts, Format};
 use warrant::span::{FileId, SourceFile};
@@ -30,29 +32,12 @@ use warrant::synthetic::{self, FIELDS, SyntheticRule, Test};
 use warrant::{batch, explain, infer};
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
-const SEED: u64 = 1;
-/// The report date: synthetic profiles carry no dates, so any fixed day will do.
-const TODAY: warrant::dates::Date = warrant::dates::date(2026, 11, 29);
 /// Distinct profiles per evaluated pool, and per explained pool (smaller:
 /// explaining 10,000 rules takes milliseconds).
 const POOL: usize = 256;
 const EXPLAINED: usize = 8;
 /// Profiles per columnar batch: sixteen blocks.
 const COLUMNAR_POOL: usize = 4_096;
-
-fn files(count: usize) -> Files {
-    Files {
-        rules: vec![SourceFile::new(
-            "synthetic.warrant",
-            synthetic::warrant_rules(&synthetic::rules(count, SEED)),
-        )],
-        evidence: vec![SourceFile::new("synthetic.yaml", synthetic::WARRANT_EVIDENCE)],
-    }
-}
-
-fn compile(count: usize) -> KnowledgeBase {
-    knowledge_base::compile(files(count)).1.unwrap_or_else(|_| panic!("the synthetic rules check clean"))
-}
 
 /// The first `count` synthetic profiles, bound to the knowledge base once.
 fn facts(kb: &KnowledgeBase, count: usize) -> Vec<Facts> {
@@ -350,42 +335,15 @@ fn bench_batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch_1000_rules");
     group.sample_size(10);
     group.throughput(Throughput::Elements(2_000));
-    // The baseline `batch` is held to: the same lines read, bound and
-    // evaluated in process on one thread, with no chunking and no output.
     let lines: Vec<SourceFile> =
         profiles.lines().map(|line| SourceFile::new("profiles.jsonl", line.to_string())).collect();
     group.bench_function("in_process", |b| {
         let mut evaluator = infer::Evaluator::new(&kb.graph);
-        b.iter(|| {
-            for line in &lines {
-                let facts = warrant::read_profile(
-                    &kb.graph.program,
-                    FileId(0),
-                    line,
-                    Format::Json,
-                    TODAY,
-                    &Limits::default(),
-                )
-                .unwrap();
-                black_box(evaluator.run(&facts));
-            }
-        })
+        b.iter(|| common::evaluate_in_process(&kb, &lines, &mut evaluator))
     });
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        let options = batch::Options {
-            fail_fast: false,
-            explain: false,
-            strict: false,
-            today: TODAY,
-            limits: Limits::default(),
-            format: Format::Json,
-            pool: &pool,
-            progress: &|_| {},
-            input_name: "profiles.jsonl",
-            error_format: ErrorFormat::Plain,
-            colour: false,
-        };
+        let options = common::batch_options(&pool);
         group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
             b.iter(|| {
                 let mut results = Vec::new();

@@ -15,33 +15,19 @@
     reason = "a benchmark set up wrongly should stop at once, and it reports on stdout"
 )]
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use warrant::diagnostic::ErrorFormat;
-use warrant::knowledge_base::{self, Files, KnowledgeBase};
+use common::{SEED, TODAY, compile, files};
+use warrant::knowledge_base;
 use warrant::limits::Limits;
 use warrant::profile::{self, Format};
 use warrant::span::{FileId, SourceFile};
 use warrant::{batch, explain, infer, synthetic};
 
-const SEED: u64 = 1;
-const TODAY: warrant::dates::Date = warrant::dates::date(2026, 11, 29);
 const ROUNDS: usize = 15;
-
-fn files(count: usize) -> Files {
-    Files {
-        rules: vec![SourceFile::new(
-            "synthetic.warrant",
-            synthetic::warrant_rules(&synthetic::rules(count, SEED)),
-        )],
-        evidence: vec![SourceFile::new("synthetic.yaml", synthetic::WARRANT_EVIDENCE)],
-    }
-}
-
-fn compile(count: usize) -> KnowledgeBase {
-    knowledge_base::compile(files(count)).1.unwrap_or_else(|_| panic!("the synthetic rules check clean"))
-}
 
 fn timed(run: impl FnOnce()) -> Duration {
     let start = Instant::now();
@@ -87,35 +73,10 @@ fn batch_against_in_process() {
     let mut best = [Duration::MAX; 3];
     for _ in 0..ROUNDS {
         let mut evaluator = infer::Evaluator::new(&kb.graph);
-        let in_process = timed(|| {
-            for line in &lines {
-                let facts = warrant::read_profile(
-                    &kb.graph.program,
-                    FileId(0),
-                    line,
-                    Format::Json,
-                    TODAY,
-                    &Limits::default(),
-                )
-                .unwrap();
-                black_box(evaluator.run(&facts));
-            }
-        });
+        let in_process = timed(|| common::evaluate_in_process(&kb, &lines, &mut evaluator));
         best[0] = best[0].min(in_process);
         for (slot, pool) in best.iter_mut().skip(1).zip(&pools) {
-            let options = batch::Options {
-                fail_fast: false,
-                explain: false,
-                strict: false,
-                today: TODAY,
-                limits: Limits::default(),
-                format: Format::Json,
-                pool,
-                progress: &|_| {},
-                input_name: "profiles.jsonl",
-                error_format: ErrorFormat::Plain,
-                colour: false,
-            };
+            let options = common::batch_options(pool);
             let mut results = Vec::new();
             let time = timed(|| {
                 batch::run(&kb, text.as_bytes(), &mut results, &mut std::io::sink(), &options).unwrap();
