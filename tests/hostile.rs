@@ -2,7 +2,7 @@
 //! minutes, filled memory or gave a wrong answer with exit 0, generated
 //! here at the size that did it. What is asserted is the outcome (a coded
 //! error at the right place, the exit status, output that stays small),
-//! never a time: speed is measured in `benches/`.
+//! never a time: speed is measured in `crates/warrant-bench`.
 
 #![allow(
     clippy::unwrap_used,

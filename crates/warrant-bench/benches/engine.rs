@@ -8,7 +8,8 @@
 //! outcome, which flatters branchy code and says nothing about a real
 //! batch. Throughput is in profiles per second.
 //!
-//! `cargo bench --bench engine`; CI only type-checks and lints this file.
+//! `cargo bench -p warrant-bench --bench engine`; CI only type-checks and
+//! lints this file.
 
 #![allow(
     clippy::unwrap_used,
@@ -20,9 +21,6 @@
 
 use std::hint::black_box;
 
-mod common;
-
-use common::{SEED, TODAY, compile, files};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use warrant::knowledge_base::{self, KnowledgeBase};
 use warrant::limits::Limits;
@@ -30,6 +28,7 @@ use warrant::profile::{self, Facts, Format};
 use warrant::span::{FileId, SourceFile};
 use warrant::synthetic::{self, FIELDS, SyntheticRule, Test};
 use warrant::{batch, explain, infer};
+use warrant_bench::{SEED, TODAY, compile, files};
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 /// Distinct profiles per evaluated pool, and per explained pool (smaller:
@@ -339,11 +338,11 @@ fn bench_batch(c: &mut Criterion) {
         profiles.lines().map(|line| SourceFile::new("profiles.jsonl", line.to_string())).collect();
     group.bench_function("in_process", |b| {
         let mut evaluator = infer::Evaluator::new(&kb.graph);
-        b.iter(|| common::evaluate_in_process(&kb, &lines, &mut evaluator))
+        b.iter(|| warrant_bench::evaluate_in_process(&kb, &lines, &mut evaluator))
     });
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        let options = common::batch_options(&pool);
+        let options = warrant_bench::batch_options(&pool);
         group.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
             b.iter(|| {
                 let mut results = Vec::new();

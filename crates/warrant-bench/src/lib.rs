@@ -1,5 +1,13 @@
-//! What both benchmarks build: the synthetic knowledge base, and the
-//! in-process baseline `warrant batch` is held to.
+//! What both benchmarks (`benches/engine.rs`, criterion, and
+//! `benches/side_by_side.rs`, issue 17's ratios) build: the synthetic
+//! knowledge base, and the in-process baseline `warrant batch` is held to.
+//!
+//! A crate of its own so that `cargo bench -p warrant-bench` builds the
+//! engine with its shipped features: the root package's test-only
+//! dependencies would turn on pest's stack probe, a fifth more
+//! instructions when loading rules.
+
+#![allow(clippy::unwrap_used, clippy::panic, reason = "a benchmark set up wrongly should stop at once")]
 
 use std::hint::black_box;
 

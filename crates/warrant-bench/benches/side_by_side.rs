@@ -2,9 +2,11 @@
 //! turns, best of several: on a shared machine whose speed drifts by tens
 //! of percent from minute to minute, a ratio of two figures taken minutes
 //! apart (as criterion's groups are) says more about the drift than about
-//! Warrant. The absolute figures are in `cargo bench --bench engine`.
+//! Warrant. The absolute figures are in `cargo bench -p warrant-bench
+//! --bench engine`.
 //!
-//! `cargo bench --bench side_by_side`; CI only type-checks and lints it.
+//! `cargo bench -p warrant-bench --bench side_by_side`; CI only type-checks
+//! and lints it.
 
 #![allow(
     clippy::unwrap_used,
@@ -15,17 +17,15 @@
     reason = "a benchmark set up wrongly should stop at once, and it reports on stdout"
 )]
 
-mod common;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use common::{SEED, TODAY, compile, files};
 use warrant::knowledge_base;
 use warrant::limits::Limits;
 use warrant::profile::{self, Format};
 use warrant::span::{FileId, SourceFile};
 use warrant::{batch, explain, infer, synthetic};
+use warrant_bench::{SEED, TODAY, compile, files};
 
 const ROUNDS: usize = 15;
 
@@ -73,10 +73,10 @@ fn batch_against_in_process() {
     let mut best = [Duration::MAX; 3];
     for _ in 0..ROUNDS {
         let mut evaluator = infer::Evaluator::new(&kb.graph);
-        let in_process = timed(|| common::evaluate_in_process(&kb, &lines, &mut evaluator));
+        let in_process = timed(|| warrant_bench::evaluate_in_process(&kb, &lines, &mut evaluator));
         best[0] = best[0].min(in_process);
         for (slot, pool) in best.iter_mut().skip(1).zip(&pools) {
-            let options = common::batch_options(pool);
+            let options = warrant_bench::batch_options(pool);
             let mut results = Vec::new();
             let time = timed(|| {
                 batch::run(&kb, text.as_bytes(), &mut results, &mut std::io::sink(), &options).unwrap();
