@@ -7,6 +7,7 @@ use std::io::{BufRead, Write};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::check::RuleId;
 use crate::dates::Date;
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
 use crate::explain::{self, Report};
@@ -80,10 +81,8 @@ pub fn run(
 ) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
     // Outcomes are a small part of the rules; each line looks only at them.
-    let outcomes: Vec<(usize, &str)> = (kb.graph.program.rules.iter().enumerate())
-        .filter(|(_, rule)| rule.is_outcome())
-        .map(|(index, rule)| (index, rule.name.as_str()))
-        .collect();
+    let outcomes: Vec<(RuleId, &str)> =
+        kb.graph.program.outcomes().map(|(id, rule)| (id, rule.name.as_str())).collect();
     let mut input = input;
     let mut number = 0;
     loop {
@@ -133,7 +132,7 @@ pub fn run(
 /// One line's result as JSON, "" for a blank line, or its diagnostics.
 fn evaluate_line<'k>(
     kb: &'k KnowledgeBase,
-    outcomes: &[(usize, &'k str)],
+    outcomes: &[(RuleId, &'k str)],
     evaluator: &mut Evaluator<'_>,
     options: &Options<'_>,
     number: usize,
@@ -165,8 +164,8 @@ fn evaluate_line<'k>(
     }
     let verdicts = evaluator.run(&facts);
     let (mut fired, mut undecided) = (Vec::new(), Vec::new());
-    for &(index, name) in outcomes {
-        match verdicts.get(index) {
+    for &(id, name) in outcomes {
+        match verdicts.get(id.0) {
             Some(Truth::True) => fired.push(name),
             Some(Truth::Unknown) => undecided.push(name),
             _ => {}

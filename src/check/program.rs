@@ -109,6 +109,12 @@ impl Program {
         (0..self.rules.len()).map(RuleId)
     }
 
+    /// The outcomes (what a report shows: suggestions, tests, cautions,
+    /// limits, background) with their ids, in the order rules declare them.
+    pub fn outcomes(&self) -> impl Iterator<Item = (RuleId, &Rule)> + '_ {
+        self.rule_ids().zip(&self.rules).filter(|(_, rule)| rule.is_outcome())
+    }
+
     pub fn find_input(&self, name: &str) -> Option<InputId> {
         self.input_index.get(name).copied()
     }

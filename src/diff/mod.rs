@@ -180,13 +180,11 @@ fn outcomes<'p>(evaluation: &'p Evaluation<'_>) -> Outcomes<'p> {
     let program = &evaluation.graph.program;
     let mut ordered = Vec::new();
     let mut by_id = BTreeMap::new();
-    for (id, rule) in program.rule_ids().zip(&program.rules) {
-        if rule.is_outcome() {
-            by_id.insert(rule.name.as_str(), ordered.len());
-            let outcome =
-                Outcome { kind: rule.kind.keyword(), label: &rule.label, truth: evaluation.verdict(id) };
-            ordered.push((rule.name.clone(), outcome));
-        }
+    for (id, rule) in program.outcomes() {
+        by_id.insert(rule.name.as_str(), ordered.len());
+        let outcome =
+            Outcome { kind: rule.kind.keyword(), label: &rule.label, truth: evaluation.verdict(id) };
+        ordered.push((rule.name.clone(), outcome));
     }
     Outcomes { ordered, by_id }
 }

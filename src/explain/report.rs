@@ -353,10 +353,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
         references: Vec::new(),
         disclaimer: DISCLAIMER,
     };
-    for (id, rule) in program.rule_ids().zip(&program.rules) {
-        if !rule.is_outcome() {
-            continue;
-        }
+    for (id, rule) in program.outcomes() {
         match evaluation.verdict(id) {
             Truth::True => {
                 let finding = builder.finding(id, rule);

@@ -97,8 +97,7 @@ pub struct BoundaryReport {
 pub fn boundaries(kb: &KnowledgeBase, suite: &Suite) -> BoundaryReport {
     let program = &kb.graph.program;
     let mut boundaries = collect(program);
-    let outcomes: Vec<RuleId> =
-        program.rule_ids().filter(|&id| program.rule(id).is_some_and(|r| r.is_outcome())).collect();
+    let outcomes: Vec<RuleId> = program.outcomes().map(|(id, _)| id).collect();
     let mut findings = Vec::new();
     for (index, boundary) in boundaries.iter_mut().enumerate() {
         // Per outcome: changed anywhere, and the sides of the cases of that

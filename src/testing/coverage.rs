@@ -133,8 +133,8 @@ pub fn coverage(kb: &KnowledgeBase, suite: &Suite) -> Coverage {
                 Truth::Unknown => {}
             }
         }
-        for (id, rule) in program.rule_ids().zip(&program.rules) {
-            if rule.is_outcome() && evaluation.verdict(id) == Truth::True {
+        for (id, rule) in program.outcomes() {
+            if evaluation.verdict(id) == Truth::True {
                 exercised.extend(rule.citations.iter().map(|c| c.evidence.as_str()));
             }
         }

@@ -85,8 +85,7 @@ pub fn evaluate(
         return Err(Diagnostic::error("E0640", message).help("name the column that identifies each profile"));
     }
 
-    let outcomes: Vec<_> =
-        program.rule_ids().zip(&program.rules).filter(|(_, rule)| rule.is_outcome()).collect();
+    let outcomes: Vec<_> = program.outcomes().collect();
     let mut fired = ListBuilder::new(StringBuilder::new());
     let mut undecided = ListBuilder::new(StringBuilder::new());
     let mut not_considered = ListBuilder::new(StringBuilder::new());

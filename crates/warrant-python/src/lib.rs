@@ -107,8 +107,7 @@ impl KnowledgeBase {
     /// declare them.
     #[getter]
     fn outcomes(&self) -> Vec<String> {
-        let rules = &self.kb.graph.program.rules;
-        rules.iter().filter(|rule| rule.is_outcome()).map(|rule| rule.name.clone()).collect()
+        self.kb.graph.program.outcomes().map(|(_, rule)| rule.name.clone()).collect()
     }
 }
 
