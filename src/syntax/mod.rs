@@ -55,15 +55,13 @@ const PIECE: usize = 64 * 1024;
 /// only one file-level line may say: the whole file is then parsed as one,
 /// so its errors are exactly those of a file parsed whole.
 fn parse_in_pieces(file: FileId, text: &str) -> Option<(ast::RuleFile, Vec<Diagnostic>)> {
-    let threads = rayon::current_num_threads();
-    if text.len() < PARALLEL_FROM || threads < 2 {
+    if text.len() < PARALLEL_FROM || rayon::current_num_threads() < 2 {
         return None;
     }
-    let target = PIECE;
     let mut cuts = vec![0];
     let (_for, item_keywords) = ITEMS.split_last()?;
     for start in item_starts(text, item_keywords) {
-        if cuts.last().is_some_and(|&last| start >= last + target) {
+        if cuts.last().is_some_and(|&last| start >= last + PIECE) {
             cuts.push(start);
         }
     }

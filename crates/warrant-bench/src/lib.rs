@@ -1,6 +1,7 @@
 //! What both benchmarks (`benches/engine.rs`, criterion, and
-//! `benches/side_by_side.rs`, issue 17's ratios) build: the synthetic
-//! knowledge base, and the in-process baseline `warrant batch` is held to.
+//! `benches/side_by_side.rs`, ratios measured pair by pair) build: the
+//! synthetic knowledge base, and the in-process baseline `warrant batch` is
+//! held to.
 //!
 //! A crate of its own so that `cargo bench -p warrant-bench` builds the
 //! engine with its shipped features: the root package's test-only
