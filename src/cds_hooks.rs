@@ -282,7 +282,7 @@ fn finding_card(
         .collect();
     let warns = section == "Caution" || !finding.over_limits.is_empty();
     Card {
-        uuid: ids.of(section, &finding.id),
+        uuid: ids.of(section, finding.id),
         summary: summary(&format!("{section}: {}", finding.label)),
         indicator: if warns { Indicator::Warning } else { Indicator::Info },
         detail: with_disclaimer(detail, disclaimer),
@@ -292,7 +292,7 @@ fn finding_card(
 }
 
 fn test_first_card(ids: &CardIds, undecided: &Undecided, kb_source: &Source, disclaimer: &str) -> Card {
-    let missing: Vec<&str> = undecided.missing.iter().map(|m| m.label.as_str()).collect();
+    let missing: Vec<&str> = undecided.missing.iter().map(|m| m.label).collect();
     let mut detail = format!(
         "Warrant cannot decide **{}** ({} `{}`): the record does not give what it depends on.\n\n**Missing**\n\n",
         undecided.label, undecided.kind, undecided.id
@@ -302,7 +302,7 @@ fn test_first_card(ids: &CardIds, undecided: &Undecided, kb_source: &Source, dis
     }
     detail.push('\n');
     Card {
-        uuid: ids.of("Test first", &undecided.id),
+        uuid: ids.of("Test first", undecided.id),
         summary: summary(&format!("Needs {}: {}", missing.join(", "), undecided.label)),
         indicator: Indicator::Info,
         detail: with_disclaimer(detail, disclaimer),

@@ -103,14 +103,14 @@ pub fn parse_profile(
 }
 
 /// Evaluates a profile and builds its report.
-pub fn explain_profile(
-    kb: &KnowledgeBase,
+pub fn explain_profile<'k>(
+    kb: &'k KnowledgeBase,
     file: FileId,
     source: &SourceFile,
     format: profile::Format,
     today: Date,
     limits: &Limits,
-) -> Result<explain::Report, Vec<Diagnostic>> {
+) -> Result<explain::Report<'k>, Vec<Diagnostic>> {
     let evaluation = evaluate_profile(kb, file, source, format, today, limits)?;
     Ok(explain::build(&evaluation, &kb.evidence, &kb.sources))
 }

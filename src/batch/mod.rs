@@ -32,7 +32,7 @@ struct Outcome<'a> {
     undecided: Vec<&'a str>,
     not_considered: Vec<profile::NotConsidered>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    report: Option<Report>,
+    report: Option<Report<'a>>,
 }
 
 /// What a batch run did.

@@ -108,7 +108,7 @@ pub struct PlanChange {
 /// One side of a comparison: a profile's evaluation and its report.
 pub struct Side<'a, 'k> {
     pub evaluation: &'a Evaluation<'k>,
-    pub report: &'a Report,
+    pub report: &'a Report<'k>,
 }
 
 /// Compares one profile's outcomes under the old and the new rules.
@@ -190,11 +190,11 @@ fn outcomes<'p>(evaluation: &'p Evaluation<'_>) -> Outcomes<'p> {
 }
 
 /// A report's findings (outcomes that hold) by rule id.
-fn findings(report: &Report) -> BTreeMap<&str, &Finding> {
+fn findings<'r, 'k>(report: &'r Report<'k>) -> BTreeMap<&'k str, &'r Finding<'k>> {
     [&report.suggestions, &report.tests, &report.cautions, &report.background]
         .into_iter()
         .flatten()
-        .map(|finding| (finding.id.as_str(), finding))
+        .map(|finding| (finding.id, finding))
         .collect()
 }
 
@@ -209,12 +209,12 @@ fn finding_changes(was: &Finding, now: &Finding) -> Vec<FieldChange> {
     let advice = |finding: &Finding, part: fn(&crate::explain::report::AdviceView) -> String| {
         finding.advice.as_ref().map(part).unwrap_or_default()
     };
-    field("label", was.label.clone(), now.label.clone());
+    field("label", was.label.to_string(), now.label.to_string());
     field("strength", strength(was), strength(now));
     field(
         "form",
-        advice(was, |a| a.form.clone().unwrap_or_default()),
-        advice(now, |a| a.form.clone().unwrap_or_default()),
+        advice(was, |a| a.form.unwrap_or_default().to_string()),
+        advice(now, |a| a.form.unwrap_or_default().to_string()),
     );
     field(
         "dose",
@@ -227,7 +227,7 @@ fn finding_changes(was: &Finding, now: &Finding) -> Vec<FieldChange> {
     field("caveats", was.caveats.join("\n"), now.caveats.join("\n"));
     // Evidence record by record: added, dropped, or graded or checked anew.
     let cited = |finding: &Finding| -> BTreeMap<String, String> {
-        finding.evidence.iter().map(|c| (c.id.clone(), citation_text(c))).collect()
+        finding.evidence.iter().map(|c| (c.id.to_string(), citation_text(c))).collect()
     };
     let (before, after) = (cited(was), cited(now));
     let ids: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();

@@ -45,7 +45,7 @@ pub fn figures(
         .into_iter()
         .flatten()
         .filter_map(|finding| {
-            let rule = export::find_rule(&graph.program, &finding.id).ok()?;
+            let rule = export::find_rule(&graph.program, finding.id).ok()?;
             let drawn = export::export(graph, evidence, Some(evaluation), Some(rule));
             let svg = export::render(&drawn, export::Format::Svg);
             // Many figures share one page: each gets its own ids (arrow
@@ -57,9 +57,9 @@ pub fn figures(
                 .replace("url(#", &format!("url(#{prefix}"));
             let label = format!(
                 "<svg role=\"img\" aria-label=\"The reasoning behind {}, drawn\" ",
-                text(&finding.label)
+                text(finding.label)
             );
-            Some((finding.id.clone(), svg.replacen("<svg ", &label, 1)))
+            Some((finding.id.to_string(), svg.replacen("<svg ", &label, 1)))
         })
         .collect()
 }
@@ -113,7 +113,7 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
             let _ = writeln!(
                 out,
                 "<tr><th scope=\"row\">{}</th><td>{}{given}{missing}</td><td>{}</td><td>{}</td></tr>",
-                text(&lab.label),
+                text(lab.label),
                 text(&lab.value),
                 text(lab.range.as_deref().unwrap_or("—")),
                 text(lab.date.as_deref().unwrap_or("—"))
@@ -147,16 +147,16 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
         for (missing, outcomes) in report.test_first_by_missing() {
             let missing: Vec<String> = missing
                 .iter()
-                .map(|m| format!("{} (<code>{}</code>)", text(&m.label), text(&m.field)))
+                .map(|m| format!("{} (<code>{}</code>)", text(m.label), text(&m.field)))
                 .collect();
             let _ = writeln!(out, "<li>To decide these, give {}:\n<ul>", missing.join("; "));
             for undecided in outcomes {
                 let _ = writeln!(
                     out,
                     "<li>{} <span class=\"muted\">({} <code>{}</code>)</span></li>",
-                    text(&undecided.label),
+                    text(undecided.label),
                     undecided.kind,
-                    text(&undecided.id)
+                    text(undecided.id)
                 );
             }
             out.push_str("</ul></li>\n");
@@ -179,7 +179,7 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
     if !report.ruled_out.is_empty() {
         section_start(&mut out, "ruled-out", "Ruled out");
         for finding in &report.ruled_out {
-            let _ = writeln!(out, "<details>\n<summary>{} — ruled out</summary>", text(&finding.label));
+            let _ = writeln!(out, "<details>\n<summary>{} — ruled out</summary>", text(finding.label));
             reason_tree(&mut out, &finding.excluded_by);
             out.push_str("</details>\n");
         }
@@ -189,7 +189,7 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
         section_start(&mut out, "not-for-this-person", "Not for this person");
         for finding in &report.outside_population {
             let _ =
-                writeln!(out, "<details>\n<summary>{} — for another group</summary>", text(&finding.label));
+                writeln!(out, "<details>\n<summary>{} — for another group</summary>", text(finding.label));
             reason_tree(&mut out, &finding.population);
             out.push_str("</details>\n");
         }
@@ -253,13 +253,13 @@ fn findings(
         let _ = writeln!(out, "<p>{empty}</p>");
     }
     for finding in findings {
-        finding_article(out, report, figures.get(&finding.id), finding);
+        finding_article(out, report, figures.get(finding.id), finding);
     }
     out.push_str("</section>\n");
 }
 
 fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, finding: &Finding) {
-    let _ = writeln!(out, "<article id=\"rule-{}\">", text(&finding.id));
+    let _ = writeln!(out, "<article id=\"rule-{}\">", text(finding.id));
     let strength = match finding.strength {
         Some(crate::syntax::ast::Strength::Strong) => " <span class=\"muted\">— strong recommendation</span>",
         Some(crate::syntax::ast::Strength::Conditional) => {
@@ -267,7 +267,7 @@ fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, f
         }
         None => "",
     };
-    let _ = writeln!(out, "<h3>{}{strength}</h3>", text(&finding.label));
+    let _ = writeln!(out, "<h3>{}{strength}</h3>", text(finding.label));
     if !finding.verified_support {
         out.push_str("<p class=\"unknown\">It rests only on citations that could not be verified.</p>\n");
     }
@@ -278,7 +278,7 @@ fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, f
                 let _ = writeln!(out, "<dt>{term}</dt><dd>{}</dd>", text(&value));
             }
         };
-        entry("Form", advice.form.clone().unwrap_or_default());
+        entry("Form", advice.form.unwrap_or_default().to_string());
         entry("Dose", advice.dose.clone().unwrap_or_default());
         entry("Timing", advice.timing.join(", ").replace('_', " "));
         entry("Take with", advice.take_with.join(", ").replace('_', " "));
@@ -314,7 +314,7 @@ fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, f
     }
     if !finding.caveats.is_empty() {
         out.push_str("<details>\n<summary>Caveats</summary>\n<ul>\n");
-        for caveat in &finding.caveats {
+        for caveat in finding.caveats {
             let _ = writeln!(out, "<li>{}</li>", text(caveat));
         }
         out.push_str("</ul>\n</details>\n");
@@ -324,18 +324,18 @@ fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, f
             out,
             "<details>\n<summary>The reasoning, drawn</summary>\n<figure>\n{}<figcaption>What “{}” rests on: the profile's values (boxes), the conditions (ovals), the rules and the evidence they cite (notes); green holds, red does not, grey is unknown. An overview: the lists above say each step in words.</figcaption>\n</figure>\n</details>",
             figure.trim_end(),
-            text(&finding.label)
+            text(finding.label)
         );
     }
     if !finding.over_limits.is_empty() {
         out.push_str("<p class=\"no\"><strong>Caution:</strong> with this, a safety limit can be passed: ");
-        let limits: Vec<String> = finding.over_limits.iter().map(|l| text(&l.label)).collect();
+        let limits: Vec<String> = finding.over_limits.iter().map(|l| text(l.label)).collect();
         let _ = writeln!(out, "{}.</p>", limits.join("; "));
     }
     let _ = writeln!(
         out,
         "<p class=\"muted\"><small>Rule <code>{}</code> at <code>{}</code></small></p>\n</article>",
-        text(&finding.id),
+        text(finding.id),
         text(&finding.source)
     );
 }
@@ -423,7 +423,7 @@ fn reference_item(out: &mut String, reference: &Reference) {
     let _ = write!(out, "<li id=\"ref-{}\" value=\"{}\">", reference.number, reference.number);
     match &reference.record {
         None => {
-            let _ = write!(out, "<code>{}</code>", text(&reference.id));
+            let _ = write!(out, "<code>{}</code>", text(reference.id));
         }
         Some(record) => {
             let n = record.n.map(|n| format!(", n = {n}")).unwrap_or_default();
@@ -434,7 +434,7 @@ fn reference_item(out: &mut String, reference: &Reference) {
                 record.design,
                 grade(record.certainty)
             );
-            let _ = write!(out, "<br/>Finding: {}", text(&record.finding));
+            let _ = write!(out, "<br/>Finding: {}", text(record.finding));
             if !record.limitations.is_empty() {
                 let _ = write!(out, "<br/>Limitations: {}.", text(&record.limitations.join("; ")));
             }

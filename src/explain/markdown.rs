@@ -178,7 +178,7 @@ pub(crate) fn finding_body(out: &mut String, finding: &Finding) {
     }
     if !finding.caveats.is_empty() {
         let _ = writeln!(out, "**Caveats**\n");
-        for caveat in &finding.caveats {
+        for caveat in finding.caveats {
             let _ = writeln!(out, "- {caveat}");
         }
         out.push('\n');

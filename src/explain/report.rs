@@ -2,10 +2,12 @@
 //! [`Evaluation`] and the evidence base, before any rendering. Its serde
 //! shape is the documented JSON output (see `schema_version`).
 
+use std::borrow::Cow;
+use std::cmp::Reverse;
+
 use serde::Serialize;
 
 use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId};
-use std::cmp::Reverse;
 
 use crate::evidence::{Certainty, EvidenceBase, EvidenceRecord, StudyKind, Verification};
 use crate::infer::{Evaluation, Truth};
@@ -22,7 +24,7 @@ and cannot weigh your full history. Talk to a qualified clinician before startin
 or medicine, and before acting on any lab result.";
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct Report<'k> {
     pub schema_version: u32,
     pub profile: Option<String>,
     /// The date ages and lab ages are measured to: `--today`, or the day
@@ -35,25 +37,25 @@ pub struct Report {
     /// name the knowledge base knows.
     pub not_considered: Vec<NotConsidered>,
     /// The profile's lab values as the rules read them, in canonical units.
-    pub labs: Vec<LabReading>,
+    pub labs: Vec<LabReading<'k>>,
     /// Recommendations whose conditions hold.
-    pub suggestions: Vec<Finding>,
+    pub suggestions: Vec<Finding<'k>>,
     /// Tests whose conditions hold.
-    pub tests: Vec<Finding>,
+    pub tests: Vec<Finding<'k>>,
     /// Outcomes that could not be decided, with the data they need.
-    pub test_first: Vec<Undecided>,
+    pub test_first: Vec<Undecided<'k>>,
     /// Cautions and exceeded safety limits.
-    pub cautions: Vec<Finding>,
+    pub cautions: Vec<Finding<'k>>,
     /// Recommendations whose conditions hold but which a contraindication blocks.
-    pub ruled_out: Vec<RuledOut>,
+    pub ruled_out: Vec<RuledOut<'k>>,
     /// Outcomes whose conditions hold, for a population the person is not in.
-    pub outside_population: Vec<OutsidePopulation>,
+    pub outside_population: Vec<OutsidePopulation<'k>>,
     /// Background statements (`inform`) with their evidence.
-    pub background: Vec<Finding>,
+    pub background: Vec<Finding<'k>>,
     /// When to take each suggested supplement and each one the profile lists.
     pub daily_plan: crate::plan::DailyPlan,
     /// Every record cited above, numbered in order of first citation.
-    pub references: Vec<Reference>,
+    pub references: Vec<Reference<'k>>,
     pub disclaimer: &'static str,
 }
 
@@ -73,12 +75,12 @@ pub struct PersonView {
     pub lactating: Option<bool>,
 }
 
-impl Report {
+impl<'k> Report<'k> {
     /// The undecided outcomes grouped by what they are missing, each group
     /// in the order its first outcome is reported: one line of missing data
     /// for every outcome it holds up.
-    pub fn test_first_by_missing(&self) -> Vec<(&[MissingInput], Vec<&Undecided>)> {
-        let mut groups: Vec<(&[MissingInput], Vec<&Undecided>)> = Vec::new();
+    pub fn test_first_by_missing(&self) -> Vec<(&[MissingInput<'k>], Vec<&Undecided<'k>>)> {
+        let mut groups: Vec<(&[MissingInput<'k>], Vec<&Undecided<'k>>)> = Vec::new();
         for undecided in &self.test_first {
             let fields =
                 |missing: &[MissingInput]| missing.iter().map(|m| m.field.clone()).collect::<Vec<_>>();
@@ -115,22 +117,22 @@ impl PersonView {
 /// An outcome whose conditions hold, not applied because the person is
 /// outside its population.
 #[derive(Debug, Clone, Serialize)]
-pub struct OutsidePopulation {
-    pub id: String,
+pub struct OutsidePopulation<'k> {
+    pub id: &'k str,
     pub kind: &'static str,
-    pub label: String,
+    pub label: &'k str,
     /// The population, evaluated: false here.
-    pub population: Reason,
+    pub population: Reason<'k>,
     pub source: String,
 }
 
 /// One lab value from the profile, converted to its input's unit.
 #[derive(Debug, Clone, Serialize)]
-pub struct LabReading {
-    pub input: String,
-    pub label: String,
+pub struct LabReading<'k> {
+    pub input: &'k str,
+    pub label: &'k str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub loinc: Option<String>,
+    pub loinc: Option<&'k str>,
     /// `243.97 pg/mL`
     pub value: String,
     /// As written in the profile, when its unit differs: `180 pmol/L`.
@@ -156,10 +158,10 @@ pub struct RuleFileInfo {
 
 /// One outcome, explained.
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub id: String,
+pub struct Finding<'k> {
+    pub id: &'k str,
     pub kind: &'static str,
-    pub label: String,
+    pub label: &'k str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strength: Option<Strength>,
     /// False when no supporting record is `verified` or `discrepancy` (a
@@ -167,20 +169,20 @@ pub struct Finding {
     /// checked.
     pub verified_support: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub advice: Option<AdviceView>,
+    pub advice: Option<AdviceView<'k>>,
     /// Who it is for: its population, evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub population: Option<Reason>,
+    pub population: Option<Reason<'k>>,
     /// Why it applies: the `when` condition, evaluated.
-    pub because: Option<Reason>,
+    pub because: Option<Reason<'k>>,
     /// Contraindications checked, evaluated.
-    pub contraindications: Option<Reason>,
-    pub evidence: Vec<CitationView>,
-    pub caveats: Vec<String>,
+    pub contraindications: Option<Reason<'k>>,
+    pub evidence: Vec<CitationView<'k>>,
+    pub caveats: &'k [String],
     /// For a suggestion: the safety limits its dose, with what the person
     /// takes, can pass (each is among the cautions).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub over_limits: Vec<FactRef>,
+    pub over_limits: Vec<FactRef<'k>>,
     /// `file:line:col` of the rule.
     pub source: String,
     /// Orders findings within a section: best-supported first, then as declared.
@@ -189,51 +191,51 @@ pub struct Finding {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AdviceView {
+pub struct AdviceView<'k> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub form: Option<String>,
+    pub form: Option<&'k str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dose: Option<String>,
-    pub timing: Vec<String>,
-    pub take_with: Vec<String>,
-    pub separate_from: Vec<SeparationView>,
+    pub timing: &'k [String],
+    pub take_with: &'k [String],
+    pub separate_from: Vec<SeparationView<'k>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SeparationView {
-    pub items: Vec<String>,
+pub struct SeparationView<'k> {
+    pub items: &'k [String],
     pub hours: f64,
 }
 
 /// One evaluated condition, with the profile's value and the threshold.
 #[derive(Debug, Clone, Serialize)]
-pub struct Reason {
+pub struct Reason<'k> {
     pub truth: Truth,
     /// The derived fact or outcome this condition names, if it names one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fact: Option<FactRef>,
+    pub fact: Option<FactRef<'k>>,
     /// The condition in words, e.g. `ferritin <= 75 ng/mL` or `any of`.
-    pub condition: String,
+    pub condition: Cow<'k, str>,
     /// What the profile says, e.g. `32 ng/mL (given as 32 µg/L)`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<Cow<'k, str>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub parts: Vec<Reason>,
+    pub parts: Vec<Reason<'k>>,
 }
 
 /// A rule named in a condition.
 #[derive(Debug, Clone, Serialize)]
-pub struct FactRef {
-    pub id: String,
-    pub label: String,
+pub struct FactRef<'k> {
+    pub id: &'k str,
+    pub label: &'k str,
 }
 
 /// A finding's citation of one record, pointing into [`Report::references`].
 #[derive(Debug, Clone, Serialize)]
-pub struct CitationView {
+pub struct CitationView<'k> {
     /// The record's number in the reference list.
     pub reference: usize,
-    pub id: String,
+    pub id: &'k str,
     pub stance: Stance,
     /// `Trenkwalder et al. 2017`
     pub short: String,
@@ -254,14 +256,14 @@ pub struct CitationView {
 /// One cited record: its number in this report, its id and, unless
 /// withheld (see [`Report::cite_by_id`]), the record in full.
 #[derive(Debug, Clone, Serialize)]
-pub struct Reference {
+pub struct Reference<'k> {
     pub number: usize,
-    pub id: String,
+    pub id: &'k str,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub record: Option<ReferenceRecord>,
+    pub record: Option<ReferenceRecord<'k>>,
 }
 
-impl Reference {
+impl Reference<'_> {
     /// The record's address: its DOI, else its PubMed entry.
     pub fn url(&self) -> Option<String> {
         let identifiers = &self.record.as_ref()?.identifiers;
@@ -274,18 +276,18 @@ impl Reference {
 
 /// What a report shows of a cited record.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReferenceRecord {
+pub struct ReferenceRecord<'k> {
     pub citation: String,
     pub design: &'static str,
     pub certainty: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<String>,
+    pub duration: Option<&'k str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub population: Option<String>,
-    pub finding: String,
-    pub limitations: Vec<String>,
+    pub population: Option<&'k str>,
+    pub finding: &'k str,
+    pub limitations: &'k [String],
     pub verification: Verification,
     /// How the article's citation differs from the source, when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -295,34 +297,38 @@ pub struct ReferenceRecord {
 
 /// A recommendation whose conditions hold, blocked by a contraindication.
 #[derive(Debug, Clone, Serialize)]
-pub struct RuledOut {
-    pub id: String,
+pub struct RuledOut<'k> {
+    pub id: &'k str,
     pub kind: &'static str,
-    pub label: String,
+    pub label: &'k str,
     /// The `unless` condition, evaluated: true here.
-    pub excluded_by: Reason,
+    pub excluded_by: Reason<'k>,
     pub source: String,
 }
 
 /// An outcome left unknown by missing data.
 #[derive(Debug, Clone, Serialize)]
-pub struct Undecided {
-    pub id: String,
+pub struct Undecided<'k> {
+    pub id: &'k str,
     pub kind: &'static str,
-    pub label: String,
-    pub missing: Vec<MissingInput>,
+    pub label: &'k str,
+    pub missing: Vec<MissingInput<'k>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct MissingInput {
-    pub input: String,
-    pub label: String,
+pub struct MissingInput<'k> {
+    pub input: &'k str,
+    pub label: &'k str,
     /// Where in a profile it goes, e.g. `labs.ferritin`.
     pub field: String,
 }
 
 /// Builds the report for one evaluation.
-pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &SourceMap) -> Report {
+pub fn build<'k>(
+    evaluation: &Evaluation<'k>,
+    evidence: &'k EvidenceBase,
+    sources: &'k SourceMap,
+) -> Report<'k> {
     let program = &evaluation.graph.program;
     let builder = Builder { evaluation, program, evidence, sources };
     let mut report = Report {
@@ -371,9 +377,9 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
             Truth::False if evaluation.in_population(rule) == Truth::False => {
                 if let (Some(population), Truth::True) = (rule.population, evaluation.applies(rule)) {
                     report.outside_population.push(OutsidePopulation {
-                        id: rule.name.clone(),
+                        id: &rule.name,
                         kind: rule.kind.keyword(),
-                        label: rule.label.clone(),
+                        label: &rule.label,
                         population: builder.reason(&Expr::Fact(population.rule, population.span)),
                         source: sources.locate(rule.span),
                     });
@@ -386,9 +392,9 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
                 let excluded_by = rule.unless.as_ref().filter(|u| evaluation.truth(u) == Truth::True);
                 if let (Truth::True, Some(unless)) = (applies, excluded_by) {
                     report.ruled_out.push(RuledOut {
-                        id: rule.name.clone(),
+                        id: &rule.name,
                         kind: rule.kind.keyword(),
-                        label: rule.label.clone(),
+                        label: &rule.label,
                         excluded_by: builder.reason(unless),
                         source: sources.locate(rule.span),
                     });
@@ -404,7 +410,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase, sources: &Sou
     report
 }
 
-impl Report {
+impl Report<'_> {
     /// Keeps each reference's number and id and drops the record itself:
     /// for `batch --explain`, whose every line would otherwise repeat the
     /// same records (`warrant evidence --format json` lists them once).
@@ -416,24 +422,26 @@ impl Report {
 }
 
 /// Explains one condition for this evaluation, as reports do.
-pub(super) fn explain_condition(
-    evaluation: &Evaluation<'_>,
-    evidence: &EvidenceBase,
-    sources: &SourceMap,
+pub(super) fn explain_condition<'k>(
+    evaluation: &Evaluation<'k>,
+    evidence: &'k EvidenceBase,
+    sources: &'k SourceMap,
     expr: &Expr,
-) -> Reason {
+) -> Reason<'k> {
     Builder { evaluation, program: &evaluation.graph.program, evidence, sources }.reason(expr)
 }
 
-struct Builder<'a> {
-    evaluation: &'a Evaluation<'a>,
-    program: &'a Program,
-    evidence: &'a EvidenceBase,
-    sources: &'a SourceMap,
+/// Builds a report's parts; they borrow names, labels and texts from the
+/// knowledge base (`'k`) rather than copying them.
+struct Builder<'e, 'k> {
+    evaluation: &'e Evaluation<'k>,
+    program: &'k Program,
+    evidence: &'k EvidenceBase,
+    sources: &'k SourceMap,
 }
 
-impl Builder<'_> {
-    fn finding(&self, id: RuleId, rule: &Rule) -> Finding {
+impl<'k> Builder<'_, 'k> {
+    fn finding(&self, id: RuleId, rule: &'k Rule) -> Finding<'k> {
         let mut evidence = Vec::new();
         for citation in &rule.citations {
             let Some(located) = self.evidence.get(&citation.evidence) else { continue };
@@ -441,7 +449,7 @@ impl Builder<'_> {
             evidence.push(CitationView {
                 // Numbered once every section is in its final order.
                 reference: 0,
-                id: record.id.clone(),
+                id: &record.id,
                 stance: citation.stance,
                 short: short_citation(record),
                 design: record.kind.describe(),
@@ -467,9 +475,9 @@ impl Builder<'_> {
         };
         let verified_support = real_support().next().is_some();
         Finding {
-            id: rule.name.clone(),
+            id: &rule.name,
             kind: rule.kind.keyword(),
-            label: rule.label.clone(),
+            label: &rule.label,
             strength: rule.strength,
             verified_support,
             advice: (rule.kind == RuleKind::Recommend).then(|| advice_view(rule)),
@@ -477,22 +485,22 @@ impl Builder<'_> {
             because: rule.when.as_ref().map(|w| self.reason(w)),
             contraindications: rule.unless.as_ref().map(|u| self.reason(u)),
             evidence,
-            caveats: rule.caveats.clone(),
+            caveats: &rule.caveats,
             over_limits: over_limits(self.evaluation, id),
             source: self.sources.locate(rule.span),
             rank: (Reverse(verified_support), Reverse(real_support().max()), id),
         }
     }
 
-    fn undecided(&self, id: RuleId, rule: &Rule) -> Undecided {
+    fn undecided(&self, id: RuleId, rule: &'k Rule) -> Undecided<'k> {
         let missing = self
             .evaluation
             .missing_inputs(id)
             .into_iter()
             .filter_map(|input| self.program.input(input))
             .map(|input| MissingInput {
-                input: input.name.clone(),
-                label: input.label.clone(),
+                input: &input.name,
+                label: &input.label,
                 field: input.profile_field(
                     self.program
                         .find_input(&input.name)
@@ -501,30 +509,31 @@ impl Builder<'_> {
                 ),
             })
             .collect();
-        Undecided { id: rule.name.clone(), kind: rule.kind.keyword(), label: rule.label.clone(), missing }
+        Undecided { id: &rule.name, kind: rule.kind.keyword(), label: &rule.label, missing }
     }
 
     /// Explains a condition: its truth, its words, the profile's value.
-    fn reason(&self, expr: &Expr) -> Reason {
+    fn reason(&self, expr: &Expr) -> Reason<'k> {
         let truth = self.evaluation.truth(expr);
-        let leaf = |condition: String, value: Option<String>| Reason {
+        let leaf = |condition: Cow<'k, str>, value: Option<Cow<'k, str>>| Reason {
             truth,
             fact: None,
             condition,
             value,
             parts: Vec::new(),
         };
+        let not_in_profile = || Cow::Borrowed("not in profile");
         match expr {
             Expr::And(parts) | Expr::Or(parts) => Reason {
                 parts: parts.iter().map(|p| self.reason(p)).collect(),
-                ..leaf(String::from(if matches!(expr, Expr::And(_)) { "all of" } else { "any of" }), None)
+                ..leaf(Cow::Borrowed(if matches!(expr, Expr::And(_)) { "all of" } else { "any of" }), None)
             },
             Expr::Not(inner) => {
                 let inner = self.reason(inner);
                 if inner.parts.is_empty() && inner.fact.is_none() {
-                    leaf(format!("not {}", inner.condition), inner.value)
+                    leaf(Cow::Owned(format!("not {}", inner.condition)), inner.value)
                 } else {
-                    Reason { parts: vec![inner], ..leaf(String::from("not"), None) }
+                    Reason { parts: vec![inner], ..leaf(Cow::Borrowed("not"), None) }
                 }
             }
             Expr::Compare { input, comparator, written, .. } => {
@@ -535,9 +544,8 @@ impl Builder<'_> {
                 condition.push_str(comparator.symbol());
                 condition.push(' ');
                 push_quantity(&mut condition, written.value, written.unit);
-                let value =
-                    lab_value_text(self.evaluation, *input).unwrap_or_else(|| String::from("not in profile"));
-                leaf(condition, Some(value))
+                let value = lab_value_text(self.evaluation, *input).map_or_else(not_in_profile, Cow::Owned);
+                leaf(Cow::Owned(condition), Some(value))
             }
             Expr::OutsideRange { input, side, .. } => {
                 let name = self.input_name(*input);
@@ -546,11 +554,11 @@ impl Builder<'_> {
                     lab_value_text(self.evaluation, *input),
                     lab_range_text(self.evaluation, *input),
                 ) {
-                    (Some(value), Some(range)) => format!("{value}; reference range {range}"),
-                    (Some(value), None) => format!("{value}; no reference range given"),
-                    (None, _) => String::from("not in profile"),
+                    (Some(value), Some(range)) => Cow::Owned(format!("{value}; reference range {range}")),
+                    (Some(value), None) => Cow::Owned(format!("{value}; no reference range given")),
+                    (None, _) => not_in_profile(),
                 };
-                leaf(condition, Some(value))
+                leaf(Cow::Owned(condition), Some(value))
             }
             Expr::Known(input, _) | Expr::Unknown(input, _) => {
                 let word = if matches!(expr, Expr::Known(..)) { "known" } else { "unknown" };
@@ -560,7 +568,7 @@ impl Builder<'_> {
                 } else {
                     "not in profile"
                 };
-                leaf(format!("{word} {name}"), Some(value.to_string()))
+                leaf(Cow::Owned(format!("{word} {name}")), Some(Cow::Borrowed(value)))
             }
             Expr::Has { input, item, members, .. } => {
                 let name = self.input_name(*input);
@@ -569,58 +577,60 @@ impl Builder<'_> {
                         let matched: Vec<&str> =
                             items.iter().filter(|i| members.contains(i)).map(String::as_str).collect();
                         if matched.is_empty() {
-                            String::from("none listed")
+                            Cow::Borrowed("none listed")
                         } else {
-                            format!("lists {}", matched.join(", "))
+                            Cow::Owned(format!("lists {}", matched.join(", ")))
                         }
                     }
-                    _ => format!("no {name} in profile"),
+                    _ => Cow::Owned(format!("no {name} in profile")),
                 };
-                leaf(format!("{name} has {item}"), Some(value))
+                leaf(Cow::Owned(format!("{name} has {item}")), Some(value))
             }
             Expr::Flag(input, _) => {
                 let name = self.input_name(*input);
                 let builtin = self.program.input(*input).and_then(|i| i.builtin);
                 let value = match (self.evaluation.facts.value(*input), builtin) {
-                    (Some(Value::Flag(true)), None) => String::from("listed in conditions"),
-                    (Some(_), None) => String::from("not listed in conditions"),
-                    (None, None) => String::from("no conditions in profile"),
-                    (Some(Value::Flag(set)), Some(_)) => String::from(if *set { "yes" } else { "no" }),
-                    (_, Some(builtin)) => format!("the profile does not say (`{}`)", builtin.field()),
+                    (Some(Value::Flag(true)), None) => Cow::Borrowed("listed in conditions"),
+                    (Some(_), None) => Cow::Borrowed("not listed in conditions"),
+                    (None, None) => Cow::Borrowed("no conditions in profile"),
+                    (Some(Value::Flag(set)), Some(_)) => Cow::Borrowed(if *set { "yes" } else { "no" }),
+                    (_, Some(builtin)) => {
+                        Cow::Owned(format!("the profile does not say (`{}`)", builtin.field()))
+                    }
                 };
-                leaf(name.to_string(), Some(value))
+                leaf(Cow::Borrowed(name), Some(value))
             }
             Expr::Is { input, value: wanted, .. } => {
                 let name = self.input_name(*input);
                 let value = match self.evaluation.facts.value(*input) {
-                    Some(Value::Choice(given)) => (*given).to_string(),
-                    _ => String::from("not in profile"),
+                    Some(Value::Choice(given)) => Cow::Owned((*given).to_string()),
+                    _ => not_in_profile(),
                 };
-                leaf(format!("{name} is {wanted}"), Some(value))
+                leaf(Cow::Owned(format!("{name} is {wanted}")), Some(value))
             }
             Expr::OlderThan { input, age, .. } => {
                 let name = self.input_name(*input);
                 let value = match self.evaluation.facts.value(*input) {
                     Some(Value::Quantity { date: Some(date), .. }) => {
-                        format!("dated {date}; report date {}", self.evaluation.facts.today)
+                        Cow::Owned(format!("dated {date}; report date {}", self.evaluation.facts.today))
                     }
-                    Some(_) => String::from("no date given"),
-                    None => String::from("not in profile"),
+                    Some(_) => Cow::Borrowed("no date given"),
+                    None => not_in_profile(),
                 };
-                leaf(format!("{name} older than {age}"), Some(value))
+                leaf(Cow::Owned(format!("{name} older than {age}")), Some(value))
             }
             Expr::Fact(rule, _) => {
                 let Some(fact) = self.program.rule(*rule) else {
-                    return leaf(String::from("?"), None);
+                    return leaf(Cow::Borrowed("?"), None);
                 };
-                let fact_ref = Some(FactRef { id: fact.name.clone(), label: fact.label.clone() });
+                let fact_ref = Some(FactRef { id: &fact.name, label: &fact.label });
                 // Derived facts are expanded into their own reasons; outcomes
                 // are explained where they are reported.
                 match (&fact.when, fact.kind) {
                     (Some(when), RuleKind::Derive | RuleKind::Population) => {
                         Reason { fact: fact_ref, ..self.reason(when) }
                     }
-                    _ => Reason { fact: fact_ref, ..leaf(String::from("applies"), None) },
+                    _ => Reason { fact: fact_ref, ..leaf(Cow::Borrowed("applies"), None) },
                 }
             }
             Expr::DailyIntake { name, members, bound, limit, suggested, .. } => {
@@ -658,19 +668,19 @@ impl Builder<'_> {
                         .collect();
                     format!("{taken}; with this report's suggestions ({})", added.join(", "))
                 };
-                leaf(condition, Some(value))
+                leaf(Cow::Owned(condition), Some(Cow::Owned(value)))
             }
-            Expr::Invalid(_) => leaf(String::from("(invalid condition)"), None),
+            Expr::Invalid(_) => leaf(Cow::Borrowed("(invalid condition)"), None),
         }
     }
 
-    fn input_name(&self, input: crate::check::InputId) -> &str {
+    fn input_name(&self, input: crate::check::InputId) -> &'k str {
         self.program.input(input).map_or("?", |i| i.name.as_str())
     }
 }
 
 /// The limits that fire and count `suggestion`'s dose.
-pub(crate) fn over_limits(evaluation: &Evaluation<'_>, suggestion: RuleId) -> Vec<FactRef> {
+pub(crate) fn over_limits<'k>(evaluation: &Evaluation<'k>, suggestion: RuleId) -> Vec<FactRef<'k>> {
     let program = &evaluation.graph.program;
     program
         .limits_counting(suggestion)
@@ -678,7 +688,7 @@ pub(crate) fn over_limits(evaluation: &Evaluation<'_>, suggestion: RuleId) -> Ve
         .copied()
         .filter(|limit| evaluation.verdict(*limit) == Truth::True)
         .filter_map(|limit| program.rule(limit))
-        .map(|limit| FactRef { id: limit.name.clone(), label: limit.label.clone() })
+        .map(|limit| FactRef { id: &limit.name, label: &limit.label })
         .collect()
 }
 
@@ -717,7 +727,7 @@ fn lab_unit(evaluation: &Evaluation<'_>, input: InputId) -> Option<crate::units:
 
 /// Every lab the profile gives, in declaration order, with those too old
 /// to use.
-fn lab_readings(evaluation: &Evaluation<'_>) -> Vec<LabReading> {
+fn lab_readings<'k>(evaluation: &Evaluation<'k>) -> Vec<LabReading<'k>> {
     let program = &evaluation.graph.program;
     let facts = &evaluation.facts;
     (0..program.inputs.len())
@@ -726,9 +736,9 @@ fn lab_readings(evaluation: &Evaluation<'_>) -> Vec<LabReading> {
             let input = program.input(id)?;
             let InputKind::Lab { unit, .. } = input.kind else { return None };
             let reading = |value: String| LabReading {
-                input: input.name.clone(),
-                label: input.label.clone(),
-                loinc: input.loinc.first().cloned(),
+                input: &input.name,
+                label: &input.label,
+                loinc: input.loinc.first().map(String::as_str),
                 value,
                 given: None,
                 range: None,
@@ -779,27 +789,27 @@ fn person_view(person: &Person) -> PersonView {
     }
 }
 
-fn advice_view(rule: &Rule) -> AdviceView {
+fn advice_view(rule: &Rule) -> AdviceView<'_> {
     let advice = &rule.advice;
     AdviceView {
-        form: advice.form.clone(),
+        form: advice.form.as_deref(),
         dose: advice.dose.as_ref().map(|d| {
             format!("{} to {} {} a day", format_number(d.low), format_number(d.high), d.unit.symbol)
         }),
-        timing: advice.timing.clone(),
-        take_with: advice.take_with.clone(),
+        timing: &advice.timing,
+        take_with: &advice.take_with,
         separate_from: advice
             .separate_from
             .iter()
-            .map(|s| SeparationView { items: s.items.clone(), hours: s.hours })
+            .map(|s| SeparationView { items: &s.items, hours: s.hours })
             .collect(),
     }
 }
 
 /// Numbers every cited record in the order a reader meets it, fills in each
 /// citation's number, and returns the reference list.
-fn number_references(report: &mut Report, evidence: &EvidenceBase) -> Vec<Reference> {
-    let mut references: Vec<Reference> = Vec::new();
+fn number_references<'k>(report: &mut Report<'k>, evidence: &'k EvidenceBase) -> Vec<Reference<'k>> {
+    let mut references: Vec<Reference<'k>> = Vec::new();
     let sections = [&mut report.suggestions, &mut report.tests, &mut report.cautions, &mut report.background];
     for finding in sections.into_iter().flat_map(|section| section.iter_mut()) {
         for citation in &mut finding.evidence {
@@ -807,21 +817,21 @@ fn number_references(report: &mut Report, evidence: &EvidenceBase) -> Vec<Refere
                 citation.reference = existing.number;
                 continue;
             }
-            let Some(located) = evidence.get(&citation.id) else { continue };
+            let Some(located) = evidence.get(citation.id) else { continue };
             let record = &located.record;
             citation.reference = references.len() + 1;
             references.push(Reference {
                 number: citation.reference,
-                id: record.id.clone(),
+                id: &record.id,
                 record: Some(ReferenceRecord {
                     citation: citation_line(record),
                     design: record.kind.describe(),
                     certainty: record.certainty.describe(),
                     n: record.n,
-                    duration: record.duration.clone(),
-                    population: record.population.clone(),
-                    finding: record.finding.clone(),
-                    limitations: record.limitations.clone(),
+                    duration: record.duration.as_deref(),
+                    population: record.population.as_deref(),
+                    finding: &record.finding,
+                    limitations: &record.limitations,
                     verification: record.verification,
                     citation_check: citation_check(record),
                     identifiers: record.ids.listed(),

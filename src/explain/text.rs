@@ -165,7 +165,7 @@ fn render_finding(out: &mut TextOut, number: usize, finding: &Finding) {
     }
     if !finding.caveats.is_empty() {
         out.line(4, "Caveats:");
-        for caveat in &finding.caveats {
+        for caveat in finding.caveats {
             out.wrapped(6, "- ", caveat);
         }
     }
@@ -199,7 +199,7 @@ fn render_advice(out: &mut TextOut, advice: &AdviceView) {
         out.wrapped(6, "", &format!("Timing: {}", words.join(", ")));
     }
     if !advice.take_with.is_empty() {
-        out.wrapped(6, "", &format!("Take with: {}", human_list(&advice.take_with)));
+        out.wrapped(6, "", &format!("Take with: {}", human_list(advice.take_with)));
     }
     for separation in &advice.separate_from {
         out.wrapped(
@@ -207,7 +207,7 @@ fn render_advice(out: &mut TextOut, advice: &AdviceView) {
             "",
             &format!(
                 "Keep apart from: {} (at least {} h)",
-                human_list(&separation.items),
+                human_list(separation.items),
                 crate::units::format_number(separation.hours)
             ),
         );
@@ -285,7 +285,7 @@ fn render_outside_population(out: &mut TextOut, finding: &OutsidePopulation) {
 fn render_reference(out: &mut TextOut, reference: &Reference) {
     let prefix = format!("[{}] ", reference.number);
     let Some(reference) = &reference.record else {
-        return out.wrapped(2, &prefix, &reference.id);
+        return out.wrapped(2, &prefix, reference.id);
     };
     out.wrapped(2, &prefix, &reference.citation);
     let indent = 2 + prefix.len();
@@ -319,7 +319,7 @@ pub(super) fn describe_reason(reason: &Reason) -> String {
     match &reason.fact {
         Some(fact) if reason.condition == "applies" => format!("{} ({}) applies", fact.label, fact.id),
         Some(fact) => format!("{} ({}): {}", fact.label, fact.id, reason.condition),
-        None => reason.condition.clone(),
+        None => reason.condition.to_string(),
     }
 }
 

@@ -32,7 +32,7 @@ const WAYS: usize = 4;
 
 /// The why-not explanation of one outcome.
 #[derive(Debug, Clone, Serialize)]
-pub struct WhyNot {
+pub struct WhyNot<'k> {
     pub schema_version: u32,
     pub id: String,
     pub kind: &'static str,
@@ -40,11 +40,11 @@ pub struct WhyNot {
     pub verdict: Truth,
     /// Its population, evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub population: Option<Reason>,
+    pub population: Option<Reason<'k>>,
     /// The `when` condition, evaluated.
-    pub because: Option<Reason>,
+    pub because: Option<Reason<'k>>,
     /// The `unless` condition, evaluated.
-    pub contraindications: Option<Reason>,
+    pub contraindications: Option<Reason<'k>>,
     /// The fewest changes that make the outcome fire, each with the evidence
     /// behind its threshold. Empty when it fires already, or when no change
     /// would (see `possible`).
@@ -182,12 +182,12 @@ fn covers(way: &Way, smaller: &Way) -> bool {
 }
 
 /// Explains why `rule` did (not) fire for this evaluation.
-pub fn why_not(
-    evaluation: &Evaluation<'_>,
-    evidence: &EvidenceBase,
-    sources: &SourceMap,
+pub fn why_not<'k>(
+    evaluation: &Evaluation<'k>,
+    evidence: &'k EvidenceBase,
+    sources: &'k SourceMap,
     id: RuleId,
-) -> Option<WhyNot> {
+) -> Option<WhyNot<'k>> {
     let program = &evaluation.graph.program;
     let rule = program.rule(id)?;
     let verdict = evaluation.verdict(id);

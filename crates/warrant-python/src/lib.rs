@@ -64,10 +64,11 @@ impl KnowledgeBase {
         today: Option<&str>,
         strict: bool,
     ) -> PyResult<String> {
-        let report = self.with_profile(py, profile, today, strict, |evaluation| {
-            explain::build(evaluation, &self.kb.evidence, &self.kb.sources)
-        })?;
-        Ok(explain::render(&report, ReportFormat::Json, false))
+        // The report borrows from the evaluation's knowledge base: render it there.
+        self.with_profile(py, profile, today, strict, |evaluation| {
+            let report = explain::build(evaluation, &self.kb.evidence, &self.kb.sources);
+            explain::render(&report, ReportFormat::Json, false)
+        })
     }
 
     /// `warrant plan --format json` for one profile, as text.

@@ -174,7 +174,7 @@ fn expected_summaries(bundle_path: &Path) -> Vec<String> {
         summaries.extend(findings.iter().map(|f| format!("{section}: {}", f.label)));
     }
     summaries.extend(report.test_first.iter().map(|undecided| {
-        let missing: Vec<&str> = undecided.missing.iter().map(|m| m.label.as_str()).collect();
+        let missing: Vec<&str> = undecided.missing.iter().map(|m| m.label).collect();
         format!("Needs {}: {}", missing.join(", "), undecided.label)
     }));
     summaries
