@@ -267,7 +267,7 @@ fn finding_card(
     let source = primary.map_or_else(
         || kb_source.clone(),
         |citation| Source {
-            label: citation.short.clone(),
+            label: citation.short.to_string(),
             url: references.get(&citation.reference).and_then(|r| r.url()),
         },
     );
@@ -277,7 +277,7 @@ fn finding_card(
         .filter(|citation| primary.is_none_or(|p| p.reference != citation.reference))
         .filter_map(|citation: &CitationView| {
             let url = references.get(&citation.reference).and_then(|r| r.url())?;
-            Some(Link { label: citation.short.clone(), url, kind: "absolute" })
+            Some(Link { label: citation.short.to_string(), url, kind: "absolute" })
         })
         .collect();
     let warns = section == "Caution" || !finding.over_limits.is_empty();

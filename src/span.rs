@@ -201,8 +201,17 @@ impl SourceMap {
     pub fn locate(&self, span: Span) -> String {
         match self.get(span.file) {
             Some(file) => {
+                // Written piece by piece: every finding of every report
+                // carries one, and `format!` costs several times more.
                 let (line, col) = file.location(span.start);
-                format!("{}:{line}:{col}", file.name)
+                let mut numbers = itoa::Buffer::new();
+                let mut located = String::with_capacity(file.name.len() + 12);
+                located.push_str(&file.name);
+                located.push(':');
+                located.push_str(numbers.format(line));
+                located.push(':');
+                located.push_str(numbers.format(col));
+                located
             }
             None => String::from("<unknown file>"),
         }

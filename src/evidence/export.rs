@@ -22,9 +22,8 @@ use std::fmt::Write as _;
 use anstyle::Style;
 use serde::Serialize;
 
-use super::{EvidenceBase, EvidenceRecord, StudyKind, Verification};
+use super::{EvidenceBase, EvidenceRecord, StudyKind, Verification, citation_check, citation_line};
 use crate::diagnostic::Diagnostic;
-use crate::explain::report::{citation_check, citation_line};
 use crate::suggest;
 
 /// The output formats of `warrant evidence`.

@@ -5,11 +5,13 @@
 //! checks what serde cannot: id spelling, duplicate ids across files,
 //! identifier formats and plausible years.
 
+mod citation;
 pub mod export;
 mod record;
 
 use std::collections::BTreeMap;
 
+pub use citation::{citation_check, citation_line, short_citation, surname};
 pub use record::{AsCited, Certainty, EvidenceRecord, Identifiers, StudyKind, Verification};
 
 use crate::diagnostic::Diagnostic;
@@ -22,6 +24,9 @@ use crate::span::{FileId, SourceMap, Span};
 pub struct LocatedRecord {
     pub record: EvidenceRecord,
     pub span: Span,
+    /// `Trenkwalder et al. 2017`: made once here, as every report citing
+    /// the record shows it.
+    pub short: String,
 }
 
 /// Every loaded record, by id.
@@ -105,7 +110,8 @@ pub fn load(sources: &SourceMap, files: &[FileId]) -> (EvidenceBase, Vec<Diagnos
                 );
                 continue;
             }
-            base.records.insert(record.id.clone(), LocatedRecord { record, span });
+            base.records
+                .insert(record.id.clone(), LocatedRecord { short: short_citation(&record), record, span });
         }
     }
     (base, diagnostics)

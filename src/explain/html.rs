@@ -411,7 +411,7 @@ fn citation_item(out: &mut String, report: &Report, citation: &CitationView) {
         "<li><a href=\"#ref-{}\">[{}]</a> {}: {}{n}; certainty {}{graded}; {}; {}{link}</li>",
         citation.reference,
         citation.reference,
-        text(&citation.short),
+        text(citation.short),
         citation.design,
         grade(citation.certainty),
         citation.stance.keyword(),

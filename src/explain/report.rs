@@ -3,13 +3,14 @@
 //! shape is the documented JSON output (see `schema_version`).
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::cmp::Reverse;
 
 use serde::Serialize;
 
 use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId};
 
-use crate::evidence::{Certainty, EvidenceBase, EvidenceRecord, StudyKind, Verification};
+use crate::evidence::{Certainty, EvidenceBase, Verification, citation_check, citation_line};
 use crate::infer::{Evaluation, Truth};
 use crate::profile::{NotConsidered, Person, Sex, Value};
 use crate::span::SourceMap;
@@ -238,7 +239,7 @@ pub struct CitationView<'k> {
     pub id: &'k str,
     pub stance: Stance,
     /// `Trenkwalder et al. 2017`
-    pub short: String,
+    pub short: &'k str,
     pub design: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
@@ -330,7 +331,7 @@ pub fn build<'k>(
     sources: &'k SourceMap,
 ) -> Report<'k> {
     let program = &evaluation.graph.program;
-    let builder = Builder { evaluation, program, evidence, sources };
+    let builder = Builder::new(evaluation, evidence, sources);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         profile: evaluation.facts.name.clone(),
@@ -428,7 +429,7 @@ pub(super) fn explain_condition<'k>(
     sources: &'k SourceMap,
     expr: &Expr,
 ) -> Reason<'k> {
-    Builder { evaluation, program: &evaluation.graph.program, evidence, sources }.reason(expr)
+    Builder::new(evaluation, evidence, sources).reason(expr)
 }
 
 /// Builds a report's parts; they borrow names, labels and texts from the
@@ -438,9 +439,23 @@ struct Builder<'e, 'k> {
     program: &'k Program,
     evidence: &'k EvidenceBase,
     sources: &'k SourceMap,
+    /// Each input's value in words, made the first time a condition shows it.
+    lab_values: Vec<OnceCell<Option<String>>>,
 }
 
-impl<'k> Builder<'_, 'k> {
+impl<'e, 'k> Builder<'e, 'k> {
+    fn new(evaluation: &'e Evaluation<'k>, evidence: &'k EvidenceBase, sources: &'k SourceMap) -> Self {
+        let program = &evaluation.graph.program;
+        let lab_values = std::iter::repeat_with(OnceCell::new).take(program.inputs.len()).collect();
+        Builder { evaluation, program, evidence, sources, lab_values }
+    }
+
+    /// `32 ng/mL (given as 32 µg/L)`, or `None` when the profile does not give it.
+    fn lab_value(&self, input: InputId) -> Option<&str> {
+        let cell = self.lab_values.get(input.0)?;
+        cell.get_or_init(|| lab_value_text(self.evaluation, input)).as_deref()
+    }
+
     fn finding(&self, id: RuleId, rule: &'k Rule) -> Finding<'k> {
         let mut evidence = Vec::new();
         for citation in &rule.citations {
@@ -451,7 +466,7 @@ impl<'k> Builder<'_, 'k> {
                 reference: 0,
                 id: &record.id,
                 stance: citation.stance,
-                short: short_citation(record),
+                short: &located.short,
                 design: record.kind.describe(),
                 n: record.n,
                 certainty: citation.certainty.describe(),
@@ -544,16 +559,14 @@ impl<'k> Builder<'_, 'k> {
                 condition.push_str(comparator.symbol());
                 condition.push(' ');
                 push_quantity(&mut condition, written.value, written.unit);
-                let value = lab_value_text(self.evaluation, *input).map_or_else(not_in_profile, Cow::Owned);
+                let value =
+                    self.lab_value(*input).map_or_else(not_in_profile, |text| Cow::Owned(text.to_owned()));
                 leaf(Cow::Owned(condition), Some(value))
             }
             Expr::OutsideRange { input, side, .. } => {
                 let name = self.input_name(*input);
                 let condition = format!("{name} {} range", side.keyword());
-                let value = match (
-                    lab_value_text(self.evaluation, *input),
-                    lab_range_text(self.evaluation, *input),
-                ) {
+                let value = match (self.lab_value(*input), lab_range_text(self.evaluation, *input)) {
                     (Some(value), Some(range)) => Cow::Owned(format!("{value}; reference range {range}")),
                     (Some(value), None) => Cow::Owned(format!("{value}; no reference range given")),
                     (None, _) => not_in_profile(),
@@ -840,73 +853,4 @@ fn number_references<'k>(report: &mut Report<'k>, evidence: &'k EvidenceBase) ->
         }
     }
     references
-}
-
-/// The surname of an author written `Surname Initials` (`van Hunsel F`).
-/// A corporate author (no initials at the end) is its whole name.
-pub fn surname(author: &str) -> &str {
-    match author.rsplit_once(' ') {
-        Some((surname, initials)) if initials.chars().all(|c| c.is_ascii_uppercase() || c == '-') => surname,
-        _ => author,
-    }
-}
-
-/// `Trenkwalder et al. 2017`, or the title's start when there are no authors.
-pub fn short_citation(record: &EvidenceRecord) -> String {
-    if let (StudyKind::Unidentified, Some(cited)) = (record.kind, &record.as_cited) {
-        return format!("{} (as cited by the article)", cited.text);
-    }
-    let who = match record.authors.as_slice() {
-        [] => record.journal.clone().unwrap_or_else(|| record.title.clone()),
-        [one] => surname(one).to_string(),
-        [first, second] => format!("{} & {}", surname(first), surname(second)),
-        [first, ..] => format!("{} et al.", surname(first)),
-    };
-    match record.year {
-        Some(year) => format!("{who} {year}"),
-        None => who,
-    }
-}
-
-/// `Trenkwalder C et al. (2017). Title. Movement Disorders.`
-pub fn citation_line(record: &EvidenceRecord) -> String {
-    let authors = match record.authors.as_slice() {
-        [] => None,
-        [one] => Some(one.clone()),
-        [first, second] => Some(format!("{first}, {second}")),
-        [first, ..] => Some(format!("{first} et al.")),
-    };
-    let journal =
-        record.journal.as_ref().or(record.publisher.as_ref()).map(|j| format!(" {j}.")).unwrap_or_default();
-    let year = record.year.map_or(String::from("n.d."), |y| y.to_string());
-    let title = record.title.trim_end_matches('.');
-    match authors {
-        Some(authors) => format!("{authors} ({year}). {title}.{journal}"),
-        // Without authors the title leads, as in most citation styles.
-        None => format!("{title} ({year}).{journal}"),
-    }
-}
-
-/// What the article's citation got wrong, in one sentence.
-pub fn citation_check(record: &EvidenceRecord) -> Option<String> {
-    let cited = record.as_cited.as_ref()?;
-    let first_author = record.authors.first().map(|a| surname(a));
-    let year = record.year.map(|y| format!(" {y}")).unwrap_or_default();
-    let source = match (first_author, &record.journal) {
-        (Some(author), Some(journal)) => format!("{author} et al., {journal}{year}"),
-        (None, Some(journal)) => format!("{journal}{year}"),
-        (Some(author), None) => format!("{author} et al.{year}"),
-        (None, None) => format!("an unnamed source{year}"),
-    };
-    let note = record.note.as_ref().map(|n| format!(" {n}")).unwrap_or_default();
-    Some(match record.verification {
-        Verification::Verified => format!("cited as \"{}\"; the citation checks out.{note}", cited.text),
-        Verification::Discrepancy => {
-            format!("cited as \"{}\"; the source is {source}.{note}", cited.text)
-        }
-        Verification::NotFound => format!("cited as \"{}\"; no such source was found.{note}", cited.text),
-        Verification::Unverified => {
-            format!("cited as \"{}\"; not checked against public records.{note}", cited.text)
-        }
-    })
 }

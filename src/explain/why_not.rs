@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use super::report::{Reason, explain_condition, short_citation};
+use super::report::{Reason, explain_condition};
 use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId, SEXES};
 use crate::evidence::EvidenceBase;
 use crate::infer::{self, Evaluation, Truth};
@@ -446,7 +446,7 @@ impl Finder<'_> {
                         .map(|r| {
                             format!(
                                 "{} ({}, certainty {})",
-                                short_citation(&r.record),
+                                r.short.clone(),
                                 r.record.kind.describe(),
                                 r.record.certainty.describe()
                             )

@@ -16,7 +16,6 @@ use serde::Serialize;
 
 use crate::check::{Program, Rule};
 use crate::evidence::EvidenceBase;
-use crate::explain::report::short_citation;
 use crate::infer::{Evaluation, Truth};
 use crate::profile::normalise_name;
 use crate::syntax::ast::RuleKind;
@@ -134,7 +133,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase) -> DailyPlan 
             .citations
             .iter()
             .filter_map(|c| evidence.get(&c.evidence))
-            .map(|r| short_citation(&r.record))
+            .map(|r| r.short.clone())
             .collect(),
     };
     // The rule behind each constraint: the item's own rule, or for a
