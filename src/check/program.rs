@@ -147,12 +147,7 @@ impl Program {
             Expr::And(parts) => join(parts, "and"),
             Expr::Or(parts) => join(parts, "or"),
             Expr::Not(inner) => format!("not {}", self.describe(inner)),
-            Expr::Compare { input: id, comparator, written, .. } => format!(
-                "{} {} {}",
-                input(id),
-                comparator.symbol(),
-                crate::units::format_quantity(written.value, written.unit)
-            ),
+            Expr::Compare { words, .. } => words.to_string(),
             Expr::Known(id, _) => format!("known {}", input(id)),
             Expr::Unknown(id, _) => format!("unknown {}", input(id)),
             Expr::Has { input: id, item, .. } => format!("{} has {item}", input(id)),
@@ -481,6 +476,9 @@ pub enum Expr {
         comparator: Comparator,
         threshold: f64,
         written: Written,
+        /// `ferritin <= 75 ng/mL`: made once when the rules are checked,
+        /// as every report that explains the comparison shows it.
+        words: Box<str>,
         span: Span,
     },
     Known(InputId, Span),

@@ -1231,6 +1231,7 @@ impl Checker<'_> {
                 comparator,
                 threshold: value,
                 written: Written { value: threshold.value.node, unit },
+                words: comparison_words(&subject.node, comparator, threshold.value.node, unit),
                 span,
             },
             Err(error) => {
@@ -1436,6 +1437,17 @@ fn considered(
         }
     }
     read
+}
+
+/// `ferritin <= 75 ng/mL`, the threshold as written.
+fn comparison_words(name: &str, comparator: Comparator, value: f64, unit: Unit) -> Box<str> {
+    let mut words = String::with_capacity(name.len() + 24);
+    words.push_str(name);
+    words.push(' ');
+    words.push_str(comparator.symbol());
+    words.push(' ');
+    units::push_quantity(&mut words, value, unit);
+    words.into_boxed_str()
 }
 
 fn clause_span(clause: &Clause) -> Span {

@@ -381,7 +381,7 @@ pub fn build<'k>(
                         id: &rule.name,
                         kind: rule.kind.keyword(),
                         label: &rule.label,
-                        population: builder.reason(&Expr::Fact(population.rule, population.span)),
+                        population: builder.fact_reason(population.rule),
                         source: sources.locate(rule.span),
                     });
                 }
@@ -422,19 +422,9 @@ impl Report<'_> {
     }
 }
 
-/// Explains one condition for this evaluation, as reports do.
-pub(super) fn explain_condition<'k>(
-    evaluation: &Evaluation<'k>,
-    evidence: &'k EvidenceBase,
-    sources: &'k SourceMap,
-    expr: &Expr,
-) -> Reason<'k> {
-    Builder::new(evaluation, evidence, sources).reason(expr)
-}
-
 /// Builds a report's parts; they borrow names, labels and texts from the
 /// knowledge base (`'k`) rather than copying them.
-struct Builder<'e, 'k> {
+pub(super) struct Builder<'e, 'k> {
     evaluation: &'e Evaluation<'k>,
     program: &'k Program,
     evidence: &'k EvidenceBase,
@@ -444,7 +434,11 @@ struct Builder<'e, 'k> {
 }
 
 impl<'e, 'k> Builder<'e, 'k> {
-    fn new(evaluation: &'e Evaluation<'k>, evidence: &'k EvidenceBase, sources: &'k SourceMap) -> Self {
+    pub(super) fn new(
+        evaluation: &'e Evaluation<'k>,
+        evidence: &'k EvidenceBase,
+        sources: &'k SourceMap,
+    ) -> Self {
         let program = &evaluation.graph.program;
         let lab_values = std::iter::repeat_with(OnceCell::new).take(program.inputs.len()).collect();
         Builder { evaluation, program, evidence, sources, lab_values }
@@ -496,7 +490,7 @@ impl<'e, 'k> Builder<'e, 'k> {
             strength: rule.strength,
             verified_support,
             advice: (rule.kind == RuleKind::Recommend).then(|| advice_view(rule)),
-            population: rule.population.map(|p| self.reason(&Expr::Fact(p.rule, p.span))),
+            population: rule.population.map(|p| self.fact_reason(p.rule)),
             because: rule.when.as_ref().map(|w| self.reason(w)),
             contraindications: rule.unless.as_ref().map(|u| self.reason(u)),
             evidence,
@@ -528,10 +522,18 @@ impl<'e, 'k> Builder<'e, 'k> {
     }
 
     /// Explains a condition: its truth, its words, the profile's value.
-    fn reason(&self, expr: &Expr) -> Reason<'k> {
-        let truth = self.evaluation.truth(expr);
-        let leaf = |condition: Cow<'k, str>, value: Option<Cow<'k, str>>| Reason {
+    pub(super) fn reason(&self, expr: &'k Expr) -> Reason<'k> {
+        // A combination's truth comes from its parts as they are explained,
+        // rather than by evaluating the whole subtree again at every level.
+        let composite = |truth: Truth, condition: &'static str, parts: Vec<Reason<'k>>| Reason {
             truth,
+            fact: None,
+            condition: Cow::Borrowed(condition),
+            value: None,
+            parts,
+        };
+        let leaf = |condition: Cow<'k, str>, value: Option<Cow<'k, str>>| Reason {
+            truth: self.evaluation.truth(expr),
             fact: None,
             condition,
             value,
@@ -539,29 +541,29 @@ impl<'e, 'k> Builder<'e, 'k> {
         };
         let not_in_profile = || Cow::Borrowed("not in profile");
         match expr {
-            Expr::And(parts) | Expr::Or(parts) => Reason {
-                parts: parts.iter().map(|p| self.reason(p)).collect(),
-                ..leaf(Cow::Borrowed(if matches!(expr, Expr::And(_)) { "all of" } else { "any of" }), None)
-            },
+            Expr::And(parts) => {
+                let parts: Vec<Reason<'k>> = parts.iter().map(|p| self.reason(p)).collect();
+                let truth = parts.iter().fold(Truth::True, |all, part| all.and(part.truth));
+                composite(truth, "all of", parts)
+            }
+            Expr::Or(parts) => {
+                let parts: Vec<Reason<'k>> = parts.iter().map(|p| self.reason(p)).collect();
+                let truth = parts.iter().fold(Truth::False, |any, part| any.or(part.truth));
+                composite(truth, "any of", parts)
+            }
             Expr::Not(inner) => {
                 let inner = self.reason(inner);
+                let truth = inner.truth.not();
                 if inner.parts.is_empty() && inner.fact.is_none() {
-                    leaf(Cow::Owned(format!("not {}", inner.condition)), inner.value)
+                    Reason { truth, condition: Cow::Owned(format!("not {}", inner.condition)), ..inner }
                 } else {
-                    Reason { parts: vec![inner], ..leaf(Cow::Borrowed("not"), None) }
+                    composite(truth, "not", vec![inner])
                 }
             }
-            Expr::Compare { input, comparator, written, .. } => {
-                let name = self.input_name(*input);
-                let mut condition = String::with_capacity(name.len() + 24);
-                condition.push_str(name);
-                condition.push(' ');
-                condition.push_str(comparator.symbol());
-                condition.push(' ');
-                push_quantity(&mut condition, written.value, written.unit);
+            Expr::Compare { input, words, .. } => {
                 let value =
                     self.lab_value(*input).map_or_else(not_in_profile, |text| Cow::Owned(text.to_owned()));
-                leaf(Cow::Owned(condition), Some(value))
+                leaf(Cow::Borrowed(words), Some(value))
             }
             Expr::OutsideRange { input, side, .. } => {
                 let name = self.input_name(*input);
@@ -632,20 +634,7 @@ impl<'e, 'k> Builder<'e, 'k> {
                 };
                 leaf(Cow::Owned(format!("{name} older than {age}")), Some(value))
             }
-            Expr::Fact(rule, _) => {
-                let Some(fact) = self.program.rule(*rule) else {
-                    return leaf(Cow::Borrowed("?"), None);
-                };
-                let fact_ref = Some(FactRef { id: &fact.name, label: &fact.label });
-                // Derived facts are expanded into their own reasons; outcomes
-                // are explained where they are reported.
-                match (&fact.when, fact.kind) {
-                    (Some(when), RuleKind::Derive | RuleKind::Population) => {
-                        Reason { fact: fact_ref, ..self.reason(when) }
-                    }
-                    _ => Reason { fact: fact_ref, ..leaf(Cow::Borrowed("applies"), None) },
-                }
-            }
+            Expr::Fact(rule, _) => self.fact_reason(*rule),
             Expr::DailyIntake { name, members, bound, limit, suggested, .. } => {
                 let condition = format!(
                     "daily {name} breaks the limit {} {}",
@@ -684,6 +673,27 @@ impl<'e, 'k> Builder<'e, 'k> {
                 leaf(Cow::Owned(condition), Some(Cow::Owned(value)))
             }
             Expr::Invalid(_) => leaf(Cow::Borrowed("(invalid condition)"), None),
+        }
+    }
+
+    /// Explains a named fact or outcome: a derived fact by its own
+    /// condition, an outcome (explained where it is reported) by its verdict.
+    pub(super) fn fact_reason(&self, rule: RuleId) -> Reason<'k> {
+        let truth = self.evaluation.verdict(rule);
+        let verdict_only = |condition: &'static str| Reason {
+            truth,
+            fact: None,
+            condition: Cow::Borrowed(condition),
+            value: None,
+            parts: Vec::new(),
+        };
+        let Some(fact) = self.program.rule(rule) else { return verdict_only("?") };
+        let fact_ref = Some(FactRef { id: &fact.name, label: &fact.label });
+        match (&fact.when, fact.kind) {
+            (Some(when), RuleKind::Derive | RuleKind::Population) => {
+                Reason { fact: fact_ref, ..self.reason(when) }
+            }
+            _ => Reason { fact: fact_ref, ..verdict_only("applies") },
         }
     }
 

@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use super::report::{Reason, explain_condition};
+use super::report::{Builder, Reason};
 use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId, SEXES};
 use crate::evidence::EvidenceBase;
 use crate::infer::{self, Evaluation, Truth};
@@ -195,16 +195,16 @@ pub fn why_not<'k>(
         if verdict == Truth::True { Vec::new() } else { verified_ways(evaluation, evidence, id, rule) };
     let mut ways = ways.into_iter().map(|way| way.into_iter().map(|(change, _)| change).collect::<Vec<_>>());
     let smallest_change = ways.next().unwrap_or_default();
-    let explain = |expr: &Expr| explain_condition(evaluation, evidence, sources, expr);
+    let explain = Builder::new(evaluation, evidence, sources);
     Some(WhyNot {
         schema_version: super::report::SCHEMA_VERSION,
         id: rule.name.clone(),
         kind: rule.kind.keyword(),
         label: rule.label.clone(),
         verdict,
-        population: rule.population.map(|p| explain(&Expr::Fact(p.rule, p.span))),
-        because: rule.when.as_ref().map(explain),
-        contraindications: rule.unless.as_ref().map(explain),
+        population: rule.population.map(|p| explain.fact_reason(p.rule)),
+        because: rule.when.as_ref().map(|when| explain.reason(when)),
+        contraindications: rule.unless.as_ref().map(|unless| explain.reason(unless)),
         possible: verdict == Truth::True || !smallest_change.is_empty(),
         smallest_change,
         alternatives: ways.collect(),
