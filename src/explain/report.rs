@@ -186,9 +186,6 @@ pub struct Finding<'k> {
     pub over_limits: Vec<FactRef<'k>>,
     /// `file:line:col` of the rule.
     pub source: String,
-    /// Orders findings within a section: best-supported first, then as declared.
-    #[serde(skip)]
-    rank: (Reverse<bool>, Reverse<Option<Certainty>>, RuleId),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -360,18 +357,19 @@ pub fn build<'k>(
         references: Vec::new(),
         disclaimer: DISCLAIMER,
     };
+    // The outcomes that hold, placed and put in order before their findings
+    // are built, so that each section is built once at its final size.
+    let (mut suggestions, mut tests, mut cautions, mut background) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (id, rule) in program.outcomes() {
         match evaluation.verdict(id) {
-            Truth::True => {
-                let finding = builder.finding(id, rule);
-                match rule.kind {
-                    RuleKind::Recommend => report.suggestions.push(finding),
-                    RuleKind::Test => report.tests.push(finding),
-                    RuleKind::Warn | RuleKind::Limit => report.cautions.push(finding),
-                    RuleKind::Inform => report.background.push(finding),
-                    RuleKind::Derive | RuleKind::Population => {}
-                }
-            }
+            Truth::True => match rule.kind {
+                RuleKind::Recommend => suggestions.push((id, rule)),
+                RuleKind::Test => tests.push((id, rule)),
+                RuleKind::Warn | RuleKind::Limit => cautions.push((id, rule)),
+                RuleKind::Inform => background.push((id, rule)),
+                RuleKind::Derive | RuleKind::Population => {}
+            },
             // Background is not advice: missing data for it calls for no test.
             Truth::Unknown if rule.kind == RuleKind::Inform => {}
             Truth::Unknown => report.test_first.push(builder.undecided(id, rule)),
@@ -404,9 +402,20 @@ pub fn build<'k>(
             Truth::False => {}
         }
     }
-    report.suggestions.sort_by_key(|f| f.rank);
-    // Exceeded safety limits before other cautions.
-    report.cautions.sort_by_key(|f| (f.kind != RuleKind::Limit.keyword(), f.rank.2));
+    // Best-supported suggestions first, then as declared; exceeded safety
+    // limits before other cautions. Rule ids make every key distinct.
+    suggestions.sort_by_cached_key(|&(id, rule)| {
+        let (verified, strongest) = builder.support(rule);
+        (Reverse(verified), Reverse(strongest), id)
+    });
+    cautions.sort_unstable_by_key(|&(id, rule)| (rule.kind != RuleKind::Limit, id));
+    let findings = |outcomes: Vec<(RuleId, &'k Rule)>| -> Vec<Finding<'k>> {
+        outcomes.into_iter().map(|(id, rule)| builder.finding(id, rule)).collect()
+    };
+    report.suggestions = findings(suggestions);
+    report.tests = findings(tests);
+    report.cautions = findings(cautions);
+    report.background = findings(background);
     report.references = number_references(&mut report, evidence);
     report
 }
@@ -469,26 +478,12 @@ impl<'e, 'k> Builder<'e, 'k> {
                 cited_by_article: record.as_cited.is_some(),
             });
         }
-        let real_support = || {
-            rule.citations
-                .iter()
-                .filter(|c| c.stance == Stance::Supports)
-                .filter_map(|c| self.evidence.get(&c.evidence))
-                .filter(|r| !r.record.verification.is_unsupported())
-                .map(|r| {
-                    rule.citations
-                        .iter()
-                        .find(|c| c.evidence == r.record.id)
-                        .map_or(r.record.certainty, |c| c.certainty)
-                })
-        };
-        let verified_support = real_support().next().is_some();
         Finding {
             id: &rule.name,
             kind: rule.kind.keyword(),
             label: &rule.label,
             strength: rule.strength,
-            verified_support,
+            verified_support: self.support(rule).0,
             advice: (rule.kind == RuleKind::Recommend).then(|| advice_view(rule)),
             population: rule.population.map(|p| self.fact_reason(p.rule)),
             because: rule.when.as_ref().map(|w| self.reason(w)),
@@ -497,8 +492,26 @@ impl<'e, 'k> Builder<'e, 'k> {
             caveats: &rule.caveats,
             over_limits: over_limits(self.evaluation, id),
             source: self.sources.locate(rule.span),
-            rank: (Reverse(verified_support), Reverse(real_support().max()), id),
         }
+    }
+
+    /// Whether any supporting record is a real source (`verified` or
+    /// `discrepancy`), and the highest certainty among those that are.
+    fn support(&self, rule: &Rule) -> (bool, Option<Certainty>) {
+        let mut real = rule
+            .citations
+            .iter()
+            .filter(|c| c.stance == Stance::Supports)
+            .filter_map(|c| self.evidence.get(&c.evidence))
+            .filter(|r| !r.record.verification.is_unsupported())
+            .map(|r| {
+                rule.citations
+                    .iter()
+                    .find(|c| c.evidence == r.record.id)
+                    .map_or(r.record.certainty, |c| c.certainty)
+            })
+            .peekable();
+        (real.peek().is_some(), real.max())
     }
 
     fn undecided(&self, id: RuleId, rule: &'k Rule) -> Undecided<'k> {
