@@ -202,7 +202,7 @@ pub fn respond(
     let mut facts = crate::profile::bind(&read.profile, program, written, today, limits)?;
     facts.not_considered.extend(read.not_considered);
     let evaluation = crate::infer::evaluate(&kb.graph, facts);
-    let report = crate::explain::build(&evaluation, &kb.evidence, &kb.sources);
+    let report = crate::explain::build(&evaluation, &kb.evidence);
     Ok(cards(kb, &report, &request.hook_instance))
 }
 

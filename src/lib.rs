@@ -112,5 +112,5 @@ pub fn explain_profile<'k>(
     limits: &Limits,
 ) -> Result<explain::Report<'k>, Vec<Diagnostic>> {
     let evaluation = evaluate_profile(kb, file, source, format, today, limits)?;
-    Ok(explain::build(&evaluation, &kb.evidence, &kb.sources))
+    Ok(explain::build(&evaluation, &kb.evidence))
 }

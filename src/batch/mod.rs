@@ -175,7 +175,7 @@ fn evaluate_line<'k>(
         let (profile, not_considered) = (facts.name.clone(), facts.not_considered.clone());
         // Explaining needs an `Evaluation` that owns the facts; evaluating
         // again costs little next to building the report.
-        let mut report = explain::build(&infer::evaluate(&kb.graph, facts), &kb.evidence, &kb.sources);
+        let mut report = explain::build(&infer::evaluate(&kb.graph, facts), &kb.evidence);
         report.cite_by_id();
         Outcome { line: number, profile, fired, undecided, not_considered, report: Some(report) }
     } else {

@@ -382,6 +382,9 @@ pub struct Rule {
     pub caveats: Vec<String>,
     /// Who an outcome is for: its `for`, or its file's.
     pub population: Option<PopulationUse>,
+    /// `rules/iron.warrant:12:8`, where its name is: written once here, as
+    /// every report citing the rule shows it.
+    pub location: String,
     pub span: Span,
 }
 

@@ -24,6 +24,7 @@ pub fn check(
     evidence: &EvidenceBase,
 ) -> (Program, Vec<Diagnostic>) {
     let mut checker = Checker {
+        sources,
         evidence,
         diagnostics: Vec::new(),
         names: foldhash::HashMap::default(),
@@ -79,6 +80,7 @@ struct Group {
 }
 
 struct Checker<'e> {
+    sources: &'e SourceMap,
     evidence: &'e EvidenceBase,
     diagnostics: Vec<Diagnostic>,
     /// Every top-level name with where it was declared.
@@ -631,6 +633,7 @@ impl Checker<'_> {
             citations: Vec::new(),
             caveats: Vec::new(),
             population: None,
+            location: self.sources.locate(rule.name.span),
             span: rule.name.span,
         };
         let mut own_population = None;

@@ -173,8 +173,8 @@ fn compare(
         .map_err(|d| render(&sources, &d))?;
     let before = crate::evaluate_profile(old, file, &item.source, item.format, today, limits)
         .map_err(|d| format!("under the base rules (before the change):\n{}", render(&sources, &d)))?;
-    let old_report = crate::explain::build(&before, &old.evidence, &old.sources);
-    let new_report = crate::explain::build(&after, &new.evidence, &new.sources);
+    let old_report = crate::explain::build(&before, &old.evidence);
+    let new_report = crate::explain::build(&after, &new.evidence);
     let old_side = Side { evaluation: &before, report: &old_report };
     let new_side = Side { evaluation: &after, report: &new_report };
     Ok(diff::compare(item.name, &old_side, &new_side))

@@ -39,7 +39,7 @@ pub fn run(args: &ExplainArgs, output: &Output) -> ExitStatus {
     let colour = output.stdout_colour();
     let text = match &args.why_not {
         None => {
-            let report = explain::build(&evaluation, &kb.evidence, &kb.sources);
+            let report = explain::build(&evaluation, &kb.evidence);
             match args.format {
                 Format::Html => explain::render_html_with_figures(&report, &evaluation, &kb.evidence),
                 format => explain::render(&report, format, colour),
@@ -54,7 +54,7 @@ pub fn run(args: &ExplainArgs, output: &Output) -> ExitStatus {
                     .note("`--why-not` takes the id of an outcome or derived fact, as written after its keyword");
                 return session::fail(output, &sources, &[error]);
             };
-            match why_not::why_not(&evaluation, &kb.evidence, &kb.sources, rule) {
+            match why_not::why_not(&evaluation, &kb.evidence, rule) {
                 Some(why) => explain::render_why_not(&why, args.format, colour),
                 None => {
                     let error = Diagnostic::error("E0901", "internal error: a found rule vanished");

@@ -336,7 +336,7 @@ fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, f
         out,
         "<p class=\"muted\"><small>Rule <code>{}</code> at <code>{}</code></small></p>\n</article>",
         text(finding.id),
-        text(&finding.source)
+        text(finding.source)
     );
 }
 

@@ -7,10 +7,12 @@
 
 mod html;
 pub(crate) mod markdown;
+mod phrase;
 pub mod report;
 mod text;
 pub mod why_not;
 
+pub use phrase::Phrase;
 pub use report::{Report, build};
 
 /// The output formats of `explain`.

@@ -2,18 +2,18 @@
 //! [`Evaluation`] and the evidence base, before any rendering. Its serde
 //! shape is the documented JSON output (see `schema_version`).
 
-use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::cmp::Reverse;
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::Phrase;
 use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId};
 
 use crate::evidence::{Certainty, EvidenceBase, Verification, citation_check, citation_line};
 use crate::infer::{Evaluation, Truth};
 use crate::profile::{NotConsidered, Person, Sex, Value};
-use crate::span::SourceMap;
 use crate::syntax::ast::{RuleKind, Stance, Strength};
 use crate::units::{format_number, format_quantity, push_quantity};
 
@@ -124,7 +124,7 @@ pub struct OutsidePopulation<'k> {
     pub label: &'k str,
     /// The population, evaluated: false here.
     pub population: Reason<'k>,
-    pub source: String,
+    pub source: &'k str,
 }
 
 /// One lab value from the profile, converted to its input's unit.
@@ -185,7 +185,7 @@ pub struct Finding<'k> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub over_limits: Vec<FactRef<'k>>,
     /// `file:line:col` of the rule.
-    pub source: String,
+    pub source: &'k str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -213,10 +213,10 @@ pub struct Reason<'k> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fact: Option<FactRef<'k>>,
     /// The condition in words, e.g. `ferritin <= 75 ng/mL` or `any of`.
-    pub condition: Cow<'k, str>,
+    pub condition: Phrase<'k>,
     /// What the profile says, e.g. `32 ng/mL (given as 32 µg/L)`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Cow<'k, str>>,
+    pub value: Option<Phrase<'k>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Reason<'k>>,
 }
@@ -301,7 +301,7 @@ pub struct RuledOut<'k> {
     pub label: &'k str,
     /// The `unless` condition, evaluated: true here.
     pub excluded_by: Reason<'k>,
-    pub source: String,
+    pub source: &'k str,
 }
 
 /// An outcome left unknown by missing data.
@@ -322,13 +322,9 @@ pub struct MissingInput<'k> {
 }
 
 /// Builds the report for one evaluation.
-pub fn build<'k>(
-    evaluation: &Evaluation<'k>,
-    evidence: &'k EvidenceBase,
-    sources: &'k SourceMap,
-) -> Report<'k> {
+pub fn build<'k>(evaluation: &Evaluation<'k>, evidence: &'k EvidenceBase) -> Report<'k> {
     let program = &evaluation.graph.program;
-    let builder = Builder::new(evaluation, evidence, sources);
+    let builder = Builder::new(evaluation, evidence);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         profile: evaluation.facts.name.clone(),
@@ -380,7 +376,7 @@ pub fn build<'k>(
                         kind: rule.kind.keyword(),
                         label: &rule.label,
                         population: builder.fact_reason(population.rule),
-                        source: sources.locate(rule.span),
+                        source: &rule.location,
                     });
                 }
             }
@@ -395,7 +391,7 @@ pub fn build<'k>(
                         kind: rule.kind.keyword(),
                         label: &rule.label,
                         excluded_by: builder.reason(unless),
-                        source: sources.locate(rule.span),
+                        source: &rule.location,
                     });
                 }
             }
@@ -437,26 +433,21 @@ pub(super) struct Builder<'e, 'k> {
     evaluation: &'e Evaluation<'k>,
     program: &'k Program,
     evidence: &'k EvidenceBase,
-    sources: &'k SourceMap,
     /// Each input's value in words, made the first time a condition shows it.
-    lab_values: Vec<OnceCell<Option<String>>>,
+    lab_values: Vec<OnceCell<Option<Arc<str>>>>,
 }
 
 impl<'e, 'k> Builder<'e, 'k> {
-    pub(super) fn new(
-        evaluation: &'e Evaluation<'k>,
-        evidence: &'k EvidenceBase,
-        sources: &'k SourceMap,
-    ) -> Self {
+    pub(super) fn new(evaluation: &'e Evaluation<'k>, evidence: &'k EvidenceBase) -> Self {
         let program = &evaluation.graph.program;
         let lab_values = std::iter::repeat_with(OnceCell::new).take(program.inputs.len()).collect();
-        Builder { evaluation, program, evidence, sources, lab_values }
+        Builder { evaluation, program, evidence, lab_values }
     }
 
     /// `32 ng/mL (given as 32 µg/L)`, or `None` when the profile does not give it.
-    fn lab_value(&self, input: InputId) -> Option<&str> {
+    fn lab_value(&self, input: InputId) -> Option<&Arc<str>> {
         let cell = self.lab_values.get(input.0)?;
-        cell.get_or_init(|| lab_value_text(self.evaluation, input)).as_deref()
+        cell.get_or_init(|| lab_value_text(self.evaluation, input).map(Arc::from)).as_ref()
     }
 
     fn finding(&self, id: RuleId, rule: &'k Rule) -> Finding<'k> {
@@ -491,7 +482,7 @@ impl<'e, 'k> Builder<'e, 'k> {
             evidence,
             caveats: &rule.caveats,
             over_limits: over_limits(self.evaluation, id),
-            source: self.sources.locate(rule.span),
+            source: &rule.location,
         }
     }
 
@@ -541,18 +532,18 @@ impl<'e, 'k> Builder<'e, 'k> {
         let composite = |truth: Truth, condition: &'static str, parts: Vec<Reason<'k>>| Reason {
             truth,
             fact: None,
-            condition: Cow::Borrowed(condition),
+            condition: Phrase::Borrowed(condition),
             value: None,
             parts,
         };
-        let leaf = |condition: Cow<'k, str>, value: Option<Cow<'k, str>>| Reason {
+        let leaf = |condition: Phrase<'k>, value: Option<Phrase<'k>>| Reason {
             truth: self.evaluation.truth(expr),
             fact: None,
             condition,
             value,
             parts: Vec::new(),
         };
-        let not_in_profile = || Cow::Borrowed("not in profile");
+        let not_in_profile = || Phrase::Borrowed("not in profile");
         match expr {
             Expr::And(parts) => {
                 let parts: Vec<Reason<'k>> = parts.iter().map(|p| self.reason(p)).collect();
@@ -568,25 +559,26 @@ impl<'e, 'k> Builder<'e, 'k> {
                 let inner = self.reason(inner);
                 let truth = inner.truth.not();
                 if inner.parts.is_empty() && inner.fact.is_none() {
-                    Reason { truth, condition: Cow::Owned(format!("not {}", inner.condition)), ..inner }
+                    Reason { truth, condition: Phrase::Owned(format!("not {}", inner.condition)), ..inner }
                 } else {
                     composite(truth, "not", vec![inner])
                 }
             }
             Expr::Compare { input, words, .. } => {
-                let value =
-                    self.lab_value(*input).map_or_else(not_in_profile, |text| Cow::Owned(text.to_owned()));
-                leaf(Cow::Borrowed(words), Some(value))
+                let value = self
+                    .lab_value(*input)
+                    .map_or_else(not_in_profile, |text| Phrase::Shared(Arc::clone(text)));
+                leaf(Phrase::Borrowed(words), Some(value))
             }
             Expr::OutsideRange { input, side, .. } => {
                 let name = self.input_name(*input);
                 let condition = format!("{name} {} range", side.keyword());
                 let value = match (self.lab_value(*input), lab_range_text(self.evaluation, *input)) {
-                    (Some(value), Some(range)) => Cow::Owned(format!("{value}; reference range {range}")),
-                    (Some(value), None) => Cow::Owned(format!("{value}; no reference range given")),
+                    (Some(value), Some(range)) => Phrase::Owned(format!("{value}; reference range {range}")),
+                    (Some(value), None) => Phrase::Owned(format!("{value}; no reference range given")),
                     (None, _) => not_in_profile(),
                 };
-                leaf(Cow::Owned(condition), Some(value))
+                leaf(Phrase::Owned(condition), Some(value))
             }
             Expr::Known(input, _) | Expr::Unknown(input, _) => {
                 let word = if matches!(expr, Expr::Known(..)) { "known" } else { "unknown" };
@@ -596,7 +588,7 @@ impl<'e, 'k> Builder<'e, 'k> {
                 } else {
                     "not in profile"
                 };
-                leaf(Cow::Owned(format!("{word} {name}")), Some(Cow::Borrowed(value)))
+                leaf(Phrase::Owned(format!("{word} {name}")), Some(Phrase::Borrowed(value)))
             }
             Expr::Has { input, item, members, .. } => {
                 let name = self.input_name(*input);
@@ -605,47 +597,47 @@ impl<'e, 'k> Builder<'e, 'k> {
                         let matched: Vec<&str> =
                             items.iter().filter(|i| members.contains(i)).map(String::as_str).collect();
                         if matched.is_empty() {
-                            Cow::Borrowed("none listed")
+                            Phrase::Borrowed("none listed")
                         } else {
-                            Cow::Owned(format!("lists {}", matched.join(", ")))
+                            Phrase::Owned(format!("lists {}", matched.join(", ")))
                         }
                     }
-                    _ => Cow::Owned(format!("no {name} in profile")),
+                    _ => Phrase::Owned(format!("no {name} in profile")),
                 };
-                leaf(Cow::Owned(format!("{name} has {item}")), Some(value))
+                leaf(Phrase::Owned(format!("{name} has {item}")), Some(value))
             }
             Expr::Flag(input, _) => {
                 let name = self.input_name(*input);
                 let builtin = self.program.input(*input).and_then(|i| i.builtin);
                 let value = match (self.evaluation.facts.value(*input), builtin) {
-                    (Some(Value::Flag(true)), None) => Cow::Borrowed("listed in conditions"),
-                    (Some(_), None) => Cow::Borrowed("not listed in conditions"),
-                    (None, None) => Cow::Borrowed("no conditions in profile"),
-                    (Some(Value::Flag(set)), Some(_)) => Cow::Borrowed(if *set { "yes" } else { "no" }),
+                    (Some(Value::Flag(true)), None) => Phrase::Borrowed("listed in conditions"),
+                    (Some(_), None) => Phrase::Borrowed("not listed in conditions"),
+                    (None, None) => Phrase::Borrowed("no conditions in profile"),
+                    (Some(Value::Flag(set)), Some(_)) => Phrase::Borrowed(if *set { "yes" } else { "no" }),
                     (_, Some(builtin)) => {
-                        Cow::Owned(format!("the profile does not say (`{}`)", builtin.field()))
+                        Phrase::Owned(format!("the profile does not say (`{}`)", builtin.field()))
                     }
                 };
-                leaf(Cow::Borrowed(name), Some(value))
+                leaf(Phrase::Borrowed(name), Some(value))
             }
             Expr::Is { input, value: wanted, .. } => {
                 let name = self.input_name(*input);
                 let value = match self.evaluation.facts.value(*input) {
-                    Some(Value::Choice(given)) => Cow::Owned((*given).to_string()),
+                    Some(Value::Choice(given)) => Phrase::Owned((*given).to_string()),
                     _ => not_in_profile(),
                 };
-                leaf(Cow::Owned(format!("{name} is {wanted}")), Some(value))
+                leaf(Phrase::Owned(format!("{name} is {wanted}")), Some(value))
             }
             Expr::OlderThan { input, age, .. } => {
                 let name = self.input_name(*input);
                 let value = match self.evaluation.facts.value(*input) {
                     Some(Value::Quantity { date: Some(date), .. }) => {
-                        Cow::Owned(format!("dated {date}; report date {}", self.evaluation.facts.today))
+                        Phrase::Owned(format!("dated {date}; report date {}", self.evaluation.facts.today))
                     }
-                    Some(_) => Cow::Borrowed("no date given"),
+                    Some(_) => Phrase::Borrowed("no date given"),
                     None => not_in_profile(),
                 };
-                leaf(Cow::Owned(format!("{name} older than {age}")), Some(value))
+                leaf(Phrase::Owned(format!("{name} older than {age}")), Some(value))
             }
             Expr::Fact(rule, _) => self.fact_reason(*rule),
             Expr::DailyIntake { name, members, bound, limit, suggested, .. } => {
@@ -683,9 +675,9 @@ impl<'e, 'k> Builder<'e, 'k> {
                         .collect();
                     format!("{taken}; with this report's suggestions ({})", added.join(", "))
                 };
-                leaf(Cow::Owned(condition), Some(Cow::Owned(value)))
+                leaf(Phrase::Owned(condition), Some(Phrase::Owned(value)))
             }
-            Expr::Invalid(_) => leaf(Cow::Borrowed("(invalid condition)"), None),
+            Expr::Invalid(_) => leaf(Phrase::Borrowed("(invalid condition)"), None),
         }
     }
 
@@ -696,7 +688,7 @@ impl<'e, 'k> Builder<'e, 'k> {
         let verdict_only = |condition: &'static str| Reason {
             truth,
             fact: None,
-            condition: Cow::Borrowed(condition),
+            condition: Phrase::Borrowed(condition),
             value: None,
             parts: Vec::new(),
         };

@@ -19,7 +19,6 @@ use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId, SEXES};
 use crate::evidence::EvidenceBase;
 use crate::infer::{self, Evaluation, Truth};
 use crate::profile::{Facts, Intake, Value};
-use crate::span::SourceMap;
 use crate::syntax::ast::{Comparator, RangeSide};
 use crate::units::{self, Unit, format_quantity};
 
@@ -185,7 +184,6 @@ fn covers(way: &Way, smaller: &Way) -> bool {
 pub fn why_not<'k>(
     evaluation: &Evaluation<'k>,
     evidence: &'k EvidenceBase,
-    sources: &'k SourceMap,
     id: RuleId,
 ) -> Option<WhyNot<'k>> {
     let program = &evaluation.graph.program;
@@ -195,7 +193,7 @@ pub fn why_not<'k>(
         if verdict == Truth::True { Vec::new() } else { verified_ways(evaluation, evidence, id, rule) };
     let mut ways = ways.into_iter().map(|way| way.into_iter().map(|(change, _)| change).collect::<Vec<_>>());
     let smallest_change = ways.next().unwrap_or_default();
-    let explain = Builder::new(evaluation, evidence, sources);
+    let explain = Builder::new(evaluation, evidence);
     Some(WhyNot {
         schema_version: super::report::SCHEMA_VERSION,
         id: rule.name.clone(),
@@ -208,7 +206,7 @@ pub fn why_not<'k>(
         possible: verdict == Truth::True || !smallest_change.is_empty(),
         smallest_change,
         alternatives: ways.collect(),
-        source: sources.locate(rule.span),
+        source: rule.location.clone(),
         disclaimer: super::report::DISCLAIMER,
     })
 }

@@ -268,7 +268,7 @@ fn bench_evaluate(c: &mut Criterion) {
             b.iter(|| {
                 for facts in &explained {
                     let evaluation = infer::evaluate(&kb.graph, black_box(facts.clone()));
-                    black_box(explain::build(&evaluation, &kb.evidence, &kb.sources));
+                    black_box(explain::build(&evaluation, &kb.evidence));
                 }
             })
         });

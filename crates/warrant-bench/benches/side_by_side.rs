@@ -125,7 +125,7 @@ fn explanation_against_evaluation() {
             explained = explained.min(timed(|| {
                 for facts in &pool {
                     let evaluation = infer::evaluate(&kb.graph, black_box(facts.clone()));
-                    black_box(explain::build(&evaluation, &kb.evidence, &kb.sources));
+                    black_box(explain::build(&evaluation, &kb.evidence));
                 }
             }));
         }

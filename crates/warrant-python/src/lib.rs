@@ -66,7 +66,7 @@ impl KnowledgeBase {
     ) -> PyResult<String> {
         // The report borrows from the evaluation's knowledge base: render it there.
         self.with_profile(py, profile, today, strict, |evaluation| {
-            let report = explain::build(evaluation, &self.kb.evidence, &self.kb.sources);
+            let report = explain::build(evaluation, &self.kb.evidence);
             explain::render(&report, ReportFormat::Json, false)
         })
     }

@@ -45,7 +45,7 @@ pub fn run(rules: &str, evidence: &str, profile: &str, today: &str) -> Value {
     let format = Format::of_text(profile);
     match warrant::evaluate_profile(&kb, file, &source, format, today, &Limits::default()) {
         Ok(evaluation) => {
-            let report = warrant::explain::build(&evaluation, &kb.evidence, &kb.sources);
+            let report = warrant::explain::build(&evaluation, &kb.evidence);
             let html = warrant::explain::render_html_with_figures(&report, &evaluation, &kb.evidence);
             json!({ "diagnostics": [], "report": html })
         }
