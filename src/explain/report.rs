@@ -559,7 +559,10 @@ impl<'e, 'k> Builder<'e, 'k> {
                 let inner = self.reason(inner);
                 let truth = inner.truth.not();
                 if inner.parts.is_empty() && inner.fact.is_none() {
-                    Reason { truth, condition: Phrase::Owned(format!("not {}", inner.condition)), ..inner }
+                    let mut words = String::with_capacity(4 + inner.condition.len());
+                    words.push_str("not ");
+                    words.push_str(&inner.condition);
+                    Reason { truth, condition: Phrase::Owned(words), ..inner }
                 } else {
                     composite(truth, "not", vec![inner])
                 }
