@@ -55,7 +55,9 @@ impl Outcome<'_> {
             }
             line.push(b']');
         };
-        let mut line = Vec::with_capacity(4096);
+        // Room for a short line; longer ones grow. A chunk holds thousands of
+        // finished lines, so a generous guess would show in peak memory.
+        let mut line = Vec::with_capacity(1024);
         line.extend_from_slice(b"{\"line\":");
         line.extend_from_slice(itoa::Buffer::new().format(self.line).as_bytes());
         if let Some(profile) = &self.profile {
