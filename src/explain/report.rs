@@ -1,6 +1,10 @@
 //! The report model: what `explain` says about one profile, built from an
 //! [`Evaluation`] and the evidence base, before any rendering. Its serde
 //! shape is the documented JSON output (see `schema_version`).
+//!
+//! A report borrows its names, labels, caveats and record texts from the
+//! knowledge base (`'k`) and lives no longer than it: building one writes
+//! only what this profile makes new, such as its values in words.
 
 use std::cell::OnceCell;
 use std::cmp::Reverse;
