@@ -74,7 +74,7 @@ pub fn check_evaluation(kb: &KnowledgeBase, evaluation: &Evaluation<'_>) {
         let id = warrant::check::RuleId(index);
         assert_eq!(evaluation.verdict(id), evaluation.verdict_by_walking(rule), "rule `{}`", rule.name);
     }
-    let report = explain::build(evaluation, &kb.evidence, &kb.sources);
+    let report = explain::build(evaluation, &kb.evidence);
     for format in [Format::Text, Format::Markdown] {
         assert_no_raw_controls(&explain::render(&report, format, false));
     }
