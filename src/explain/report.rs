@@ -139,7 +139,7 @@ pub struct LabReading<'k> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loinc: Option<&'k str>,
     /// `243.97 pg/mL`
-    pub value: String,
+    pub value: Phrase<'k>,
     /// As written in the profile, when its unit differs: `180 pmol/L`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub given: Option<String>,
@@ -345,7 +345,7 @@ pub fn build<'k>(evaluation: &Evaluation<'k>, evidence: &'k EvidenceBase) -> Rep
                 reviewed: f.reviewed.as_ref().map(|d| d.node.to_string()),
             })
             .collect(),
-        labs: lab_readings(evaluation),
+        labs: builder.lab_readings(),
         suggestions: Vec::new(),
         tests: Vec::new(),
         test_first: Vec::new(),
@@ -437,7 +437,8 @@ pub(super) struct Builder<'e, 'k> {
     evaluation: &'e Evaluation<'k>,
     program: &'k Program,
     evidence: &'k EvidenceBase,
-    /// Each input's value in words, made the first time a condition shows it.
+    /// Each input's value in words, as conditions show it: the lab reading's
+    /// own when given in the lab's unit, else made when first shown.
     lab_values: Vec<OnceCell<Option<Arc<str>>>>,
 }
 
@@ -760,47 +761,56 @@ fn lab_unit(evaluation: &Evaluation<'_>, input: InputId) -> Option<crate::units:
     evaluation.graph.program.input(input)?.kind.quantity_unit().map(|(unit, _)| unit)
 }
 
-/// Every lab the profile gives, in declaration order, with those too old
-/// to use.
-fn lab_readings<'k>(evaluation: &Evaluation<'k>) -> Vec<LabReading<'k>> {
-    let program = &evaluation.graph.program;
-    let facts = &evaluation.facts;
-    (0..program.inputs.len())
-        .map(InputId)
-        .filter_map(|id| {
-            let input = program.input(id)?;
-            let InputKind::Lab { unit, .. } = input.kind else { return None };
-            let reading = |value: String| LabReading {
-                input: &input.name,
-                label: &input.label,
-                loinc: input.loinc.first().map(String::as_str),
-                value,
-                given: None,
-                range: None,
-                date: None,
-                counted_as_missing: None,
-            };
-            if let Some(stale) = facts.stale.iter().find(|s| s.input == id) {
-                return Some(LabReading {
-                    date: Some(stale.date.to_string()),
-                    counted_as_missing: Some(format!(
-                        "older than {} on the report date {}: counted as missing",
-                        stale.valid_for, facts.today
-                    )),
-                    ..reading(stale.given.clone())
-                });
+impl<'k> Builder<'_, 'k> {
+    /// Every lab the profile gives, in declaration order, with those too
+    /// old to use. A value given in the lab's own unit is also how the
+    /// conditions that read it show it: written once, for both.
+    fn lab_readings(&self) -> Vec<LabReading<'k>> {
+        (0..self.program.inputs.len()).map(InputId).filter_map(|id| self.lab_reading(id)).collect()
+    }
+
+    fn lab_reading(&self, id: InputId) -> Option<LabReading<'k>> {
+        let (evaluation, program) = (self.evaluation, self.program);
+        let facts = &evaluation.facts;
+        let input = program.input(id)?;
+        let InputKind::Lab { unit, .. } = input.kind else { return None };
+        let reading = |value: Phrase<'k>| LabReading {
+            input: &input.name,
+            label: &input.label,
+            loinc: input.loinc.first().map(String::as_str),
+            value,
+            given: None,
+            range: None,
+            date: None,
+            counted_as_missing: None,
+        };
+        if let Some(stale) = facts.stale.iter().find(|s| s.input == id) {
+            return Some(LabReading {
+                date: Some(stale.date.to_string()),
+                counted_as_missing: Some(format!(
+                    "older than {} on the report date {}: counted as missing",
+                    stale.valid_for, facts.today
+                )),
+                ..reading(Phrase::Owned(stale.given.clone()))
+            });
+        }
+        let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = facts.value(id) else {
+            return None;
+        };
+        let value: Arc<str> = Arc::from(format_quantity(*canonical, unit));
+        if *given_unit == unit {
+            if let Some(shown) = self.lab_values.get(id.0) {
+                // Nothing has read it yet: readings come before findings.
+                let _ = shown.set(Some(Arc::clone(&value)));
             }
-            let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = facts.value(id) else {
-                return None;
-            };
-            Some(LabReading {
-                given: (*given_unit != unit).then(|| format_quantity(*given, *given_unit)),
-                range: lab_range_text(evaluation, id),
-                date: date.map(|d| d.to_string()),
-                ..reading(format_quantity(*canonical, unit))
-            })
+        }
+        Some(LabReading {
+            given: (*given_unit != unit).then(|| format_quantity(*given, *given_unit)),
+            range: lab_range_text(evaluation, id),
+            date: date.map(|d| d.to_string()),
+            ..reading(Phrase::Shared(value))
         })
-        .collect()
+    }
 }
 
 /// An age as people say it: `8 years`, `17 years 11 months`, `7 months`.
