@@ -455,6 +455,56 @@ impl<'e, 'k> Builder<'e, 'k> {
         cell.get_or_init(|| lab_value_text(self.evaluation, input).map(Arc::from)).as_ref()
     }
 
+    /// Every lab the profile gives, in declaration order, with those too
+    /// old to use. A value given in the lab's own unit is also how the
+    /// conditions that read it show it: written once, for both.
+    fn lab_readings(&self) -> Vec<LabReading<'k>> {
+        (0..self.program.inputs.len()).map(InputId).filter_map(|id| self.lab_reading(id)).collect()
+    }
+
+    fn lab_reading(&self, id: InputId) -> Option<LabReading<'k>> {
+        let (evaluation, program) = (self.evaluation, self.program);
+        let facts = &evaluation.facts;
+        let input = program.input(id)?;
+        let InputKind::Lab { unit, .. } = input.kind else { return None };
+        let reading = |value: Phrase<'k>| LabReading {
+            input: &input.name,
+            label: &input.label,
+            loinc: input.loinc.first().map(String::as_str),
+            value,
+            given: None,
+            range: None,
+            date: None,
+            counted_as_missing: None,
+        };
+        if let Some(stale) = facts.stale.iter().find(|s| s.input == id) {
+            return Some(LabReading {
+                date: Some(stale.date.to_string()),
+                counted_as_missing: Some(format!(
+                    "older than {} on the report date {}: counted as missing",
+                    stale.valid_for, facts.today
+                )),
+                ..reading(Phrase::Owned(stale.given.clone()))
+            });
+        }
+        let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = facts.value(id) else {
+            return None;
+        };
+        let value: Arc<str> = Arc::from(format_quantity(*canonical, unit));
+        if *given_unit == unit {
+            if let Some(shown) = self.lab_values.get(id.0) {
+                // Nothing has read it yet: readings come before findings.
+                let _ = shown.set(Some(Arc::clone(&value)));
+            }
+        }
+        Some(LabReading {
+            given: (*given_unit != unit).then(|| format_quantity(*given, *given_unit)),
+            range: lab_range_text(evaluation, id),
+            date: date.map(|d| d.to_string()),
+            ..reading(Phrase::Shared(value))
+        })
+    }
+
     fn finding(&self, id: RuleId, rule: &'k Rule) -> Finding<'k> {
         let mut evidence = Vec::new();
         for citation in &rule.citations {
@@ -759,58 +809,6 @@ fn lab_range_text(evaluation: &Evaluation<'_>, input: InputId) -> Option<String>
 /// The unit a quantity input (a lab, or the age) is shown in.
 fn lab_unit(evaluation: &Evaluation<'_>, input: InputId) -> Option<crate::units::Unit> {
     evaluation.graph.program.input(input)?.kind.quantity_unit().map(|(unit, _)| unit)
-}
-
-impl<'k> Builder<'_, 'k> {
-    /// Every lab the profile gives, in declaration order, with those too
-    /// old to use. A value given in the lab's own unit is also how the
-    /// conditions that read it show it: written once, for both.
-    fn lab_readings(&self) -> Vec<LabReading<'k>> {
-        (0..self.program.inputs.len()).map(InputId).filter_map(|id| self.lab_reading(id)).collect()
-    }
-
-    fn lab_reading(&self, id: InputId) -> Option<LabReading<'k>> {
-        let (evaluation, program) = (self.evaluation, self.program);
-        let facts = &evaluation.facts;
-        let input = program.input(id)?;
-        let InputKind::Lab { unit, .. } = input.kind else { return None };
-        let reading = |value: Phrase<'k>| LabReading {
-            input: &input.name,
-            label: &input.label,
-            loinc: input.loinc.first().map(String::as_str),
-            value,
-            given: None,
-            range: None,
-            date: None,
-            counted_as_missing: None,
-        };
-        if let Some(stale) = facts.stale.iter().find(|s| s.input == id) {
-            return Some(LabReading {
-                date: Some(stale.date.to_string()),
-                counted_as_missing: Some(format!(
-                    "older than {} on the report date {}: counted as missing",
-                    stale.valid_for, facts.today
-                )),
-                ..reading(Phrase::Owned(stale.given.clone()))
-            });
-        }
-        let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = facts.value(id) else {
-            return None;
-        };
-        let value: Arc<str> = Arc::from(format_quantity(*canonical, unit));
-        if *given_unit == unit {
-            if let Some(shown) = self.lab_values.get(id.0) {
-                // Nothing has read it yet: readings come before findings.
-                let _ = shown.set(Some(Arc::clone(&value)));
-            }
-        }
-        Some(LabReading {
-            given: (*given_unit != unit).then(|| format_quantity(*given, *given_unit)),
-            range: lab_range_text(evaluation, id),
-            date: date.map(|d| d.to_string()),
-            ..reading(Phrase::Shared(value))
-        })
-    }
 }
 
 /// An age as people say it: `8 years`, `17 years 11 months`, `7 months`.
