@@ -329,7 +329,7 @@ fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, f
     }
     if !finding.over_limits.is_empty() {
         out.push_str("<p class=\"no\"><strong>Caution:</strong> with this, a safety limit can be passed: ");
-        let limits: Vec<String> = finding.over_limits.iter().map(|l| text(l.label)).collect();
+        let limits: Vec<String> = finding.over_limits.iter().map(|l| text(l.label())).collect();
         let _ = writeln!(out, "{}.</p>", limits.join("; "));
     }
     let _ = writeln!(

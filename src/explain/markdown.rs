@@ -186,7 +186,7 @@ pub(crate) fn finding_body(out: &mut String, finding: &Finding) {
     if !finding.over_limits.is_empty() {
         let _ = writeln!(out, "**Caution: with this, a safety limit can be passed** (see Cautions)\n");
         for limit in &finding.over_limits {
-            let _ = writeln!(out, "- {} (`{}`)", limit.label, limit.id);
+            let _ = writeln!(out, "- {} (`{}`)", limit.label(), limit.id());
         }
         out.push('\n');
     }

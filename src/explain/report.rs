@@ -225,11 +225,29 @@ pub struct Reason<'k> {
     pub parts: Vec<Reason<'k>>,
 }
 
-/// A rule named in a condition.
-#[derive(Debug, Clone, Serialize)]
-pub struct FactRef<'k> {
-    pub id: &'k str,
-    pub label: &'k str,
+/// A rule named in a condition, written as its id and label. It holds the
+/// rule itself: one pointer in every reason, not two strings.
+#[derive(Debug, Clone, Copy)]
+pub struct FactRef<'k>(&'k Rule);
+
+impl<'k> FactRef<'k> {
+    pub fn id(&self) -> &'k str {
+        &self.0.name
+    }
+
+    pub fn label(&self) -> &'k str {
+        &self.0.label
+    }
+}
+
+impl Serialize for FactRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut fact = serializer.serialize_struct("FactRef", 2)?;
+        fact.serialize_field("id", self.id())?;
+        fact.serialize_field("label", self.label())?;
+        fact.end()
+    }
 }
 
 /// A finding's citation of one record, pointing into [`Report::references`].
@@ -751,7 +769,7 @@ impl<'e, 'k> Builder<'e, 'k> {
             parts: Vec::new(),
         };
         let Some(fact) = self.program.rule(rule) else { return verdict_only("?") };
-        let fact_ref = Some(FactRef { id: &fact.name, label: &fact.label });
+        let fact_ref = Some(FactRef(fact));
         match (&fact.when, fact.kind) {
             (Some(when), RuleKind::Derive | RuleKind::Population) => {
                 Reason { fact: fact_ref, ..self.reason(when) }
@@ -774,7 +792,7 @@ pub(crate) fn over_limits<'k>(evaluation: &Evaluation<'k>, suggestion: RuleId) -
         .copied()
         .filter(|limit| evaluation.verdict(*limit) == Truth::True)
         .filter_map(|limit| program.rule(limit))
-        .map(|limit| FactRef { id: &limit.name, label: &limit.label })
+        .map(FactRef)
         .collect()
 }
 

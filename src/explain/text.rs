@@ -172,7 +172,7 @@ fn render_finding(out: &mut TextOut, number: usize, finding: &Finding) {
     if !finding.over_limits.is_empty() {
         out.line(4, "Caution: with this, a safety limit can be passed (see Cautions):");
         for limit in &finding.over_limits {
-            out.wrapped(6, "- ", &format!("{} (`{}`)", limit.label, limit.id));
+            out.wrapped(6, "- ", &format!("{} (`{}`)", limit.label(), limit.id()));
         }
     }
     out.line(4, &format!("Rule: {} ({})", finding.id, finding.source));
@@ -317,8 +317,8 @@ fn render_reference(out: &mut TextOut, reference: &Reference) {
 /// `Label (id): any of`, `Label (id) applies`, or the bare condition.
 pub(super) fn describe_reason(reason: &Reason) -> String {
     match &reason.fact {
-        Some(fact) if reason.condition == "applies" => format!("{} ({}) applies", fact.label, fact.id),
-        Some(fact) => format!("{} ({}): {}", fact.label, fact.id, reason.condition),
+        Some(fact) if reason.condition == "applies" => format!("{} ({}) applies", fact.label(), fact.id()),
+        Some(fact) => format!("{} ({}): {}", fact.label(), fact.id(), reason.condition),
         None => reason.condition.to_string(),
     }
 }

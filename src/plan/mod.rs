@@ -197,7 +197,7 @@ pub fn build(evaluation: &Evaluation<'_>, evidence: &EvidenceBase) -> DailyPlan 
                             .map(|id| crate::explain::report::over_limits(evaluation, id))
                             .unwrap_or_default()
                             .into_iter()
-                            .map(|limit| format!("can pass {} (`{}`)", limit.label, limit.id))
+                            .map(|limit| format!("can pass {} (`{}`)", limit.label(), limit.id()))
                             .collect();
                         ("suggested", suggestion_detail(rule), cautions)
                     }
