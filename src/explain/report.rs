@@ -560,20 +560,17 @@ impl<'e, 'k> Builder<'e, 'k> {
     }
 
     /// Whether any supporting record is a real source (`verified` or
-    /// `discrepancy`), and the highest certainty among those that are.
+    /// `discrepancy`), and the highest certainty its citations give those
+    /// that are.
     fn support(&self, rule: &Rule) -> (bool, Option<Certainty>) {
         let mut real = rule
             .citations
             .iter()
             .filter(|c| c.stance == Stance::Supports)
-            .filter_map(|c| self.evidence.get(&c.evidence))
-            .filter(|r| !r.record.verification.is_unsupported())
-            .map(|r| {
-                rule.citations
-                    .iter()
-                    .find(|c| c.evidence == r.record.id)
-                    .map_or(r.record.certainty, |c| c.certainty)
+            .filter(|c| {
+                self.evidence.get(&c.evidence).is_some_and(|r| !r.record.verification.is_unsupported())
             })
+            .map(|c| c.certainty)
             .peekable();
         (real.peek().is_some(), real.max())
     }
