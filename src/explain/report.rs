@@ -477,10 +477,15 @@ impl<'e, 'k> Builder<'e, 'k> {
     /// old to use. A value given in the lab's own unit is also how the
     /// conditions that read it show it: written once, for both.
     fn lab_readings(&self) -> Vec<LabReading<'k>> {
-        (0..self.program.inputs.len()).map(InputId).filter_map(|id| self.lab_reading(id)).collect()
+        // Each value is written here, then copied once into its shared string.
+        let mut words = String::with_capacity(32);
+        (0..self.program.inputs.len())
+            .map(InputId)
+            .filter_map(|id| self.lab_reading(id, &mut words))
+            .collect()
     }
 
-    fn lab_reading(&self, id: InputId) -> Option<LabReading<'k>> {
+    fn lab_reading(&self, id: InputId, words: &mut String) -> Option<LabReading<'k>> {
         let (evaluation, program) = (self.evaluation, self.program);
         let facts = &evaluation.facts;
         let input = program.input(id)?;
@@ -508,7 +513,9 @@ impl<'e, 'k> Builder<'e, 'k> {
         let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = facts.value(id) else {
             return None;
         };
-        let value: Arc<str> = Arc::from(format_quantity(*canonical, unit));
+        words.clear();
+        push_quantity(words, *canonical, unit);
+        let value: Arc<str> = Arc::from(words.as_str());
         if *given_unit == unit {
             if let Some(shown) = self.lab_values.get(id.0) {
                 // Nothing has read it yet: readings come before findings.
