@@ -154,6 +154,9 @@ fn pregnancy_and_breastfeeding_are_read_from_fields_or_conditions() {
     let woman = explain("age: 30\nsex: female\n");
     assert_eq!(missing(&woman, "pregnancy_review"), ["pregnant", "lactating"]);
     assert!(fired(&woman).contains(&String::from("for_women")));
+    let for_women = woman["cautions"].as_array().unwrap().iter().find(|c| c["id"] == "for_women").unwrap();
+    assert_eq!(for_women["because"]["condition"], "sex is female");
+    assert_eq!(for_women["because"]["value"], "female");
     let man = explain("age: 30\nsex: male\n");
     assert!(!fired(&man).contains(&String::from("pregnancy_review")));
     assert!(ids(&man, "test_first").iter().all(|id| id != "pregnancy_review"));

@@ -620,6 +620,8 @@ impl<'e, 'k> Builder<'e, 'k> {
             value,
             parts: Vec::new(),
         };
+        // A leaf's words are the program's own way of writing it.
+        let described = || Phrase::Owned(self.program.describe(expr));
         let not_in_profile = || Phrase::Borrowed("not in profile");
         match expr {
             Expr::And(parts) => {
@@ -650,27 +652,23 @@ impl<'e, 'k> Builder<'e, 'k> {
                     .map_or_else(not_in_profile, |text| Phrase::Shared(Arc::clone(text)));
                 leaf(Phrase::Borrowed(words), Some(value))
             }
-            Expr::OutsideRange { input, side, .. } => {
-                let name = self.input_name(*input);
-                let condition = format!("{name} {} range", side.keyword());
+            Expr::OutsideRange { input, .. } => {
                 let value = match (self.lab_value(*input), lab_range_text(self.evaluation, *input)) {
                     (Some(value), Some(range)) => Phrase::Owned(format!("{value}; reference range {range}")),
                     (Some(value), None) => Phrase::Owned(format!("{value}; no reference range given")),
                     (None, _) => not_in_profile(),
                 };
-                leaf(Phrase::Owned(condition), Some(value))
+                leaf(described(), Some(value))
             }
             Expr::Known(input, _) | Expr::Unknown(input, _) => {
-                let word = if matches!(expr, Expr::Known(..)) { "known" } else { "unknown" };
-                let name = self.input_name(*input);
                 let value = if self.evaluation.facts.value(*input).is_some() {
                     "in profile"
                 } else {
                     "not in profile"
                 };
-                leaf(Phrase::Owned(format!("{word} {name}")), Some(Phrase::Borrowed(value)))
+                leaf(described(), Some(Phrase::Borrowed(value)))
             }
-            Expr::Has { input, item, members, .. } => {
+            Expr::Has { input, members, .. } => {
                 let name = self.input_name(*input);
                 let value = match self.evaluation.facts.value(*input) {
                     Some(Value::List(items)) => {
@@ -684,7 +682,7 @@ impl<'e, 'k> Builder<'e, 'k> {
                     }
                     _ => Phrase::Owned(format!("no {name} in profile")),
                 };
-                leaf(Phrase::Owned(format!("{name} has {item}")), Some(value))
+                leaf(described(), Some(value))
             }
             Expr::Flag(input, _) => {
                 let name = self.input_name(*input);
@@ -700,16 +698,14 @@ impl<'e, 'k> Builder<'e, 'k> {
                 };
                 leaf(Phrase::Borrowed(name), Some(value))
             }
-            Expr::Is { input, value: wanted, .. } => {
-                let name = self.input_name(*input);
+            Expr::Is { input, .. } => {
                 let value = match self.evaluation.facts.value(*input) {
-                    Some(Value::Choice(given)) => Phrase::Owned((*given).to_string()),
+                    Some(Value::Choice(given)) => Phrase::Borrowed(given),
                     _ => not_in_profile(),
                 };
-                leaf(Phrase::Owned(format!("{name} is {wanted}")), Some(value))
+                leaf(described(), Some(value))
             }
-            Expr::OlderThan { input, age, .. } => {
-                let name = self.input_name(*input);
+            Expr::OlderThan { input, .. } => {
                 let value = match self.evaluation.facts.value(*input) {
                     Some(Value::Quantity { date: Some(date), .. }) => {
                         Phrase::Owned(format!("dated {date}; report date {}", self.evaluation.facts.today))
@@ -717,15 +713,10 @@ impl<'e, 'k> Builder<'e, 'k> {
                     Some(_) => Phrase::Borrowed("no date given"),
                     None => not_in_profile(),
                 };
-                leaf(Phrase::Owned(format!("{name} older than {age}")), Some(value))
+                leaf(described(), Some(value))
             }
             Expr::Fact(rule, _) => self.fact_reason(*rule),
-            Expr::DailyIntake { name, members, bound, limit, suggested, .. } => {
-                let condition = format!(
-                    "daily {name} breaks the limit {} {}",
-                    bound.symbol(),
-                    format_quantity(limit.value, limit.unit)
-                );
+            Expr::DailyIntake { members, suggested, .. } => {
                 let taken = match (self.evaluation.daily_milligrams(members), &self.evaluation.facts.intakes)
                 {
                     (Some(total), Some(intakes)) => {
@@ -755,7 +746,7 @@ impl<'e, 'k> Builder<'e, 'k> {
                         .collect();
                     format!("{taken}; with this report's suggestions ({})", added.join(", "))
                 };
-                leaf(Phrase::Owned(condition), Some(Phrase::Owned(value)))
+                leaf(described(), Some(Phrase::Owned(value)))
             }
             Expr::Invalid(_) => leaf(Phrase::Borrowed("(invalid condition)"), None),
         }
