@@ -6,7 +6,7 @@ use super::record::{EvidenceRecord, StudyKind, Verification};
 
 /// The surname of an author written `Surname Initials` (`van Hunsel F`).
 /// A corporate author (no initials at the end) is its whole name.
-pub fn surname(author: &str) -> &str {
+fn surname(author: &str) -> &str {
     match author.rsplit_once(' ') {
         Some((surname, initials)) if initials.chars().all(|c| c.is_ascii_uppercase() || c == '-') => surname,
         _ => author,
@@ -14,7 +14,7 @@ pub fn surname(author: &str) -> &str {
 }
 
 /// `Trenkwalder et al. 2017`, or the title's start when there are no authors.
-pub fn short_citation(record: &EvidenceRecord) -> String {
+pub(super) fn short_citation(record: &EvidenceRecord) -> String {
     if let (StudyKind::Unidentified, Some(cited)) = (record.kind, &record.as_cited) {
         return format!("{} (as cited by the article)", cited.text);
     }

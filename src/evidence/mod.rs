@@ -11,7 +11,7 @@ mod record;
 
 use std::collections::BTreeMap;
 
-pub use citation::{citation_check, citation_line, short_citation, surname};
+pub use citation::{citation_check, citation_line};
 pub use record::{AsCited, Certainty, EvidenceRecord, Identifiers, StudyKind, Verification};
 
 use crate::diagnostic::Diagnostic;
@@ -110,8 +110,10 @@ pub fn load(sources: &SourceMap, files: &[FileId]) -> (EvidenceBase, Vec<Diagnos
                 );
                 continue;
             }
-            base.records
-                .insert(record.id.clone(), LocatedRecord { short: short_citation(&record), record, span });
+            base.records.insert(
+                record.id.clone(),
+                LocatedRecord { short: citation::short_citation(&record), record, span },
+            );
         }
     }
     (base, diagnostics)

@@ -30,7 +30,6 @@ use serde::Serialize;
 use super::{Edge, KnowledgeGraph, Node, Role};
 use crate::check::{Expr, InputId, InputKind, Program, RuleId};
 use crate::diagnostic::Diagnostic;
-use crate::evidence::short_citation;
 use crate::evidence::{EvidenceBase, Verification};
 use crate::infer::{Evaluation, Truth};
 use crate::profile::Value;
@@ -401,11 +400,12 @@ fn rule_node(
 }
 
 fn evidence_node(evidence: &EvidenceBase, id: &str) -> (SortKey, GraphNode) {
-    let record = evidence.get(id).map(|located| &located.record);
+    let located = evidence.get(id);
+    let record = located.map(|located| &located.record);
     let node = GraphNode {
         id: format!("evidence:{id}"),
         kind: NodeKind::Evidence,
-        label: record.map_or_else(|| id.to_string(), short_citation),
+        label: located.map_or_else(|| id.to_string(), |located| located.short.clone()),
         detail: Detail::Evidence {
             name: id.to_string(),
             design: record.map(|r| r.kind.describe()),
