@@ -16,8 +16,25 @@ use crate::limits::{self, Limits, Line};
 use crate::profile::{self, Written};
 use crate::span::{FileId, SourceMap};
 
-/// Profiles read and evaluated together; bounds memory and keeps order.
-pub const CHUNK: usize = 4096;
+/// The most profiles read and evaluated together: chunks bound memory and
+/// keep input order.
+const CHUNK: usize = 4096;
+
+/// The fewest: enough lines to keep every worker busy.
+const MIN_CHUNK: usize = 64;
+
+/// About how many bytes of result lines a chunk holds before they are
+/// written. A line with its full report runs to 160 KB on a 1,000-rule
+/// base, so a chunk of 4,096 of them would hold most of a gigabyte.
+const CHUNK_RESULT_BYTES: usize = 32 << 20;
+
+/// How many lines the next chunk reads, given that the last one wrote
+/// `bytes` of results for `lines` lines: as many as fit the byte budget at
+/// that rate, within [`MIN_CHUNK`, `CHUNK`].
+fn next_chunk_len(bytes: usize, lines: usize) -> usize {
+    let per_line = (bytes / lines.max(1)).max(1);
+    (CHUNK_RESULT_BYTES / per_line).clamp(MIN_CHUNK, CHUNK)
+}
 
 /// One profile's outcomes: what fired, what stayed undecided, the entries
 /// of its lists that no rule reads and, when asked for, the whole report
@@ -38,8 +55,11 @@ impl Outcome<'_> {
     /// "not_considered":[…],"report":…}`, `profile` and `report` only when
     /// there is one. Written by hand around serde because the outcome names
     /// come quoted already: quoting each name again on every line was a
-    /// fifth of a line's cost.
-    fn json_line(&self) -> Result<String, serde_json::Error> {
+    /// fifth of a line's cost. The line is built in `line`, a buffer each
+    /// worker keeps from line to line, and copied out at its exact length:
+    /// one allocation per line instead of one per doubling, and no slack
+    /// held while the chunk waits to be written.
+    fn json_line(&self, line: &mut Vec<u8>) -> Result<String, serde_json::Error> {
         // The outcomes with this verdict, as a JSON array of their names.
         let names = |line: &mut Vec<u8>, verdict: Truth| {
             line.push(b'[');
@@ -55,28 +75,27 @@ impl Outcome<'_> {
             }
             line.push(b']');
         };
-        // Room for a short line; longer ones grow. A chunk holds thousands of
-        // finished lines, so a generous guess would show in peak memory.
-        let mut line = Vec::with_capacity(1024);
+        line.clear();
         line.extend_from_slice(b"{\"line\":");
         line.extend_from_slice(itoa::Buffer::new().format(self.line).as_bytes());
         if let Some(profile) = &self.profile {
             line.extend_from_slice(b",\"profile\":");
-            serde_json::to_writer(&mut line, profile)?;
+            serde_json::to_writer(&mut *line, profile)?;
         }
         line.extend_from_slice(b",\"fired\":");
-        names(&mut line, Truth::True);
+        names(line, Truth::True);
         line.extend_from_slice(b",\"undecided\":");
-        names(&mut line, Truth::Unknown);
+        names(line, Truth::Unknown);
         line.extend_from_slice(b",\"not_considered\":");
-        serde_json::to_writer(&mut line, &self.not_considered)?;
+        serde_json::to_writer(&mut *line, &self.not_considered)?;
         if let Some(report) = &self.report {
             line.extend_from_slice(b",\"report\":");
-            serde_json::to_writer(&mut line, report)?;
+            serde_json::to_writer(&mut *line, report)?;
         }
         line.push(b'}');
         // Every piece is UTF-8: serde's output, the quoted names and ASCII.
-        let line = String::from_utf8(line).map_err(|error| serde::ser::Error::custom(error.to_string()))?;
+        let line =
+            String::from_utf8(line.to_vec()).map_err(|error| serde::ser::Error::custom(error.to_string()))?;
         Ok(crate::escape::escape_json(line))
     }
 }
@@ -137,9 +156,11 @@ pub fn run(
         .map_err(std::io::Error::other)?;
     let mut input = input;
     let mut number = 0;
+    // The first chunk is small, until the size of a result line is known.
+    let mut chunk_len = MIN_CHUNK;
     loop {
-        let mut chunk: Vec<(usize, Line)> = Vec::with_capacity(CHUNK);
-        while chunk.len() < CHUNK {
+        let mut chunk: Vec<(usize, Line)> = Vec::with_capacity(chunk_len);
+        while chunk.len() < chunk_len {
             let Some(line) = limits::read_line(&mut input, options.limits.line_bytes)? else { break };
             number += 1;
             chunk.push((number, line));
@@ -151,13 +172,18 @@ pub fn run(
             chunk
                 .into_par_iter()
                 .map_init(
-                    || Evaluator::new(&kb.graph),
-                    |evaluator, (number, line)| {
-                        evaluate_line(kb, &outcomes, evaluator, options, number, line)
+                    || (Evaluator::new(&kb.graph), Vec::new()),
+                    |(evaluator, buffer), (number, line)| {
+                        evaluate_line(kb, &outcomes, evaluator, buffer, options, number, line)
                     },
                 )
                 .collect()
         });
+        let (lines, bytes) = (
+            evaluated.len(),
+            evaluated.iter().map(|r| r.as_ref().map_or_else(String::len, String::len)).sum(),
+        );
+        chunk_len = next_chunk_len(bytes, lines);
         for result in evaluated {
             match result {
                 Ok(line) if line.is_empty() => {}
@@ -186,6 +212,7 @@ fn evaluate_line<'k>(
     kb: &'k KnowledgeBase,
     outcomes: &'k [(RuleId, String)],
     evaluator: &mut Evaluator<'_>,
+    buffer: &mut Vec<u8>,
     options: &Options<'_>,
     number: usize,
     line: Line,
@@ -226,12 +253,27 @@ fn evaluate_line<'k>(
         let (profile, not_considered) = (facts.name, facts.not_considered);
         Outcome { line: number, profile, outcomes, verdicts, not_considered, report: None }
     };
-    outcome.json_line().map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))
+    outcome
+        .json_line(buffer)
+        .map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_hold_about_the_byte_budget_of_results() {
+        // Plain result lines of a few hundred bytes: the most lines.
+        assert_eq!(next_chunk_len(64 * 300, 64), CHUNK);
+        // Full reports of 160 KB: 209 lines, about 32 MiB.
+        assert_eq!(next_chunk_len(64 * 160_000, 64), 209);
+        // Lines larger than the budget allows still come in useful numbers.
+        assert_eq!(next_chunk_len(64 << 20, 64), MIN_CHUNK);
+        // A chunk of blank lines writes nothing.
+        assert_eq!(next_chunk_len(0, 64), CHUNK);
+        assert_eq!(next_chunk_len(0, 0), CHUNK);
+    }
 
     #[test]
     fn a_result_line_has_its_fields_in_order_and_every_string_escaped() {
@@ -257,13 +299,13 @@ mod tests {
             report: None,
         };
         assert_eq!(
-            outcome.json_line().unwrap(),
+            outcome.json_line(&mut Vec::new()).unwrap(),
             r#"{"line":7,"profile":"p \u202e1","fired":["oral_iron"],"undecided":["check_ferritin"],"not_considered":[{"list":"conditions","name":"anemia \"mild\"","did_you_mean":"anaemia"}]}"#
         );
         let nameless =
             Outcome { profile: None, not_considered: Vec::new(), verdicts: &[Truth::False; 3], ..outcome };
         assert_eq!(
-            nameless.json_line().unwrap(),
+            nameless.json_line(&mut Vec::new()).unwrap(),
             r#"{"line":7,"fired":[],"undecided":[],"not_considered":[]}"#
         );
     }
