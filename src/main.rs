@@ -1,5 +1,11 @@
 //! The `warrant` command line; see `warrant --help`.
 
+/// Explanations and batch lines make and free many small strings, which
+/// mimalloc serves from per-thread free lists (see Cargo.toml).
+#[cfg(all(feature = "mimalloc", not(target_family = "wasm")))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     warrant::cli::run()
 }

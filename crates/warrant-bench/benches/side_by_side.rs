@@ -17,6 +17,12 @@
     reason = "a benchmark set up wrongly should stop at once, and it reports on stdout"
 )]
 
+/// The allocator the `warrant` binary ships with: `batch` and explanations
+/// are timed as users run them. (The criterion benchmarks keep the
+/// system's.)
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
