@@ -61,8 +61,7 @@ pub fn escape_json(json: String) -> String {
     // serde_json already escapes the ASCII controls but DEL; a pretty
     // document's own line breaks stay.
     let raw = |c: char| c == '\u{7f}' || (!c.is_ascii() && needs_escape(c));
-    // Most documents are ASCII without DEL, which two word-wise scans settle.
-    if json.is_ascii() && !json.as_bytes().contains(&0x7f) || !json.chars().any(raw) {
+    if !may_need_json_escape(json.as_bytes()) || !json.chars().any(raw) {
         return json;
     }
     let mut escaped = String::with_capacity(json.len() + 16);
@@ -74,6 +73,13 @@ pub fn escape_json(json: String) -> String {
         }
     }
     escaped
+}
+
+/// Whether JSON text may hold a character [`escape_json`] escapes: false
+/// for ASCII without DEL, which most text is and two word-wise scans
+/// settle.
+pub fn may_need_json_escape(json: &[u8]) -> bool {
+    !json.is_ascii() || json.contains(&0x7f)
 }
 
 /// A control character or a bidirectional formatting character: one that

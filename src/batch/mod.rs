@@ -5,10 +5,12 @@
 use std::io::{BufRead, Write};
 
 use rayon::prelude::*;
+use serde::Serialize;
 
 use crate::check::RuleId;
 use crate::dates::Date;
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
+use crate::escape::{escape_json, may_need_json_escape};
 use crate::explain::{self, Report};
 use crate::infer::{self, Evaluator, Truth};
 use crate::knowledge_base::KnowledgeBase;
@@ -42,7 +44,8 @@ fn next_chunk_len(bytes: usize, lines: usize) -> usize {
 struct Outcome<'a> {
     line: usize,
     profile: Option<String>,
-    /// Every outcome with its name as a JSON string, quoted once per run.
+    /// Every outcome with its name as a JSON string after a comma
+    /// (`,"oral_iron"`), quoted once per run.
     outcomes: &'a [(RuleId, String)],
     /// Every rule's verdict, by id.
     verdicts: &'a [Truth],
@@ -55,48 +58,80 @@ impl Outcome<'_> {
     /// "not_considered":[…],"report":…}`, `profile` and `report` only when
     /// there is one. Written by hand around serde because the outcome names
     /// come quoted already: quoting each name again on every line was a
-    /// fifth of a line's cost. The line is built in `line`, a buffer each
-    /// worker keeps from line to line, and copied out at its exact length:
-    /// one allocation per line instead of one per doubling, and no slack
-    /// held while the chunk waits to be written.
-    fn json_line(&self, line: &mut Vec<u8>) -> Result<String, serde_json::Error> {
-        // The outcomes with this verdict, as a JSON array of their names.
-        let names = |line: &mut Vec<u8>, verdict: Truth| {
-            line.push(b'[');
-            let mut first = true;
-            for (id, name) in self.outcomes {
-                if self.verdicts.get(id.0) == Some(&verdict) {
-                    if !first {
-                        line.push(b',');
-                    }
-                    line.extend_from_slice(name.as_bytes());
-                    first = false;
-                }
-            }
-            line.push(b']');
-        };
+    /// fifth of a line's cost. The line is built in buffers each worker
+    /// keeps from line to line, and copied out at its exact length: one
+    /// allocation per line instead of one per doubling, and no slack held
+    /// while the chunk waits to be written.
+    fn json_line(&self, buffers: &mut LineBuffers) -> Result<String, serde_json::Error> {
+        let LineBuffers { line, undecided } = buffers;
         line.clear();
         line.extend_from_slice(b"{\"line\":");
         line.extend_from_slice(itoa::Buffer::new().format(self.line).as_bytes());
+        // Only what serde writes can need escaping (the names were escaped
+        // when quoted), so only that is scanned.
+        let mut escape = false;
         if let Some(profile) = &self.profile {
-            line.extend_from_slice(b",\"profile\":");
-            serde_json::to_writer(&mut *line, profile)?;
+            escape |= write_field(line, b",\"profile\":", profile)?;
         }
+        // One pass over the outcomes fills both lists: the fired straight
+        // into the line, the undecided aside until the fired are closed.
         line.extend_from_slice(b",\"fired\":");
-        names(line, Truth::True);
+        let fired = line.len();
+        undecided.clear();
+        for (id, name) in self.outcomes {
+            match self.verdicts.get(id.0) {
+                Some(Truth::True) => line.extend_from_slice(name.as_bytes()),
+                Some(Truth::Unknown) => undecided.extend_from_slice(name.as_bytes()),
+                _ => {}
+            }
+        }
+        close_list(line, fired);
         line.extend_from_slice(b",\"undecided\":");
-        names(line, Truth::Unknown);
-        line.extend_from_slice(b",\"not_considered\":");
-        serde_json::to_writer(&mut *line, &self.not_considered)?;
+        let start = line.len();
+        line.extend_from_slice(undecided);
+        close_list(line, start);
+        escape |= write_field(line, b",\"not_considered\":", &self.not_considered)?;
         if let Some(report) = &self.report {
-            line.extend_from_slice(b",\"report\":");
-            serde_json::to_writer(&mut *line, report)?;
+            escape |= write_field(line, b",\"report\":", report)?;
         }
         line.push(b'}');
         // Every piece is UTF-8: serde's output, the quoted names and ASCII.
         let line =
             String::from_utf8(line.to_vec()).map_err(|error| serde::ser::Error::custom(error.to_string()))?;
-        Ok(crate::escape::escape_json(line))
+        Ok(if escape { escape_json(line) } else { line })
+    }
+}
+
+/// Writes `key` and `value` as JSON into `line`; true when what serde
+/// wrote may hold a character [`escape_json`] escapes.
+fn write_field<T: Serialize + ?Sized>(
+    line: &mut Vec<u8>,
+    key: &[u8],
+    value: &T,
+) -> Result<bool, serde_json::Error> {
+    line.extend_from_slice(key);
+    let start = line.len();
+    serde_json::to_writer(&mut *line, value)?;
+    Ok(line.get(start..).is_some_and(may_need_json_escape))
+}
+
+/// What a worker writes result lines into, kept from line to line.
+#[derive(Default)]
+struct LineBuffers {
+    line: Vec<u8>,
+    /// The undecided outcomes' names, while the fired are written.
+    undecided: Vec<u8>,
+}
+
+/// Makes the names written since `start`, each after a comma, a JSON
+/// array: the first comma becomes `[`.
+fn close_list(line: &mut Vec<u8>, start: usize) {
+    match line.get_mut(start) {
+        Some(comma) => {
+            *comma = b'[';
+            line.push(b']');
+        }
+        None => line.extend_from_slice(b"[]"),
     }
 }
 
@@ -151,7 +186,9 @@ pub fn run(
         .graph
         .program
         .outcomes()
-        .map(|(id, rule)| serde_json::to_string(&rule.name).map(|quoted| (id, quoted)))
+        .map(|(id, rule)| {
+            serde_json::to_string(&rule.name).map(|quoted| (id, format!(",{}", escape_json(quoted))))
+        })
         .collect::<Result<_, _>>()
         .map_err(std::io::Error::other)?;
     let mut input = input;
@@ -172,9 +209,9 @@ pub fn run(
             chunk
                 .into_par_iter()
                 .map_init(
-                    || (Evaluator::new(&kb.graph), Vec::new()),
-                    |(evaluator, buffer), (number, line)| {
-                        evaluate_line(kb, &outcomes, evaluator, buffer, options, number, line)
+                    || (Evaluator::new(&kb.graph), LineBuffers::default()),
+                    |(evaluator, buffers), (number, line)| {
+                        evaluate_line(kb, &outcomes, evaluator, buffers, options, number, line)
                     },
                 )
                 .collect()
@@ -212,7 +249,7 @@ fn evaluate_line<'k>(
     kb: &'k KnowledgeBase,
     outcomes: &'k [(RuleId, String)],
     evaluator: &mut Evaluator<'_>,
-    buffer: &mut Vec<u8>,
+    buffers: &mut LineBuffers,
     options: &Options<'_>,
     number: usize,
     line: Line,
@@ -254,7 +291,7 @@ fn evaluate_line<'k>(
         Outcome { line: number, profile, outcomes, verdicts, not_considered, report: None }
     };
     outcome
-        .json_line(buffer)
+        .json_line(buffers)
         .map_err(|error| format!("{}:{number}: internal error: {error}\n", options.input_name))
 }
 
@@ -280,7 +317,7 @@ mod tests {
         let outcomes: Vec<(RuleId, String)> = ["oral_iron", "check_ferritin", "avoid_b6"]
             .iter()
             .enumerate()
-            .map(|(i, name)| (RuleId(i), format!("\"{name}\"")))
+            .map(|(i, name)| (RuleId(i), format!(",\"{name}\"")))
             .collect();
         let verdicts = [Truth::True, Truth::Unknown, Truth::False];
         let not_considered = vec![profile::NotConsidered {
@@ -299,14 +336,36 @@ mod tests {
             report: None,
         };
         assert_eq!(
-            outcome.json_line(&mut Vec::new()).unwrap(),
+            outcome.json_line(&mut LineBuffers::default()).unwrap(),
             r#"{"line":7,"profile":"p \u202e1","fired":["oral_iron"],"undecided":["check_ferritin"],"not_considered":[{"list":"conditions","name":"anemia \"mild\"","did_you_mean":"anaemia"}]}"#
         );
         let nameless =
             Outcome { profile: None, not_considered: Vec::new(), verdicts: &[Truth::False; 3], ..outcome };
         assert_eq!(
-            nameless.json_line(&mut Vec::new()).unwrap(),
+            nameless.json_line(&mut LineBuffers::default()).unwrap(),
             r#"{"line":7,"fired":[],"undecided":[],"not_considered":[]}"#
+        );
+        let hidden = Outcome {
+            not_considered: vec![profile::NotConsidered {
+                list: "diet",
+                name: String::from("tea\u{7f}"),
+                index: 0,
+                did_you_mean: None,
+            }],
+            ..nameless
+        };
+        assert_eq!(
+            hidden.json_line(&mut LineBuffers::default()).unwrap(),
+            r#"{"line":7,"fired":[],"undecided":[],"not_considered":[{"list":"diet","name":"tea\u007f"}]}"#
+        );
+        let several = Outcome {
+            not_considered: Vec::new(),
+            verdicts: &[Truth::True, Truth::True, Truth::Unknown],
+            ..hidden
+        };
+        assert_eq!(
+            several.json_line(&mut LineBuffers::default()).unwrap(),
+            r#"{"line":7,"fired":["oral_iron","check_ferritin"],"undecided":["avoid_b6"],"not_considered":[]}"#
         );
     }
 }
