@@ -44,6 +44,14 @@ pub mod testing;
 pub mod text_out;
 pub mod units;
 
+/// The allocator the `warrant` binary installs (default feature `mimalloc`;
+/// its settings are in Cargo.toml), for another binary that should run as
+/// the CLI does, such as the side-by-side benchmark:
+/// `#[global_allocator] static A: warrant::Allocator = warrant::Allocator;`.
+/// The library itself installs none.
+#[cfg(all(feature = "mimalloc", not(target_family = "wasm")))]
+pub use mimalloc::MiMalloc as Allocator;
+
 use dates::Date;
 use diagnostic::Diagnostic;
 use knowledge_base::KnowledgeBase;

@@ -4,7 +4,7 @@
 /// mimalloc serves from per-thread free lists (see Cargo.toml).
 #[cfg(all(feature = "mimalloc", not(target_family = "wasm")))]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: warrant::Allocator = warrant::Allocator;
 
 fn main() -> std::process::ExitCode {
     warrant::cli::run()

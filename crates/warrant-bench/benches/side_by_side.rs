@@ -21,7 +21,7 @@
 /// are timed as users run them. (The criterion benchmarks keep the
 /// system's.)
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: warrant::Allocator = warrant::Allocator;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
