@@ -100,8 +100,9 @@ fn the_outcomes_match_explain() {
 }
 
 /// `--explain` adds, per line, the report `explain --format json` gives for
-/// the same profile, its references cited by number and id only (the
-/// records would repeat on every line); without it there is no report.
+/// the same profile, its references cited by number and id only and each
+/// finding's citations without the record's facts (the records would
+/// repeat on every line); without it there is no report.
 #[test]
 fn explain_adds_the_same_report_as_explain_json() {
     let path = "tests/fixtures/profiles/everything.yaml";
@@ -117,6 +118,19 @@ fn explain_adds_the_same_report_as_explain_json() {
         *reference = serde_json::json!({ "number": number, "id": id });
     }
     assert!(report["references"].as_array().unwrap().len() > 3, "the profile cites several records");
+    let mut graded = 0;
+    for section in ["suggestions", "tests", "cautions", "background"] {
+        for finding in report[section].as_array_mut().unwrap() {
+            for citation in finding["evidence"].as_array_mut().unwrap() {
+                let citation = citation.as_object_mut().unwrap();
+                graded += usize::from(citation.contains_key("graded"));
+                citation.retain(|field, _| {
+                    ["reference", "id", "stance", "certainty", "graded"].contains(&field.as_str())
+                });
+            }
+        }
+    }
+    assert!(graded > 0, "a citation graded for its recommendation keeps its own certainty");
     assert_eq!(lines[0]["report"], report);
     assert!(lines[1]["report"]["disclaimer"].as_str().unwrap().contains("not medical advice"));
     let plain = warrant().arg("batch").write_stdin(input).output().unwrap();

@@ -251,7 +251,7 @@ impl Serialize for FactRef<'_> {
 }
 
 /// A finding's citation of one record, pointing into [`Report::references`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CitationView<'k> {
     /// The record's number in the reference list.
     pub reference: usize,
@@ -260,17 +260,46 @@ pub struct CitationView<'k> {
     /// `Trenkwalder et al. 2017`
     pub short: &'k str,
     pub design: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
     /// The certainty of what it backs here: the source's grade for this
     /// recommendation when `graded`, else the record's.
     pub certainty: &'static str,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub graded: bool,
     pub verification: Verification,
     /// Whether the source article cited this record; `verification` is
     /// then about the article's citation, else about the record alone.
     pub cited_by_article: bool,
+    /// Written without the record's own facts (`short`, `design`, `n`,
+    /// `verification`, `cited_by_article`): see [`Report::cite_by_id`].
+    pub by_id: bool,
+}
+
+/// Written by hand so that a citation by id leaves out the record's facts
+/// while keeping the fields in the order the full citation has them.
+impl Serialize for CitationView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("CitationView", 10)?;
+        out.serialize_field("reference", &self.reference)?;
+        out.serialize_field("id", self.id)?;
+        out.serialize_field("stance", &self.stance)?;
+        if !self.by_id {
+            out.serialize_field("short", self.short)?;
+            out.serialize_field("design", self.design)?;
+            if let Some(n) = self.n {
+                out.serialize_field("n", &n)?;
+            }
+        }
+        out.serialize_field("certainty", self.certainty)?;
+        if self.graded {
+            out.serialize_field("graded", &true)?;
+        }
+        if !self.by_id {
+            out.serialize_field("verification", &self.verification)?;
+            out.serialize_field("cited_by_article", &self.cited_by_article)?;
+        }
+        out.end()
+    }
 }
 
 /// One cited record: its number in this report, its id and, unless
@@ -439,12 +468,17 @@ pub fn build<'k>(evaluation: &Evaluation<'k>, evidence: &'k EvidenceBase) -> Rep
 }
 
 impl Report<'_> {
-    /// Keeps each reference's number and id and drops the record itself:
-    /// for `batch --explain`, whose every line would otherwise repeat the
-    /// same records (`warrant evidence --format json` lists them once).
+    /// Keeps each reference's number and id and drops the record itself,
+    /// and has each finding's citations leave out the record's facts: for
+    /// `batch --explain`, whose every line would otherwise repeat the same
+    /// records (`warrant evidence --format json` lists them once).
     pub fn cite_by_id(&mut self) {
         for reference in &mut self.references {
             reference.record = None;
+        }
+        let findings = [&mut self.suggestions, &mut self.tests, &mut self.cautions, &mut self.background];
+        for citation in findings.into_iter().flatten().flat_map(|finding| &mut finding.evidence) {
+            citation.by_id = true;
         }
     }
 }
@@ -547,6 +581,7 @@ impl<'e, 'k> Builder<'e, 'k> {
                 graded: citation.graded,
                 verification: record.verification,
                 cited_by_article: record.as_cited.is_some(),
+                by_id: false,
             });
         }
         Finding {
