@@ -147,7 +147,7 @@ impl Program {
             Expr::And(parts) => join(parts, "and"),
             Expr::Or(parts) => join(parts, "or"),
             Expr::Not(inner) => format!("not {}", self.describe(inner)),
-            Expr::Compare { words, .. } => words.to_string(),
+            Expr::Compare { words, .. } => words.positive().to_string(),
             Expr::Known(id, _) => format!("known {}", input(id)),
             Expr::Unknown(id, _) => format!("unknown {}", input(id)),
             Expr::Has { input: id, item, .. } => format!("{} has {item}", input(id)),
@@ -467,6 +467,34 @@ pub struct SuggestedDose {
     pub milligrams: f64,
 }
 
+/// A comparison in words, `ferritin <= 75 ng/mL`, kept after `not ` so
+/// that a negated comparison's words are a borrow too, not a new string in
+/// every report that shows one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComparisonWords(Box<str>);
+
+impl ComparisonWords {
+    const NOT: &'static str = "not ";
+
+    /// The words `write` puts down, with room for about `len` bytes of them.
+    pub fn write(len: usize, write: impl FnOnce(&mut String)) -> Self {
+        let mut words = String::with_capacity(Self::NOT.len() + len);
+        words.push_str(Self::NOT);
+        write(&mut words);
+        ComparisonWords(words.into_boxed_str())
+    }
+
+    /// `ferritin <= 75 ng/mL`
+    pub fn positive(&self) -> &str {
+        self.0.get(Self::NOT.len()..).unwrap_or_default()
+    }
+
+    /// `not ferritin <= 75 ng/mL`
+    pub fn negated(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A resolved condition.
 #[derive(Debug, Clone)]
 pub enum Expr {
@@ -481,7 +509,7 @@ pub enum Expr {
         written: Written,
         /// `ferritin <= 75 ng/mL`: made once when the rules are checked,
         /// as every report that explains the comparison shows it.
-        words: Box<str>,
+        words: ComparisonWords,
         span: Span,
     },
     Known(InputId, Span),

@@ -1443,14 +1443,14 @@ fn considered(
 }
 
 /// `ferritin <= 75 ng/mL`, the threshold as written.
-fn comparison_words(name: &str, comparator: Comparator, value: f64, unit: Unit) -> Box<str> {
-    let mut words = String::with_capacity(name.len() + 24);
-    words.push_str(name);
-    words.push(' ');
-    words.push_str(comparator.symbol());
-    words.push(' ');
-    units::push_quantity(&mut words, value, unit);
-    words.into_boxed_str()
+fn comparison_words(name: &str, comparator: Comparator, value: f64, unit: Unit) -> ComparisonWords {
+    ComparisonWords::write(name.len() + 24, |words| {
+        words.push_str(name);
+        words.push(' ');
+        words.push_str(comparator.symbol());
+        words.push(' ');
+        units::push_quantity(words, value, unit);
+    })
 }
 
 fn clause_span(clause: &Clause) -> Span {

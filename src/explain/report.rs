@@ -670,6 +670,10 @@ impl<'e, 'k> Builder<'e, 'k> {
                 composite(truth, "any of", parts)
             }
             Expr::Not(inner) => {
+                // The commonest negation's words are the knowledge base's own.
+                if let Expr::Compare { input, words, .. } = &**inner {
+                    return leaf(Phrase::Borrowed(words.negated()), Some(self.compared_value(*input)));
+                }
                 let inner = self.reason(inner);
                 let truth = inner.truth.not();
                 if inner.parts.is_empty() && inner.fact.is_none() {
@@ -682,10 +686,7 @@ impl<'e, 'k> Builder<'e, 'k> {
                 }
             }
             Expr::Compare { input, words, .. } => {
-                let value = self
-                    .lab_value(*input)
-                    .map_or_else(not_in_profile, |text| Phrase::Shared(Arc::clone(text)));
-                leaf(Phrase::Borrowed(words), Some(value))
+                leaf(Phrase::Borrowed(words.positive()), Some(self.compared_value(*input)))
             }
             Expr::OutsideRange { input, .. } => {
                 let value = match (self.lab_value(*input), lab_range_text(self.evaluation, *input)) {
@@ -785,6 +786,12 @@ impl<'e, 'k> Builder<'e, 'k> {
             }
             Expr::Invalid(_) => leaf(Phrase::Borrowed("(invalid condition)"), None),
         }
+    }
+
+    /// A compared lab's value as the condition shows it.
+    fn compared_value(&self, input: InputId) -> Phrase<'k> {
+        self.lab_value(input)
+            .map_or(Phrase::Borrowed("not in profile"), |text| Phrase::Shared(Arc::clone(text)))
     }
 
     /// Explains a named fact or outcome: a derived fact by its own
