@@ -101,13 +101,11 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
         out.push_str("<table>\n<thead><tr><th scope=\"col\">Lab</th><th scope=\"col\">Value</th><th scope=\"col\">Reference range</th><th scope=\"col\">Date</th></tr></thead>\n<tbody>\n");
         for lab in &report.labs {
             let given = lab
-                .given
-                .as_ref()
+                .given()
                 .map(|g| format!(" <span class=\"muted\">(given as {})</span>", text(g)))
                 .unwrap_or_default();
             let missing = lab
-                .counted_as_missing
-                .as_ref()
+                .counted_as_missing()
                 .map(|m| format!("<br/><span class=\"unknown\">{}</span>", text(m)))
                 .unwrap_or_default();
             let _ = writeln!(
@@ -115,8 +113,8 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
                 "<tr><th scope=\"row\">{}</th><td>{}{given}{missing}</td><td>{}</td><td>{}</td></tr>",
                 text(lab.label),
                 text(&lab.value),
-                text(lab.range.as_deref().unwrap_or("—")),
-                text(lab.date.as_deref().unwrap_or("—"))
+                text(lab.range().unwrap_or("—")),
+                text(lab.date().unwrap_or("—"))
             );
         }
         out.push_str("</tbody>\n</table>\n</section>\n");

@@ -34,10 +34,10 @@ pub fn render(report: &Report) -> String {
     if !report.labs.is_empty() {
         let _ = writeln!(out, "\n## Lab values read\n");
         for lab in &report.labs {
-            let given = lab.given.as_ref().map(|g| format!(" (given as {g})")).unwrap_or_default();
-            let range = lab.range.as_ref().map(|r| format!("; reference range {r}")).unwrap_or_default();
-            let date = lab.date.as_ref().map(|d| format!("; {d}")).unwrap_or_default();
-            let missing = lab.counted_as_missing.as_ref().map(|m| format!("; {m}")).unwrap_or_default();
+            let given = lab.given().map(|g| format!(" (given as {g})")).unwrap_or_default();
+            let range = lab.range().map(|r| format!("; reference range {r}")).unwrap_or_default();
+            let date = lab.date().map(|d| format!("; {d}")).unwrap_or_default();
+            let missing = lab.counted_as_missing().map(|m| format!("; {m}")).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "- `{}` ({}): {}{given}{range}{date}{missing}",

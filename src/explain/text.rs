@@ -47,10 +47,10 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.blank();
         out.heading("Lab values read");
         for lab in &report.labs {
-            let given = lab.given.as_ref().map(|g| format!(" (given as {g})")).unwrap_or_default();
-            let range = lab.range.as_ref().map(|r| format!("; reference range {r}")).unwrap_or_default();
-            let date = lab.date.as_ref().map(|d| format!("; {d}")).unwrap_or_default();
-            let missing = lab.counted_as_missing.as_ref().map(|m| format!("; {m}")).unwrap_or_default();
+            let given = lab.given().map(|g| format!(" (given as {g})")).unwrap_or_default();
+            let range = lab.range().map(|r| format!("; reference range {r}")).unwrap_or_default();
+            let date = lab.date().map(|d| format!("; {d}")).unwrap_or_default();
+            let missing = lab.counted_as_missing().map(|m| format!("; {m}")).unwrap_or_default();
             out.wrapped(
                 2,
                 "- ",
