@@ -88,7 +88,7 @@ impl Dimension {
 }
 
 /// A known unit: its canonical spelling, dimension and power of ten.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Eq)]
 pub struct Unit {
     pub symbol: &'static str,
     pub dimension: Dimension,
@@ -97,6 +97,28 @@ pub struct Unit {
     /// A whole multiplier: 1 for every unit but those of time, which count
     /// half-hours, so products with it are exact.
     factor: u32,
+}
+
+/// Field by field, as derived, but the spelling is compared by address
+/// before by content: units come from one table, so the same unit is
+/// almost always the same `&'static str`, and reports compare a lab's
+/// unit with the unit it was given in for every value they show.
+impl PartialEq for Unit {
+    fn eq(&self, other: &Unit) -> bool {
+        let Unit { symbol, dimension, exponent, factor } = *self;
+        (std::ptr::eq(symbol, other.symbol) || symbol == other.symbol)
+            && dimension == other.dimension
+            && exponent == other.exponent
+            && factor == other.factor
+    }
+}
+
+/// As derived: equal units are equal field by field, spelling included.
+impl std::hash::Hash for Unit {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let Unit { symbol, dimension, exponent, factor } = *self;
+        (symbol, dimension, exponent, factor).hash(state);
+    }
 }
 
 const fn unit(symbol: &'static str, dimension: Dimension, exponent: i32) -> Unit {
@@ -361,6 +383,7 @@ pub fn format_quantity(value: f64, unit: Unit) -> String {
 }
 
 /// [`format_quantity`], written onto the end of `text`.
+#[inline]
 pub fn push_quantity(text: &mut String, value: f64, unit: Unit) {
     push_number(text, value);
     if unit.symbol != "%" {
@@ -382,6 +405,17 @@ mod tests {
         assert_eq!(convert(75.0, u("µg/L"), u("ng/mL"), None), Ok(75.0));
         assert_eq!(convert(0.075, u("mg/L"), u("ng/mL"), None), Ok(75.0));
         assert_eq!(convert(2.1, u("mg/dL"), u("mg/L"), None), Ok(21.0));
+    }
+
+    #[test]
+    fn units_are_equal_by_spelling_not_only_by_size() {
+        // The same unit however it is spelt, and from a spelling made at run time.
+        let typed = String::from("ug/L");
+        assert_eq!(u(&typed), u("µg/L"));
+        assert_eq!(u("mg"), Unit::MILLIGRAM);
+        // Equal in size, but shown differently: not the same unit.
+        assert_ne!(u("µg/L"), u("ng/mL"));
+        assert_ne!(u("days"), Unit::WEEK);
     }
 
     #[test]

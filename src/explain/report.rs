@@ -163,15 +163,6 @@ pub struct LabNotes {
     pub counted_as_missing: Option<String>,
 }
 
-impl LabNotes {
-    /// The notes, or `None` when there are none.
-    fn boxed(self) -> Option<Box<LabNotes>> {
-        let LabNotes { given, range, date, counted_as_missing } = &self;
-        (given.is_some() || range.is_some() || date.is_some() || counted_as_missing.is_some())
-            .then(|| Box::new(self))
-    }
-}
-
 impl LabReading<'_> {
     /// As written in the profile, when its unit differs.
     pub fn given(&self) -> Option<&str> {
@@ -556,24 +547,23 @@ impl<'e, 'k> Builder<'e, 'k> {
         // Room for every input at once: grown by doubling, the readings were
         // copied four times over.
         let mut readings = Vec::with_capacity(self.program.inputs.len());
-        readings.extend(
-            (0..self.program.inputs.len()).map(InputId).filter_map(|id| self.lab_reading(id, &mut words)),
-        );
+        for id in (0..self.program.inputs.len()).map(InputId) {
+            self.push_lab_reading(id, &mut words, &mut readings);
+        }
         readings
     }
 
-    fn lab_reading(&self, id: InputId, words: &mut String) -> Option<LabReading<'k>> {
+    /// Adds the reading of input `id`, when it is a lab the profile gives.
+    /// Each reading is written where it is pushed: handed from function to
+    /// function by value, a reading was copied through memory the processor
+    /// had not finished writing, which stalled it for most of a reading's
+    /// cost.
+    fn push_lab_reading(&self, id: InputId, words: &mut String, readings: &mut Vec<LabReading<'k>>) {
         let (evaluation, program) = (self.evaluation, self.program);
         let facts = &evaluation.facts;
-        let input = program.input(id)?;
-        let InputKind::Lab { unit, .. } = input.kind else { return None };
-        let reading = |value: Phrase<'k>, notes: LabNotes| LabReading {
-            input: &input.name,
-            label: &input.label,
-            loinc: input.loinc.first().map(String::as_str),
-            value,
-            notes: notes.boxed(),
-        };
+        let Some(input) = program.input(id) else { return };
+        let InputKind::Lab { unit, .. } = input.kind else { return };
+        let (name, label, loinc) = (&input.name, &input.label, input.loinc.first().map(String::as_str));
         if let Some(stale) = facts.stale.iter().find(|s| s.input == id) {
             let notes = LabNotes {
                 date: Some(stale.date.to_string()),
@@ -583,10 +573,17 @@ impl<'e, 'k> Builder<'e, 'k> {
                 )),
                 ..LabNotes::default()
             };
-            return Some(reading(Phrase::Owned(stale.given.clone()), notes));
+            readings.push(LabReading {
+                input: name,
+                label,
+                loinc,
+                value: Phrase::Owned(stale.given.clone()),
+                notes: Some(Box::new(notes)),
+            });
+            return;
         }
         let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = facts.value(id) else {
-            return None;
+            return;
         };
         words.clear();
         push_quantity(words, *canonical, unit);
@@ -597,13 +594,12 @@ impl<'e, 'k> Builder<'e, 'k> {
                 let _ = shown.set(Some(Arc::clone(&value)));
             }
         }
-        let notes = LabNotes {
-            given: (*given_unit != unit).then(|| format_quantity(*given, *given_unit)),
-            range: lab_range_text(evaluation, id),
-            date: date.map(|d| d.to_string()),
-            counted_as_missing: None,
-        };
-        Some(reading(Phrase::Shared(value), notes))
+        let given = (*given_unit != unit).then(|| format_quantity(*given, *given_unit));
+        let range = lab_range_text(evaluation, id);
+        let date = date.map(|d| d.to_string());
+        let notes = (given.is_some() || range.is_some() || date.is_some())
+            .then(|| Box::new(LabNotes { given, range, date, counted_as_missing: None }));
+        readings.push(LabReading { input: name, label, loinc, value: Phrase::Shared(value), notes });
     }
 
     fn finding(&self, id: RuleId, rule: &'k Rule) -> Finding<'k> {
