@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use serde::{Serialize, Serializer};
 
@@ -13,8 +13,11 @@ use serde::{Serialize, Serializer};
 pub enum Phrase<'k> {
     /// Words of the knowledge base, or fixed words such as `all of`.
     Borrowed(&'k str),
-    /// Written once per report and shown in many places.
-    Shared(Arc<str>),
+    /// Written once per report and shown in many places. Counted without
+    /// atomics: a report is built and rendered on one thread, and an
+    /// atomic count on every lab value a condition shows cost a few
+    /// percent of an explanation.
+    Shared(Rc<str>),
     /// Written for this place alone.
     Owned(String),
 }
@@ -69,7 +72,7 @@ mod tests {
     fn every_kind_reads_and_serializes_as_its_words() {
         let phrases = [
             Phrase::from("32 ng/mL"),
-            Phrase::Shared(Arc::from("32 ng/mL")),
+            Phrase::Shared(Rc::from("32 ng/mL")),
             Phrase::from(String::from("32 ng/mL")),
         ];
         for phrase in phrases {

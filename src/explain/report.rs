@@ -8,7 +8,7 @@
 
 use std::cell::OnceCell;
 use std::cmp::Reverse;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -522,7 +522,7 @@ pub(super) struct Builder<'e, 'k> {
     evidence: &'k EvidenceBase,
     /// Each input's value in words, as conditions show it: the lab reading's
     /// own when given in the lab's unit, else made when first shown.
-    lab_values: Vec<OnceCell<Option<Arc<str>>>>,
+    lab_values: Vec<OnceCell<Option<Rc<str>>>>,
 }
 
 impl<'e, 'k> Builder<'e, 'k> {
@@ -533,9 +533,9 @@ impl<'e, 'k> Builder<'e, 'k> {
     }
 
     /// `32 ng/mL (given as 32 µg/L)`, or `None` when the profile does not give it.
-    fn lab_value(&self, input: InputId) -> Option<&Arc<str>> {
+    fn lab_value(&self, input: InputId) -> Option<&Rc<str>> {
         let cell = self.lab_values.get(input.0)?;
-        cell.get_or_init(|| lab_value_text(self.evaluation, input).map(Arc::from)).as_ref()
+        cell.get_or_init(|| lab_value_text(self.evaluation, input).map(Rc::from)).as_ref()
     }
 
     /// Every lab the profile gives, in declaration order, with those too
@@ -587,11 +587,11 @@ impl<'e, 'k> Builder<'e, 'k> {
         };
         words.clear();
         push_quantity(words, *canonical, unit);
-        let value: Arc<str> = Arc::from(words.as_str());
+        let value: Rc<str> = Rc::from(words.as_str());
         if *given_unit == unit {
             if let Some(shown) = self.lab_values.get(id.0) {
                 // Nothing has read it yet: readings come before findings.
-                let _ = shown.set(Some(Arc::clone(&value)));
+                let _ = shown.set(Some(Rc::clone(&value)));
             }
         }
         let given = (*given_unit != unit).then(|| format_quantity(*given, *given_unit));
@@ -829,7 +829,7 @@ impl<'e, 'k> Builder<'e, 'k> {
     /// A compared lab's value as the condition shows it.
     fn compared_value(&self, input: InputId) -> Phrase<'k> {
         self.lab_value(input)
-            .map_or(Phrase::Borrowed("not in profile"), |text| Phrase::Shared(Arc::clone(text)))
+            .map_or(Phrase::Borrowed("not in profile"), |text| Phrase::Shared(Rc::clone(text)))
     }
 
     /// Explains a named fact or outcome: a derived fact by its own
