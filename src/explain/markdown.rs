@@ -12,7 +12,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "# Warrant report: {profile}\n");
     let _ = writeln!(out, "> **Not medical advice.** {}\n", report.disclaimer);
     for file in &report.knowledge_base {
-        let title = file.title.as_deref().unwrap_or(&file.file);
+        let title = file.title.unwrap_or(file.file);
         let version = file.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
         let reviewed = file.reviewed.as_ref().map(|r| format!(", reviewed {r}")).unwrap_or_default();
         let _ = writeln!(out, "- Rules: {title}{version}{reviewed} (`{}`)", file.file);

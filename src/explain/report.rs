@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::Phrase;
 use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId};
 
+use crate::dates::Date;
 use crate::evidence::{Certainty, EvidenceBase, Verification, citation_check, citation_line};
 use crate::infer::{Evaluation, Truth};
 use crate::profile::{NotConsidered, Person, Sex, Value};
@@ -35,7 +36,7 @@ pub struct Report<'k> {
     /// The date ages and lab ages are measured to: `--today`, or the day
     /// the report was made.
     pub report_date: String,
-    pub knowledge_base: Vec<RuleFileInfo>,
+    pub knowledge_base: Vec<RuleFileInfo<'k>>,
     /// Who the person is, as the profile says.
     pub person: PersonView,
     /// Entries of the profile's lists that no rule reads, with the nearest
@@ -184,12 +185,22 @@ impl LabReading<'_> {
     }
 }
 
+/// A rule file the report was made with, in the file's own words.
 #[derive(Debug, Clone, Serialize)]
-pub struct RuleFileInfo {
-    pub file: String,
-    pub title: Option<String>,
-    pub version: Option<String>,
-    pub reviewed: Option<String>,
+pub struct RuleFileInfo<'k> {
+    pub file: &'k str,
+    pub title: Option<&'k str>,
+    pub version: Option<&'k str>,
+    /// Written `YYYY-MM-DD`.
+    #[serde(serialize_with = "date_as_text")]
+    pub reviewed: Option<Date>,
+}
+
+fn date_as_text<S: serde::Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(date) => serializer.collect_str(date),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// One outcome, explained.
@@ -417,10 +428,10 @@ pub fn build<'k>(evaluation: &Evaluation<'k>, evidence: &'k EvidenceBase) -> Rep
             .files
             .iter()
             .map(|f| RuleFileInfo {
-                file: f.name.clone(),
-                title: f.title.clone(),
-                version: f.version.clone(),
-                reviewed: f.reviewed.as_ref().map(|d| d.node.to_string()),
+                file: &f.name,
+                title: f.title.as_deref(),
+                version: f.version.as_deref(),
+                reviewed: f.reviewed.as_ref().map(|d| d.node),
             })
             .collect(),
         labs: builder.lab_readings(),

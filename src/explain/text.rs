@@ -20,7 +20,7 @@ pub fn render(report: &Report, colour: bool) -> String {
     let profile = report.profile.as_deref().unwrap_or("unnamed profile");
     out.heading(&format!("Warrant report: {profile}"));
     for file in &report.knowledge_base {
-        let title = file.title.as_deref().unwrap_or(&file.file);
+        let title = file.title.unwrap_or(file.file);
         let version = file.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
         let reviewed = file.reviewed.as_ref().map(|r| format!(", reviewed {r}")).unwrap_or_default();
         out.line(0, &format!("Rules: {title}{version}{reviewed}"));
