@@ -82,7 +82,7 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
         "<p class=\"note\" role=\"note\"><strong>Not medical advice.</strong> {}</p>",
         text(report.disclaimer)
     );
-    let _ = write!(out, "<p class=\"muted\">Report date: {}", text(&report.report_date));
+    let _ = write!(out, "<p class=\"muted\">Report date: {}", text(&report.report_date.to_string()));
     if let Some(person) = report.person.describe() {
         let _ = write!(out, ". Person: {}", text(&person));
     }

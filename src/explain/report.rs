@@ -35,7 +35,8 @@ pub struct Report<'k> {
     pub profile: Option<String>,
     /// The date ages and lab ages are measured to: `--today`, or the day
     /// the report was made.
-    pub report_date: String,
+    #[serde(serialize_with = "serialize_date")]
+    pub report_date: Date,
     pub knowledge_base: Vec<RuleFileInfo<'k>>,
     /// Who the person is, as the profile says.
     pub person: PersonView,
@@ -192,13 +193,21 @@ pub struct RuleFileInfo<'k> {
     pub title: Option<&'k str>,
     pub version: Option<&'k str>,
     /// Written `YYYY-MM-DD`.
-    #[serde(serialize_with = "date_as_text")]
+    #[serde(serialize_with = "serialize_optional_date")]
     pub reviewed: Option<Date>,
 }
 
-fn date_as_text<S: serde::Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
+/// A date as its text, `YYYY-MM-DD`, written straight into the output.
+fn serialize_date<S: serde::Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(date)
+}
+
+fn serialize_optional_date<S: serde::Serializer>(
+    date: &Option<Date>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match date {
-        Some(date) => serializer.collect_str(date),
+        Some(date) => serialize_date(date, serializer),
         None => serializer.serialize_none(),
     }
 }
@@ -421,7 +430,7 @@ pub fn build<'k>(evaluation: &Evaluation<'k>, evidence: &'k EvidenceBase) -> Rep
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         profile: evaluation.facts.name.clone(),
-        report_date: evaluation.facts.today.to_string(),
+        report_date: evaluation.facts.today,
         person: person_view(&evaluation.facts.person),
         not_considered: evaluation.facts.not_considered.clone(),
         knowledge_base: program
