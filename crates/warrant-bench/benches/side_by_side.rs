@@ -143,7 +143,7 @@ fn explanation_against_evaluation() {
         }
         let per_profile = |d: Duration| d.as_secs_f64() * 1e6 / pool.len() as f64;
         println!(
-            "{count} rules: evaluation {:.2} us, with the full explanation {:.1} us per profile ({:.0}x)",
+            "{count} rules: evaluation {:.2} us, with the full explanation {:.1} us per profile ({:.1}x)",
             per_profile(evaluate),
             per_profile(explained),
             explained.as_secs_f64() / evaluate.as_secs_f64()
