@@ -12,10 +12,14 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         return None;
     }
     let lowered = word.to_lowercase();
-    let limit = (word.chars().count() / 3).max(1);
+    let length = word.chars().count();
+    let limit = (length / 3).max(1);
     candidates
         .into_iter()
         .filter(|c| *c != word)
+        // The distance is at least the difference in length: most names are
+        // ruled out by that alone, before the costly comparison.
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| (strsim::damerau_levenshtein(&lowered, &c.to_lowercase()), c))
         .filter(|(distance, _)| *distance <= limit)
         .min()
