@@ -56,7 +56,9 @@ struct Outcome<'a> {
 impl Outcome<'_> {
     /// The result line: `{"line":…,"profile":…,"fired":[…],"undecided":[…],
     /// "not_considered":[…],"report":…}`, `profile` and `report` only when
-    /// there is one. Written by hand around serde because the outcome names
+    /// there is one, and its line break: written in one piece, the line
+    /// ends where standard output's line buffering looks for the break,
+    /// which otherwise searched a whole report for one on every line. Written by hand around serde because the outcome names
     /// come quoted already: quoting each name again on every line was a
     /// fifth of a line's cost. The line is built in buffers each worker
     /// keeps from line to line, and copied out at its exact length: one
@@ -110,7 +112,7 @@ impl Outcome<'_> {
         if let Some(report) = &self.report {
             escape |= write_field(line, b",\"report\":", report)?;
         }
-        line.push(b'}');
+        line.extend_from_slice(b"}\n");
         // Every piece is UTF-8: serde's output, the quoted names and ASCII.
         let line =
             String::from_utf8(line.to_vec()).map_err(|error| serde::ser::Error::custom(error.to_string()))?;
@@ -245,7 +247,6 @@ pub fn run(
                 Ok(line) => {
                     summary.evaluated += 1;
                     results.write_all(line.as_bytes())?;
-                    results.write_all(b"\n")?;
                 }
                 Err(rendered) => {
                     summary.failed += 1;
@@ -355,13 +356,16 @@ mod tests {
         };
         assert_eq!(
             outcome.json_line(&mut LineBuffers::default()).unwrap(),
-            r#"{"line":7,"profile":"p \u202e1","fired":["oral_iron"],"undecided":["check_ferritin"],"not_considered":[{"list":"conditions","name":"anemia \"mild\"","did_you_mean":"anaemia"}]}"#
+            concat!(
+                r#"{"line":7,"profile":"p \u202e1","fired":["oral_iron"],"undecided":["check_ferritin"],"not_considered":[{"list":"conditions","name":"anemia \"mild\"","did_you_mean":"anaemia"}]}"#,
+                "\n"
+            )
         );
         let nameless =
             Outcome { profile: None, not_considered: Vec::new(), verdicts: &[Truth::False; 3], ..outcome };
         assert_eq!(
             nameless.json_line(&mut LineBuffers::default()).unwrap(),
-            r#"{"line":7,"fired":[],"undecided":[],"not_considered":[]}"#
+            concat!(r#"{"line":7,"fired":[],"undecided":[],"not_considered":[]}"#, "\n")
         );
         let hidden = Outcome {
             not_considered: vec![profile::NotConsidered {
@@ -374,7 +378,10 @@ mod tests {
         };
         assert_eq!(
             hidden.json_line(&mut LineBuffers::default()).unwrap(),
-            r#"{"line":7,"fired":[],"undecided":[],"not_considered":[{"list":"diet","name":"tea\u007f"}]}"#
+            concat!(
+                r#"{"line":7,"fired":[],"undecided":[],"not_considered":[{"list":"diet","name":"tea\u007f"}]}"#,
+                "\n"
+            )
         );
         let several = Outcome {
             not_considered: Vec::new(),
@@ -383,7 +390,10 @@ mod tests {
         };
         assert_eq!(
             several.json_line(&mut LineBuffers::default()).unwrap(),
-            r#"{"line":7,"fired":["oral_iron","check_ferritin"],"undecided":["avoid_b6"],"not_considered":[]}"#
+            concat!(
+                r#"{"line":7,"fired":["oral_iron","check_ferritin"],"undecided":["avoid_b6"],"not_considered":[]}"#,
+                "\n"
+            )
         );
     }
 }
