@@ -56,14 +56,14 @@ struct Outcome<'a> {
 impl Outcome<'_> {
     /// The result line: `{"line":…,"profile":…,"fired":[…],"undecided":[…],
     /// "not_considered":[…],"report":…}`, `profile` and `report` only when
-    /// there is one, and its line break: written in one piece, the line
-    /// ends where standard output's line buffering looks for the break,
-    /// which otherwise searched a whole report for one on every line. Written by hand around serde because the outcome names
-    /// come quoted already: quoting each name again on every line was a
-    /// fifth of a line's cost. The line is built in buffers each worker
-    /// keeps from line to line, and copied out at its exact length: one
-    /// allocation per line instead of one per doubling, and no slack held
-    /// while the chunk waits to be written.
+    /// there is one, ending in its line break: written apart, the break
+    /// left standard output's line buffering to search the whole line for
+    /// one. Written by hand around serde because the outcome names come
+    /// quoted already: quoting each name again on every line was a fifth of
+    /// a line's cost. The line is built in buffers each worker keeps from
+    /// line to line, and copied out at its exact length: one allocation per
+    /// line instead of one per doubling, and no slack held while the chunk
+    /// waits to be written.
     fn json_line(&self, buffers: &mut LineBuffers) -> Result<String, serde_json::Error> {
         let LineBuffers { line, fired, undecided } = buffers;
         line.clear();
@@ -95,12 +95,11 @@ impl Outcome<'_> {
             fired_len += usize::from(code == Truth::True.code());
             undecided_len += usize::from(code == Truth::Unknown.code());
         }
-        for (key, places) in [
-            (&b",\"fired\":"[..], fired.get(..fired_len)),
-            (b",\"undecided\":", undecided.get(..undecided_len)),
-        ]
-        .map(|(key, places)| (key, places.unwrap_or_default()))
-        {
+        let lists: [(&[u8], &[usize]); 2] = [
+            (b",\"fired\":", fired.get(..fired_len).unwrap_or_default()),
+            (b",\"undecided\":", undecided.get(..undecided_len).unwrap_or_default()),
+        ];
+        for (key, places) in lists {
             line.extend_from_slice(key);
             let start = line.len();
             for name in places.iter().filter_map(|at| self.outcomes.get(*at)).map(|(_, name)| name) {
