@@ -301,8 +301,8 @@ fn evaluate_line<'k>(
         let (profile, not_considered) = (facts.name.clone(), facts.not_considered.clone());
         // Explaining needs an `Evaluation` that owns the facts; evaluating
         // again costs little next to building the report.
-        let mut report = explain::build(&infer::evaluate(&kb.graph, facts), &kb.evidence);
-        report.cite_by_id();
+        let report =
+            explain::build_citing(&infer::evaluate(&kb.graph, facts), &kb.evidence, explain::Citing::ById);
         Outcome { line: number, profile, outcomes, verdicts, not_considered, report: Some(report) }
     } else {
         let (profile, not_considered) = (facts.name, facts.not_considered);

@@ -13,7 +13,7 @@ mod text;
 pub mod why_not;
 
 pub use phrase::Phrase;
-pub use report::{Report, build};
+pub use report::{Citing, Report, build, build_citing};
 
 /// The output formats of `explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -321,7 +321,7 @@ pub struct CitationView<'k> {
     /// then about the article's citation, else about the record alone.
     pub cited_by_article: bool,
     /// Written without the record's own facts (`short`, `design`, `n`,
-    /// `verification`, `cited_by_article`): see [`Report::cite_by_id`].
+    /// `verification`, `cited_by_article`): see [`Citing::ById`].
     pub by_id: bool,
 }
 
@@ -354,7 +354,7 @@ impl Serialize for CitationView<'_> {
 }
 
 /// One cited record: its number in this report, its id and, unless
-/// withheld (see [`Report::cite_by_id`]), the record in full.
+/// cited by id (see [`Citing`]), the record in full.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reference<'k> {
     pub number: usize,
@@ -423,8 +423,29 @@ pub struct MissingInput<'k> {
     pub field: String,
 }
 
-/// Builds the report for one evaluation.
+/// How a report cites the records its findings rest on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Citing {
+    /// Each reference with its record, each citation with the record's
+    /// facts: what `explain` shows.
+    InFull,
+    /// References by number and id, citations without the record's facts:
+    /// for `batch --explain`, whose every line would otherwise repeat the
+    /// same records (`warrant evidence --format json` lists them once).
+    ById,
+}
+
+/// Builds the report for one evaluation, citing its records in full.
 pub fn build<'k>(evaluation: &Evaluation<'k>, evidence: &'k EvidenceBase) -> Report<'k> {
+    build_citing(evaluation, evidence, Citing::InFull)
+}
+
+/// Builds the report for one evaluation, citing its records as `citing` says.
+pub fn build_citing<'k>(
+    evaluation: &Evaluation<'k>,
+    evidence: &'k EvidenceBase,
+    citing: Citing,
+) -> Report<'k> {
     let program = &evaluation.graph.program;
     let builder = Builder::new(evaluation, evidence);
     let mut report = Report {
@@ -514,24 +535,8 @@ pub fn build<'k>(evaluation: &Evaluation<'k>, evidence: &'k EvidenceBase) -> Rep
     report.tests = findings(tests);
     report.cautions = findings(cautions);
     report.background = findings(background);
-    report.references = number_references(&mut report, evidence);
+    report.references = number_references(&mut report, evidence, citing);
     report
-}
-
-impl Report<'_> {
-    /// Keeps each reference's number and id and drops the record itself,
-    /// and has each finding's citations leave out the record's facts: for
-    /// `batch --explain`, whose every line would otherwise repeat the same
-    /// records (`warrant evidence --format json` lists them once).
-    pub fn cite_by_id(&mut self) {
-        for reference in &mut self.references {
-            reference.record = None;
-        }
-        let findings = [&mut self.suggestions, &mut self.tests, &mut self.cautions, &mut self.background];
-        for citation in findings.into_iter().flatten().flat_map(|finding| &mut finding.evidence) {
-            citation.by_id = true;
-        }
-    }
 }
 
 /// Builds a report's parts; they borrow names, labels and texts from the
@@ -963,12 +968,19 @@ fn advice_view(rule: &Rule) -> AdviceView<'_> {
 }
 
 /// Numbers every cited record in the order a reader meets it, fills in each
-/// citation's number, and returns the reference list.
-fn number_references<'k>(report: &mut Report<'k>, evidence: &'k EvidenceBase) -> Vec<Reference<'k>> {
+/// citation's number, and returns the reference list, cited as `citing`
+/// says: by id, no record is written out only to be dropped.
+fn number_references<'k>(
+    report: &mut Report<'k>,
+    evidence: &'k EvidenceBase,
+    citing: Citing,
+) -> Vec<Reference<'k>> {
+    let by_id = citing == Citing::ById;
     let mut references: Vec<Reference<'k>> = Vec::new();
     let sections = [&mut report.suggestions, &mut report.tests, &mut report.cautions, &mut report.background];
     for finding in sections.into_iter().flat_map(|section| section.iter_mut()) {
         for citation in &mut finding.evidence {
+            citation.by_id = by_id;
             if let Some(existing) = references.iter().find(|r| r.id == citation.id) {
                 citation.reference = existing.number;
                 continue;
@@ -979,7 +991,7 @@ fn number_references<'k>(report: &mut Report<'k>, evidence: &'k EvidenceBase) ->
             references.push(Reference {
                 number: citation.reference,
                 id: &record.id,
-                record: Some(ReferenceRecord {
+                record: (!by_id).then(|| ReferenceRecord {
                     citation: citation_line(record),
                     design: record.kind.describe(),
                     certainty: record.certainty.describe(),
