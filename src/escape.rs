@@ -61,7 +61,7 @@ pub fn escape_json(json: String) -> String {
     // serde_json already escapes the ASCII controls but DEL; a pretty
     // document's own line breaks stay.
     let raw = |c: char| c == '\u{7f}' || (!c.is_ascii() && needs_escape(c));
-    if !may_need_json_escape(json.as_bytes()) {
+    if !json_needs_escape(json.as_bytes()) {
         return json;
     }
     let mut escaped = String::with_capacity(json.len() + 16);
@@ -81,7 +81,7 @@ pub fn escape_json(json: String) -> String {
 /// aa`-`ae`, `e2 81 a6`-`a9`). A report's `µ`, `≥` and dashes are not
 /// among them, and decoding every character of every line to find that
 /// out was a sixth of `batch --explain`'s time.
-pub fn may_need_json_escape(json: &[u8]) -> bool {
+pub fn json_needs_escape(json: &[u8]) -> bool {
     memchr::memchr3_iter(0x7f, 0xc2, 0xe2, json).any(|at| {
         let after = |n: usize| json.get(at + n).copied().unwrap_or(0);
         match json.get(at) {
@@ -130,7 +130,7 @@ mod tests {
         let raw = |c: char| c == '\u{7f}' || (!c.is_ascii() && needs_escape(c));
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
             let text = format!("µ{c}≥");
-            assert_eq!(may_need_json_escape(text.as_bytes()), raw(c), "U+{:04X}", u32::from(c));
+            assert_eq!(json_needs_escape(text.as_bytes()), raw(c), "U+{:04X}", u32::from(c));
         }
     }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::check::RuleId;
 use crate::dates::Date;
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
-use crate::escape::{escape_json, may_need_json_escape};
+use crate::escape::{escape_json, json_needs_escape};
 use crate::explain::{self, Report};
 use crate::infer::{self, Evaluator, Truth};
 use crate::knowledge_base::KnowledgeBase;
@@ -120,7 +120,7 @@ impl Outcome<'_> {
 }
 
 /// Writes `key` and `value` as JSON into `line`; true when what serde
-/// wrote may hold a character [`escape_json`] escapes.
+/// wrote holds a character [`escape_json`] escapes.
 fn write_field<T: Serialize + ?Sized>(
     line: &mut Vec<u8>,
     key: &[u8],
@@ -129,7 +129,7 @@ fn write_field<T: Serialize + ?Sized>(
     line.extend_from_slice(key);
     let start = line.len();
     serde_json::to_writer(&mut *line, value)?;
-    Ok(line.get(start..).is_some_and(may_need_json_escape))
+    Ok(line.get(start..).is_some_and(json_needs_escape))
 }
 
 /// What a worker writes result lines into, kept from line to line.

@@ -176,6 +176,7 @@ impl LabReading<'_> {
         self.notes.as_ref()?.range.as_deref()
     }
 
+    /// When the lab was taken, as the profile gives it.
     pub fn date(&self) -> Option<&str> {
         self.notes.as_ref()?.date.as_deref()
     }
@@ -422,6 +423,9 @@ pub struct MissingInput<'k> {
     /// Where in a profile it goes, e.g. `labs.ferritin`.
     pub field: String,
 }
+
+/// What a condition shows for an input the profile does not give.
+const NOT_IN_PROFILE: &str = "not in profile";
 
 /// How a report cites the records its findings rest on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -720,7 +724,7 @@ impl<'e, 'k> Builder<'e, 'k> {
         };
         // A leaf's words are the program's own way of writing it.
         let described = || Phrase::Owned(self.program.describe(expr));
-        let not_in_profile = || Phrase::Borrowed("not in profile");
+        let not_in_profile = || Phrase::Borrowed(NOT_IN_PROFILE);
         match expr {
             Expr::And(parts) => {
                 let parts: Vec<Reason<'k>> = parts.iter().map(|p| self.reason(p)).collect();
@@ -760,11 +764,8 @@ impl<'e, 'k> Builder<'e, 'k> {
                 leaf(described(), Some(value))
             }
             Expr::Known(input, _) | Expr::Unknown(input, _) => {
-                let value = if self.evaluation.facts.value(*input).is_some() {
-                    "in profile"
-                } else {
-                    "not in profile"
-                };
+                let value =
+                    if self.evaluation.facts.value(*input).is_some() { "in profile" } else { NOT_IN_PROFILE };
                 leaf(described(), Some(Phrase::Borrowed(value)))
             }
             Expr::Has { input, members, .. } => {
@@ -853,8 +854,7 @@ impl<'e, 'k> Builder<'e, 'k> {
 
     /// A compared lab's value as the condition shows it.
     fn compared_value(&self, input: InputId) -> Phrase<'k> {
-        self.lab_value(input)
-            .map_or(Phrase::Borrowed("not in profile"), |text| Phrase::Shared(Rc::clone(text)))
+        self.lab_value(input).map_or(Phrase::Borrowed(NOT_IN_PROFILE), |text| Phrase::Shared(Rc::clone(text)))
     }
 
     /// Explains a named fact or outcome: a derived fact by its own
