@@ -1,13 +1,18 @@
 //! The compiled evaluation plan: every rule's conditions as one flat list
 //! of instructions in topological order, over facts indexed by input, with
 //! thresholds already in canonical units. Running it allocates nothing: the
-//! operand stack and the verdicts are buffers the caller reuses.
+//! operand stack and the value slots are buffers the caller reuses.
 //!
 //! Most rules are in conjunctive normal form and are decided without
 //! branches: every literal is read and combined as a byte (`min` for `and`,
 //! `max` for `or`). Across many profiles the outcomes of conditions are
 //! unpredictable, and a mispredicted branch costs more than the few
-//! comparisons short-circuiting would skip (see BENCHMARKS.md). The general
+//! comparisons short-circuiting would skip (see BENCHMARKS.md). Such rules
+//! are scheduled in groups of one shape (how many literals, where each
+//! clause ends), each decided by a loop compiled for that shape, so nothing
+//! about the shape is looked up per literal. Every literal is one `<` on
+//! one `f64` slot: an input's value or its negation, or a verdict or rare
+//! condition stored as a number (see [`truth_as_numbers`]). The general
 //! instructions, for the other rules, short-circuit as Kleene's logic
 //! allows.
 
@@ -58,98 +63,100 @@ enum Op {
     JumpIfFalse(u32),
     /// Jump when the top is true, leaving it.
     JumpIfTrue(u32),
-    /// Store `when and not unless` as the rule's verdict, popping both (the
-    /// `unless` is on top when the rule has one).
+    /// Store `when and not unless` as the rule's verdict, and in its slots,
+    /// popping both (the `unless` is on top when the rule has one).
     Store {
         rule: u32,
+        slot: u32,
         has_unless: bool,
     },
-    /// Decide the rules `clause_rules[first..last]`, each from its
-    /// conditions in conjunctive normal form, and store their verdicts:
-    /// tight loops instead of one dispatch per operator, or per rule. Most
-    /// rules compile to this, in runs of consecutive rules.
+    /// Decide the groups `groups[first..last]` of rules in conjunctive
+    /// normal form and store their verdicts: a loop per group instead of
+    /// one dispatch per operator, or per rule. Most rules compile to this.
     Clauses {
         first: u32,
         last: u32,
     },
 }
 
-/// A rule decided by its clauses: `literals[start..end]`, clause after
-/// clause.
+/// A rule decided by its clauses: where its verdict goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct ClauseRule {
+struct Decided {
     rule: u32,
-    start: u32,
-    end: u32,
+    /// The first of the rule's pair of slots.
+    slot: u32,
 }
 
-/// What a [`Literal`] reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
-    /// An input's value, compared with the threshold.
-    Number,
-    /// Another rule's verdict.
-    Fact,
-    /// One of the rarer conditions in [`Bytecode::leaves`].
-    Leaf,
+/// How a rule's literals make its clauses: `len` literals, and bit `i` of
+/// `ends` set where a clause ends after literal `i`. Rules of up to
+/// [`MAX_FIXED`] literals are decided by a loop compiled for their shape;
+/// longer ones by the general loop, which reads where clauses end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Shape {
+    Fixed { len: u8, ends: u8 },
+    General,
 }
 
-/// One condition of a clause, 16 bytes. Every comparison is stored as
-/// `value < bound` on the value or on its negation (`x >= 50` is
-/// `-x < next_up(-50)`), so reading one is a sign flip and one compare, with
-/// a `not` before it already folded in. A missing value is NaN, which
-/// compares false and makes the literal unknown. A fact or leaf may be
-/// negated.
+const MAX_FIXED: usize = 4;
+
+/// Rules of one shape, none reading another's verdict: `decided[rules]`
+/// for a fixed shape, with each rule's `len` literals in turn in
+/// `literals[literals]`, or `general[rules]` for the general shape.
+#[derive(Debug, Clone, PartialEq)]
+struct Group {
+    shape: Shape,
+    rules: std::ops::Range<u32>,
+    literals: std::ops::Range<u32>,
+}
+
+/// One condition of a clause: `value < bound` on a slot's value. A
+/// comparison reads its input's value, or the negated value for `>` and
+/// `>=` (`x >= 50` is `-x < next_up(-50)`), with a `not` before it already
+/// folded in. A missing value is NaN, which compares false and makes the
+/// literal unknown. Verdicts and the rarer conditions are read the same
+/// way, from the pair of slots holding [`truth_as_numbers`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Literal {
-    source: Source,
-    /// Compare the negated value (for `>` and `>=`).
-    flip: bool,
-    negated: bool,
-    /// The last literal of its clause: the clause's `or` is settled here.
-    ends_clause: bool,
-    /// The input, rule or leaf read.
-    index: u32,
+    slot: u32,
     bound: f64,
 }
 
 impl Literal {
     /// A comparison of `input` with `threshold`, as `value < bound`.
-    fn comparison(input: u32, comparator: Comparator, threshold: f64) -> Literal {
-        let (flip, bound) = as_bound(comparator, threshold);
-        Literal { source: Source::Number, flip, negated: false, ends_clause: false, index: input, bound }
+    fn comparison(slots: Slots, input: u32, comparator: Comparator, threshold: f64) -> Literal {
+        let (negated, bound) = as_bound(comparator, threshold);
+        Literal { slot: slots.input(input, negated), bound }
     }
 
-    /// Reads another rule's verdict or a leaf, negated when `negated`.
-    fn read(source: Source, index: u32, negated: bool) -> Literal {
-        Literal { source, flip: false, negated, ends_clause: false, index, bound: f64::NAN }
-    }
-
-    /// A comparison's code for `value`, NaN when missing.
-    #[inline(always)]
-    fn compare(&self, value: f64) -> u8 {
-        let signed = f64::from_bits(value.to_bits() ^ (u64::from(self.flip) << 63));
-        2 * u8::from(signed < self.bound) + u8::from(value.is_nan())
+    /// Reads a truth stored in the pair of slots at `slot` by [`store`]:
+    /// the first holds the truth, the second its negation.
+    fn truth(slot: u32, negated: bool) -> Literal {
+        Literal { slot: slot + u32::from(negated), bound: TRUE_BELOW }
     }
 
     /// The literal's truth as a code (0 false, 1 unknown, 2 true; see
     /// [`Truth::code`]), so that `or` and `and` are `max` and `min` on bytes
-    /// and a comparison needs no branch: 2 when it holds, 1 when the value
-    /// is missing, else 0.
+    /// and reading needs no branch: both tests hold when the literal holds,
+    /// neither when it fails, and only the second for NaN, a missing value.
     #[inline(always)]
-    fn code(&self, numbers: &[f64], facts: &Facts, verdicts: &[Truth], leaves: &[Leaf]) -> u8 {
-        let negate = |code: u8| if self.negated { 2 - code } else { code };
-        match self.source {
-            Source::Number => self.compare(numbers.get(self.index as usize).copied().unwrap_or(f64::NAN)),
-            Source::Fact => {
-                negate(verdicts.get(self.index as usize).map_or(Truth::Unknown.code(), |t| t.code()))
-            }
-            Source::Leaf => negate(
-                leaves.get(self.index as usize).map_or(Truth::Unknown, |l| l.truth(facts, verdicts)).code(),
-            ),
-        }
+    #[expect(clippy::neg_cmp_op_on_partial_ord, reason = "`!(v >= b)` is meant to hold for NaN")]
+    fn code(&self, values: &[f64]) -> u8 {
+        let value = values.get(self.slot as usize).copied().unwrap_or(f64::NAN);
+        u8::from(value < self.bound) + u8::from(!(value >= self.bound))
     }
 }
+
+/// A truth as the values of a pair of slots, the truth and its negation,
+/// each read by a literal `value < TRUE_BELOW`: 0 for true, 1 for false,
+/// and NaN for unknown, read as a missing number is. One lookup, so that
+/// storing a verdict needs no branch.
+#[inline(always)]
+fn truth_as_numbers(code: u8) -> [f64; 2] {
+    const BY_CODE: [[f64; 2]; 4] = [[1.0, 0.0], [f64::NAN, f64::NAN], [0.0, 1.0], [0.0, 1.0]];
+    BY_CODE.get(usize::from(code & 3)).copied().unwrap_or([0.0, 1.0])
+}
+
+const TRUE_BELOW: f64 = 0.5;
 
 /// `value <comparator> threshold` as `value < bound` on the value, or on
 /// its negation when the first is true: `x >= 50` is `-x < next_up(-50)`.
@@ -178,17 +185,74 @@ enum Leaf {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Bytecode {
     ops: Vec<Op>,
+    /// The rarer conditions the general instructions read, when they reach them.
     leaves: Vec<Leaf>,
-    clause_rules: Vec<ClauseRule>,
+    /// The rarer conditions clauses read, decided into their slots before
+    /// anything else: none of them reads a verdict.
+    slotted_leaves: Vec<Leaf>,
+    groups: Vec<Group>,
+    decided: Vec<Decided>,
+    /// The rules of general shape: where each one's literals are.
+    general: Vec<(Decided, std::ops::Range<u32>)>,
     literals: Vec<Literal>,
+    /// Whether a clause ends after each literal, for the general loop.
+    clause_ends: Vec<bool>,
+    slots: Slots,
     /// The deepest the operand stack gets, so buffers are sized once.
     max_stack: usize,
 }
 
+/// Where values live in a run's slots: each input's number, then each
+/// negated, so that every comparison is a `<`; then pairs of slots, each
+/// a truth and its negation: one that stays unknown, one for each rule's
+/// verdict and one for each slotted leaf.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Slots {
+    inputs: u32,
+    rules: u32,
+    leaves: u32,
+}
+
+impl Slots {
+    fn input(self, input: u32, negated: bool) -> u32 {
+        if negated { self.inputs + input } else { input }
+    }
+
+    /// The first of the pair that stays unknown.
+    fn unknown(self) -> u32 {
+        2 * self.inputs
+    }
+
+    /// The first of the rule's pair.
+    fn rule(self, rule: u32) -> u32 {
+        2 * (self.inputs + 1 + rule)
+    }
+
+    /// The first of the slotted leaf's pair.
+    fn leaf(self, leaf: u32) -> u32 {
+        2 * (self.inputs + 1 + self.rules + leaf)
+    }
+
+    fn len(self) -> usize {
+        2 * (self.inputs + 1 + self.rules + self.leaves) as usize
+    }
+}
+
+/// The buffers a run reuses: the operand stack and the value slots.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    stack: Vec<Truth>,
+    values: Vec<f64>,
+}
+
 impl Bytecode {
-    /// Compiles every rule of `program`, in the evaluation `order`.
+    /// Compiles every rule of `program`, in the evaluation `order`, which
+    /// lists each rule after those it reads.
     pub fn compile(program: &Program, order: &[RuleId]) -> Bytecode {
-        let mut compiler = Compiler::default();
+        let slots =
+            Slots { inputs: program.inputs.len() as u32, rules: program.rules.len() as u32, leaves: 0 };
+        let mut compiler =
+            Compiler { slots, decided_so_far: vec![false; program.rules.len()], ..Compiler::default() };
         for &id in order {
             let Some(rule) = program.rule(id) else { continue };
             let gated = super::gated_when(rule);
@@ -196,6 +260,7 @@ impl Bytecode {
             if compiler.clauses_of(id.0 as u32, when, rule.unless.as_ref()) {
                 continue;
             }
+            compiler.schedule_clauses();
             match when {
                 Some(when) => compiler.expr(when),
                 None => compiler.push(Op::Constant(Truth::True), 1),
@@ -203,26 +268,35 @@ impl Bytecode {
             if let Some(unless) = &rule.unless {
                 compiler.expr(unless);
             }
-            compiler.emit(
-                Op::Store { rule: id.0 as u32, has_unless: rule.unless.is_some() },
-                -1 - i32::from(rule.unless.is_some()),
-            );
+            let has_unless = rule.unless.is_some();
+            let rule = id.0 as u32;
+            compiler.emit(Op::Store { rule, slot: slots.rule(rule), has_unless }, -1 - i32::from(has_unless));
+            compiler.mark_decided(rule);
         }
+        compiler.schedule_clauses();
+        let slots = Slots { leaves: compiler.slotted_leaves.len() as u32, ..slots };
         Bytecode {
             ops: compiler.ops,
             leaves: compiler.leaves,
-            clause_rules: compiler.clause_rules,
+            slotted_leaves: compiler.slotted_leaves,
+            groups: compiler.groups,
+            decided: compiler.decided,
+            general: compiler.general,
             literals: compiler.literals,
+            clause_ends: compiler.clause_ends,
+            slots,
             max_stack: compiler.max_depth,
         }
     }
 
     /// Evaluates every rule for `facts` into `verdicts` (one per rule),
-    /// using `stack` as the operand stack. The top of the stack lives in a
+    /// with `scratch`'s buffers. The top of the operand stack lives in a
     /// local, so most instructions touch no memory but the fact they read.
-    pub fn run(&self, facts: &Facts, verdicts: &mut [Truth], stack: &mut Vec<Truth>) {
+    pub fn run(&self, facts: &Facts, verdicts: &mut [Truth], scratch: &mut Scratch) {
+        let Scratch { stack, values } = scratch;
         stack.clear();
         stack.reserve(self.max_stack);
+        self.fill_slots(facts, verdicts, values);
         let numbers = facts.numbers();
         let number = |input: &u32| numbers.get(*input as usize).copied().unwrap_or(f64::NAN);
         let compare =
@@ -291,26 +365,21 @@ impl Bytecode {
                     }
                     continue;
                 }
-                Op::Store { rule, has_unless } => {
+                Op::Store { rule, slot, has_unless } => {
                     let (when, unless) = if *has_unless {
                         (stack.pop().unwrap_or(Truth::Unknown), top)
                     } else {
                         (top, Truth::False)
                     };
-                    if let Some(slot) = verdicts.get_mut(*rule as usize) {
-                        *slot = when.and(unless.not());
-                    }
+                    let verdict = Decided { rule: *rule, slot: *slot };
+                    store(verdict, when.and(unless.not()).code(), values, verdicts);
                     // The stack is empty between rules.
                     top = stack.pop().unwrap_or(Truth::Unknown);
                     continue;
                 }
                 Op::Clauses { first, last } => {
-                    let rules = self.clause_rules.get(*first as usize..*last as usize).unwrap_or_default();
-                    for rule in rules {
-                        let verdict = self.decide(rule.start, rule.end, numbers, facts, verdicts);
-                        if let Some(slot) = verdicts.get_mut(rule.rule as usize) {
-                            *slot = verdict;
-                        }
+                    for group in self.groups.get(*first as usize..*last as usize).unwrap_or_default() {
+                        self.decide(group, values, verdicts);
                     }
                     continue;
                 }
@@ -320,27 +389,137 @@ impl Bytecode {
             top = new_top;
         }
     }
+
+    /// Sets the slots a run starts from: the inputs' numbers, the unknown
+    /// slot, and the slotted leaves. A rule's slot is written before any
+    /// literal reads it (see [`Compiler::mark_decided`]), so the slots of
+    /// rules are left as they are.
+    fn fill_slots(&self, facts: &Facts, verdicts: &[Truth], values: &mut Vec<f64>) {
+        values.resize(self.slots.len(), f64::NAN);
+        let inputs = self.slots.inputs as usize;
+        let Some((numbers, rest)) = values.split_at_mut_checked(inputs) else { return };
+        let Some((negated, rest)) = rest.split_at_mut_checked(inputs) else { return };
+        let given = facts.numbers();
+        let given = given.get(..inputs).unwrap_or(given);
+        let Some((known, missing)) = numbers.split_at_mut_checked(given.len()) else { return };
+        known.copy_from_slice(given);
+        missing.fill(f64::NAN);
+        for (negated, value) in negated.iter_mut().zip(numbers.iter()) {
+            *negated = -*value;
+        }
+        let Some((unknown, rest)) = rest.split_at_mut_checked(2) else { return };
+        unknown.fill(f64::NAN);
+        let leaves = rest.get_mut(2 * self.slots.rules as usize..).unwrap_or_default();
+        for (pair, leaf) in leaves.chunks_exact_mut(2).zip(&self.slotted_leaves) {
+            let code = leaf.truth(facts, verdicts).code();
+            pair.copy_from_slice(&truth_as_numbers(code));
+        }
+    }
+
+    /// Decides one group's rules with the loop compiled for its shape.
+    fn decide(&self, group: &Group, values: &mut [f64], verdicts: &mut [Truth]) {
+        let literals = self.literals.get(range(&group.literals)).unwrap_or_default();
+        let Shape::Fixed { len, ends } = group.shape else {
+            let rules = self.general.get(range(&group.rules)).unwrap_or_default();
+            return self.decide_general(rules, values, verdicts);
+        };
+        let rules = self.decided.get(range(&group.rules)).unwrap_or_default();
+        let run: Kernel = match (len, ends) {
+            (1, 0b1) => decide_fixed::<1, 0b1>,
+            (2, 0b10) => decide_fixed::<2, 0b10>,
+            (2, 0b11) => decide_fixed::<2, 0b11>,
+            (3, 0b100) => decide_fixed::<3, 0b100>,
+            (3, 0b101) => decide_fixed::<3, 0b101>,
+            (3, 0b110) => decide_fixed::<3, 0b110>,
+            (3, 0b111) => decide_fixed::<3, 0b111>,
+            (4, 0b1000) => decide_fixed::<4, 0b1000>,
+            (4, 0b1001) => decide_fixed::<4, 0b1001>,
+            (4, 0b1010) => decide_fixed::<4, 0b1010>,
+            (4, 0b1011) => decide_fixed::<4, 0b1011>,
+            (4, 0b1100) => decide_fixed::<4, 0b1100>,
+            (4, 0b1101) => decide_fixed::<4, 0b1101>,
+            (4, 0b1110) => decide_fixed::<4, 0b1110>,
+            (4, 0b1111) => decide_fixed::<4, 0b1111>,
+            // The compiler makes no other fixed shape: a clause ends after
+            // the last literal.
+            _ => return,
+        };
+        run(rules, literals, values, verdicts);
+    }
+
+    /// `and` of the clauses, each an `or` of its literals, for rules of any
+    /// shape: where a clause ends is read per literal.
+    fn decide_general(
+        &self,
+        rules: &[(Decided, std::ops::Range<u32>)],
+        values: &mut [f64],
+        verdicts: &mut [Truth],
+    ) {
+        for (rule, literals) in rules {
+            let ends = self.clause_ends.get(range(literals)).unwrap_or_default();
+            let literals = self.literals.get(range(literals)).unwrap_or_default();
+            let (mut all, mut any) = (Truth::True.code(), Truth::False.code());
+            for (literal, ends_clause) in literals.iter().zip(ends) {
+                any = any.max(literal.code(values));
+                if *ends_clause {
+                    all = all.min(any);
+                    any = Truth::False.code();
+                }
+            }
+            store(*rule, all, values, verdicts);
+        }
+    }
 }
 
-impl Bytecode {
-    /// `and` of the clauses, each an `or` of its literals. Every literal is
-    /// read, with no early exit: the branch an exit needs is mispredicted
-    /// often enough to cost more than the comparisons it saves.
-    #[inline(always)]
-    fn decide(&self, start: u32, end: u32, numbers: &[f64], facts: &Facts, verdicts: &[Truth]) -> Truth {
-        let literals = self.literals.get(start as usize..end as usize).unwrap_or_default();
-        let (false_, true_) = (Truth::False.code(), Truth::True.code());
-        let mut all = true_;
-        let mut any = false_;
-        for literal in literals {
-            any = any.max(literal.code(numbers, facts, verdicts, &self.leaves));
-            if literal.ends_clause {
-                all = all.min(any);
-                any = false_;
+/// A loop deciding one group's rules, compiled for their shape.
+type Kernel = fn(&[Decided], &[Literal], &mut [f64], &mut [Truth]);
+
+/// `and` of the clauses, each an `or` of its literals, for rules of `LEN`
+/// literals with clauses ending where `ENDS` has bits: the shape is known
+/// when this is compiled, so the loop over literals unrolls with no test of
+/// where clauses end. Every literal is read, with no early exit: the branch
+/// an exit needs is mispredicted often enough to cost more than the
+/// comparisons it saves.
+fn decide_fixed<const LEN: usize, const ENDS: u8>(
+    rules: &[Decided],
+    literals: &[Literal],
+    values: &mut [f64],
+    verdicts: &mut [Truth],
+) {
+    for (rule, literals) in rules.iter().zip(literals.chunks_exact(LEN)) {
+        let Ok(literals) = <&[Literal; LEN]>::try_from(literals) else { continue };
+        let (mut all, mut any) = (Truth::True.code(), Truth::False.code());
+        for (position, literal) in literals.iter().enumerate() {
+            let code = literal.code(values);
+            // The first literal of a clause and the first clause are taken
+            // as they are: `max` with false or `min` with true would be
+            // compiled as a branch on the value.
+            let starts_clause = position == 0 || ENDS >> (position - 1) & 1 == 1;
+            any = if starts_clause { code } else { any.max(code) };
+            if ENDS >> position & 1 == 1 {
+                let first_clause = ENDS & ((1 << position) - 1) == 0;
+                all = if first_clause { any } else { all.min(any) };
             }
         }
-        Truth::from_code(all)
+        store(*rule, all, values, verdicts);
     }
+}
+
+/// Writes a rule's verdict, and into its pair of slots for the literals
+/// that read it: the truth, then its negation.
+#[inline(always)]
+fn store(rule: Decided, code: u8, values: &mut [f64], verdicts: &mut [Truth]) {
+    if let Some(verdict) = verdicts.get_mut(rule.rule as usize) {
+        *verdict = Truth::from_code(code);
+    }
+    let slot = rule.slot as usize;
+    if let Some(pair) = values.get_mut(slot..slot + 2) {
+        pair.copy_from_slice(&truth_as_numbers(code));
+    }
+}
+
+fn range(range: &std::ops::Range<u32>) -> std::ops::Range<usize> {
+    range.start as usize..range.end as usize
 }
 
 impl Leaf {
@@ -373,12 +552,43 @@ impl Leaf {
     }
 }
 
+/// A rule in conjunctive normal form, waiting to be scheduled with the
+/// rest of its run.
+struct PendingRule {
+    decided: Decided,
+    literals: Vec<Literal>,
+    clause_ends: Vec<bool>,
+    /// The rules whose verdicts its literals read.
+    reads: Vec<u32>,
+}
+
+impl PendingRule {
+    fn shape(&self) -> Shape {
+        // No literals (a rule with no conditions) is true; the general loop
+        // says so.
+        if self.literals.is_empty() || self.literals.len() > MAX_FIXED {
+            return Shape::General;
+        }
+        let ends = self.clause_ends.iter().rev().fold(0u8, |ends, end| ends << 1 | u8::from(*end));
+        Shape::Fixed { len: self.literals.len() as u8, ends }
+    }
+}
+
 #[derive(Default)]
 struct Compiler {
     ops: Vec<Op>,
     leaves: Vec<Leaf>,
-    clause_rules: Vec<ClauseRule>,
+    slotted_leaves: Vec<Leaf>,
+    groups: Vec<Group>,
+    decided: Vec<Decided>,
+    general: Vec<(Decided, std::ops::Range<u32>)>,
     literals: Vec<Literal>,
+    clause_ends: Vec<bool>,
+    slots: Slots,
+    /// Consecutive rules in conjunctive normal form not yet scheduled.
+    pending: Vec<PendingRule>,
+    /// Whether each rule's verdict is written before what is compiled next.
+    decided_so_far: Vec<bool>,
     depth: i32,
     max_depth: usize,
 }
@@ -395,76 +605,129 @@ impl Compiler {
         self.emit(op, delta);
     }
 
-    /// Compiles `when and not unless` to a [`ClauseRule`] if it is in
-    /// conjunctive normal form once `not` is pushed down to the literals
-    /// (Kleene's logic keeps De Morgan's laws). Returns false, adding
-    /// nothing, for a rule that needs the general instructions.
+    /// Notes that `rule`'s verdict is written by now: a literal that reads
+    /// its slot may follow. A literal reading a rule not yet decided (which
+    /// a topological order rules out) reads the unknown slot instead, so no
+    /// slot is read before it is written in the same run.
+    fn mark_decided(&mut self, rule: u32) {
+        if let Some(decided) = self.decided_so_far.get_mut(rule as usize) {
+            *decided = true;
+        }
+    }
+
+    /// Takes `when and not unless` as a rule to decide by its clauses if it
+    /// is in conjunctive normal form once `not` is pushed down to the
+    /// literals (Kleene's logic keeps De Morgan's laws) and no literal is a
+    /// daily limit, which reads verdicts. Returns false, adding nothing, for
+    /// a rule that needs the general instructions.
     fn clauses_of(&mut self, rule: u32, when: Option<&Expr>, unless: Option<&Expr>) -> bool {
-        let mut cnf: Vec<Vec<&Expr>> = Vec::new();
-        let mut negations: Vec<Vec<bool>> = Vec::new();
+        let mut clauses = Vec::new();
         let parts = when.map(|w| (w, false)).into_iter().chain(unless.map(|u| (u, true)));
         for (expr, negated) in parts {
-            let Some(clauses) = conjunction(expr, negated) else { return false };
-            for clause in clauses {
-                negations.push(clause.iter().map(|(_, n)| *n).collect());
-                cnf.push(clause.into_iter().map(|(e, _)| e).collect());
+            let Some(more) = conjunction(expr, negated) else { return false };
+            clauses.extend(more);
+        }
+        if clauses.iter().flatten().any(|(expr, _)| matches!(expr, Expr::DailyIntake { .. })) {
+            return false;
+        }
+        let decided = Decided { rule, slot: self.slots.rule(rule) };
+        let mut pending =
+            PendingRule { decided, literals: Vec::new(), clause_ends: Vec::new(), reads: Vec::new() };
+        for clause in clauses {
+            let last = clause.len().saturating_sub(1);
+            for (position, (expr, negated)) in clause.into_iter().enumerate() {
+                let literal = self.literal(expr, negated, &mut pending.reads);
+                pending.literals.push(literal);
+                pending.clause_ends.push(position == last);
             }
         }
-        let start = self.literals.len() as u32;
-        for (clause, negated) in cnf.iter().zip(&negations) {
-            for (position, (expr, negated)) in clause.iter().zip(negated).enumerate() {
-                let mut literal = self.literal(expr, *negated);
-                literal.ends_clause = position + 1 == clause.len();
-                self.literals.push(literal);
-            }
-        }
-        let end = self.literals.len() as u32;
-        let index = self.clause_rules.len() as u32;
-        self.clause_rules.push(ClauseRule { rule, start, end });
-        match self.ops.last_mut() {
-            // The previous op decides the rules just before: one run.
-            Some(Op::Clauses { last, .. }) if *last == index => *last += 1,
-            _ => self.ops.push(Op::Clauses { first: index, last: index + 1 }),
-        }
+        self.pending.push(pending);
+        self.mark_decided(rule);
         true
     }
 
     /// One literal of a clause; `expr` is one [`conjunction`] accepted.
-    fn literal(&mut self, expr: &Expr, negated: bool) -> Literal {
+    /// Notes in `reads` the rule it reads, if any.
+    fn literal(&mut self, expr: &Expr, negated: bool, reads: &mut Vec<u32>) -> Literal {
         let index = |input: &InputId| input.0 as u32;
-        match expr {
+        let leaf = match expr {
             Expr::Compare { input, comparator, threshold, .. } => {
                 let comparator = if negated { comparator.negated() } else { *comparator };
-                Literal::comparison(index(input), comparator, *threshold)
+                return Literal::comparison(self.slots, index(input), comparator, *threshold);
             }
-            Expr::Fact(rule, _) => Literal::read(Source::Fact, rule.0 as u32, negated),
-            other => {
-                let leaf = match other {
-                    Expr::Known(input, _) => Leaf::Known(index(input)),
-                    Expr::Unknown(input, _) => Leaf::Unknown(index(input)),
-                    Expr::Flag(input, _) => Leaf::Flag(index(input)),
-                    Expr::Has { input, members, .. } => {
-                        Leaf::Has { input: index(input), members: members.clone() }
-                    }
-                    Expr::OutsideRange { input, side, .. } => {
-                        Leaf::Range { input: index(input), side: *side }
-                    }
-                    Expr::Is { input, value, .. } => Leaf::Is { input: index(input), value: value.clone() },
-                    Expr::OlderThan { input, age, .. } => Leaf::OlderThan { input: index(input), age: *age },
-                    Expr::DailyIntake { members, bound, limit_mg, suggested, .. } => Leaf::Daily {
-                        members: members.clone(),
-                        bound: *bound,
-                        limit_mg: *limit_mg,
-                        suggested: suggested.clone(),
-                    },
-                    // `conjunction` passes only literals here.
-                    _ => Leaf::Unknown(u32::MAX),
+            Expr::Fact(rule, _) => {
+                let rule = rule.0 as u32;
+                let decided = self.decided_so_far.get(rule as usize).copied().unwrap_or(false);
+                let slot = if decided { self.slots.rule(rule) } else { self.slots.unknown() };
+                reads.push(rule);
+                return Literal::truth(slot, negated);
+            }
+            Expr::Known(input, _) => Leaf::Known(index(input)),
+            Expr::Unknown(input, _) => Leaf::Unknown(index(input)),
+            Expr::Flag(input, _) => Leaf::Flag(index(input)),
+            Expr::Has { input, members, .. } => Leaf::Has { input: index(input), members: members.clone() },
+            Expr::OutsideRange { input, side, .. } => Leaf::Range { input: index(input), side: *side },
+            Expr::Is { input, value, .. } => Leaf::Is { input: index(input), value: value.clone() },
+            Expr::OlderThan { input, age, .. } => Leaf::OlderThan { input: index(input), age: *age },
+            // `clauses_of` passes only literals that read no verdict here.
+            _ => return Literal::truth(self.slots.unknown(), negated),
+        };
+        let slot = self.slots.leaf(self.slotted_leaves.len() as u32);
+        self.slotted_leaves.push(leaf);
+        Literal::truth(slot, negated)
+    }
+
+    /// Schedules the pending run of rules: each goes one level after the
+    /// deepest rule of the run it reads, and each level's rules are grouped
+    /// by shape, so every group is decided by one loop with no rule reading
+    /// a verdict of its own group.
+    fn schedule_clauses(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return;
+        }
+        let mut levels: Vec<u32> = Vec::with_capacity(pending.len());
+        let mut level_of = std::collections::HashMap::new();
+        for rule in &pending {
+            let level = rule.reads.iter().filter_map(|read| level_of.get(read)).map(|l| l + 1).max();
+            let level = level.unwrap_or(0);
+            level_of.insert(rule.decided.rule, level);
+            levels.push(level);
+        }
+        let mut order: Vec<(u32, Shape, usize)> = pending
+            .iter()
+            .zip(&levels)
+            .enumerate()
+            .map(|(i, (rule, level))| (*level, rule.shape(), i))
+            .collect();
+        order.sort_unstable();
+        let first = self.groups.len() as u32;
+        let mut current = None;
+        for (level, shape, index) in order {
+            let Some(rule) = pending.get(index) else { continue };
+            if current != Some((level, shape)) {
+                current = Some((level, shape));
+                let rules = match shape {
+                    Shape::General => self.general.len() as u32,
+                    Shape::Fixed { .. } => self.decided.len() as u32,
                 };
-                let leaf_index = self.leaves.len() as u32;
-                self.leaves.push(leaf);
-                Literal::read(Source::Leaf, leaf_index, negated)
+                let literals = self.literals.len() as u32;
+                self.groups.push(Group { shape, rules: rules..rules, literals: literals..literals });
+            }
+            let start = self.literals.len() as u32;
+            self.literals.extend(&rule.literals);
+            self.clause_ends.extend(&rule.clause_ends);
+            let end = self.literals.len() as u32;
+            match shape {
+                Shape::General => self.general.push((rule.decided, start..end)),
+                Shape::Fixed { .. } => self.decided.push(rule.decided),
+            }
+            if let Some(group) = self.groups.last_mut() {
+                group.rules.end += 1;
+                group.literals.end = end;
             }
         }
+        self.ops.push(Op::Clauses { first, last: self.groups.len() as u32 });
     }
 
     fn compare(&mut self, input: u32, comparator: Comparator, threshold: f64) {
@@ -617,12 +880,18 @@ mod tests {
                 [threshold.next_down(), threshold, threshold.next_up(), threshold - 1.0, threshold + 1.0];
             for comparator in comparators {
                 for comparator in [comparator, comparator.negated()] {
-                    let literal = Literal::comparison(0, comparator, threshold);
+                    let slots = Slots { inputs: 1, rules: 0, leaves: 0 };
+                    let literal = Literal::comparison(slots, 0, comparator, threshold);
                     for value in values {
                         let want = Truth::from(comparator.holds(value, threshold)).code();
-                        assert_eq!(literal.compare(value), want, "{value} {comparator:?} {threshold}");
+                        assert_eq!(
+                            literal.code(&[value, -value]),
+                            want,
+                            "{value} {comparator:?} {threshold}"
+                        );
                     }
-                    assert_eq!(literal.compare(f64::NAN), Truth::Unknown.code(), "missing value");
+                    let missing = literal.code(&[f64::NAN, f64::NAN]);
+                    assert_eq!(missing, Truth::Unknown.code(), "missing value");
                 }
             }
         }

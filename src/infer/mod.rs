@@ -16,6 +16,7 @@ use crate::graph::KnowledgeGraph;
 use crate::profile::{Facts, Value};
 use crate::syntax::ast::Comparator;
 use crate::syntax::ast::RangeSide;
+use bytecode::Scratch;
 pub use truth::Truth;
 
 /// The truth of every rule for one profile.
@@ -29,8 +30,7 @@ pub struct Evaluation<'g> {
 /// Evaluates every rule for one profile with the compiled plan.
 pub fn evaluate(graph: &KnowledgeGraph, facts: Facts) -> Evaluation<'_> {
     let mut verdicts = vec![Truth::Unknown; graph.program.rules.len()];
-    let mut stack = Vec::new();
-    graph.bytecode.run(&facts, &mut verdicts, &mut stack);
+    graph.bytecode.run(&facts, &mut verdicts, &mut Scratch::default());
     Evaluation { graph, facts, verdicts }
 }
 
@@ -40,18 +40,22 @@ pub fn evaluate(graph: &KnowledgeGraph, facts: Facts) -> Evaluation<'_> {
 pub struct Evaluator<'g> {
     graph: &'g KnowledgeGraph,
     verdicts: Vec<Truth>,
-    stack: Vec<Truth>,
+    scratch: Scratch,
 }
 
 impl<'g> Evaluator<'g> {
     pub fn new(graph: &'g KnowledgeGraph) -> Self {
-        Evaluator { graph, verdicts: vec![Truth::Unknown; graph.program.rules.len()], stack: Vec::new() }
+        Evaluator {
+            graph,
+            verdicts: vec![Truth::Unknown; graph.program.rules.len()],
+            scratch: Scratch::default(),
+        }
     }
 
     /// Every rule's verdict for `facts`, indexed by rule.
     pub fn run(&mut self, facts: &Facts) -> &[Truth] {
         self.verdicts.fill(Truth::Unknown);
-        self.graph.bytecode.run(facts, &mut self.verdicts, &mut self.stack);
+        self.graph.bytecode.run(facts, &mut self.verdicts, &mut self.scratch);
         &self.verdicts
     }
 }
