@@ -7,7 +7,6 @@ use std::io::{BufRead, Write};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::check::RuleId;
 use crate::dates::Date;
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
 use crate::escape::{escape_json, json_needs_escape};
@@ -44,9 +43,7 @@ fn next_chunk_len(bytes: usize, lines: usize) -> usize {
 struct Outcome<'a> {
     line: usize,
     profile: Option<String>,
-    /// Every outcome with its name as a JSON string after a comma
-    /// (`,"oral_iron"`), quoted once per run.
-    outcomes: &'a [(RuleId, String)],
+    outcomes: &'a Outcomes,
     /// Every rule's verdict, by id.
     verdicts: &'a [Truth],
     not_considered: Vec<profile::NotConsidered>,
@@ -81,11 +78,15 @@ impl Outcome<'_> {
         // places of both (each written before it is read, so the buffers
         // are only ever sized, never cleared), then each list is written
         // from its places.
-        fired.resize(self.outcomes.len(), 0);
-        undecided.resize(self.outcomes.len(), 0);
+        let Outcomes { rules, names } = self.outcomes;
+        fired.resize(rules.len(), 0);
+        undecided.resize(rules.len(), 0);
+        // As slices, their lengths stay in registers: through the vectors,
+        // each store made the next check read the length from memory again.
+        let (fired, undecided) = (fired.as_mut_slice(), undecided.as_mut_slice());
         let (mut fired_len, mut undecided_len) = (0, 0);
-        for (at, (id, _)) in self.outcomes.iter().enumerate() {
-            let code = self.verdicts.get(id.0).map_or(Truth::False, |truth| *truth).code();
+        for (at, rule) in (0u32..).zip(rules) {
+            let code = self.verdicts.get(*rule as usize).map_or(Truth::False, |truth| *truth).code();
             if let Some(place) = fired.get_mut(fired_len) {
                 *place = at;
             }
@@ -95,14 +96,14 @@ impl Outcome<'_> {
             fired_len += usize::from(code == Truth::True.code());
             undecided_len += usize::from(code == Truth::Unknown.code());
         }
-        let lists: [(&[u8], &[usize]); 2] = [
+        let lists: [(&[u8], &[u32]); 2] = [
             (b",\"fired\":", fired.get(..fired_len).unwrap_or_default()),
             (b",\"undecided\":", undecided.get(..undecided_len).unwrap_or_default()),
         ];
         for (key, places) in lists {
             line.extend_from_slice(key);
             let start = line.len();
-            for name in places.iter().filter_map(|at| self.outcomes.get(*at)).map(|(_, name)| name) {
+            for name in places.iter().filter_map(|at| names.get(*at as usize)) {
                 line.extend_from_slice(name.as_bytes());
             }
             close_list(line, start);
@@ -137,9 +138,31 @@ fn write_field<T: Serialize + ?Sized>(
 struct LineBuffers {
     line: Vec<u8>,
     /// The places, among the outcomes, of those that fired.
-    fired: Vec<usize>,
+    fired: Vec<u32>,
     /// The places of those left undecided.
-    undecided: Vec<usize>,
+    undecided: Vec<u32>,
+}
+
+/// Every outcome's rule and its name as a JSON string after a comma
+/// (`,"oral_iron"`), quoted once per run. Apart, so that the pass over
+/// every outcome on every line reads four bytes an outcome, not a rule id
+/// and a string.
+#[derive(Debug, Default)]
+struct Outcomes {
+    rules: Vec<u32>,
+    names: Vec<String>,
+}
+
+impl Outcomes {
+    fn of(kb: &KnowledgeBase) -> Result<Outcomes, serde_json::Error> {
+        let mut outcomes = Outcomes::default();
+        for (id, rule) in kb.graph.program.outcomes() {
+            let quoted = serde_json::to_string(&rule.name)?;
+            outcomes.rules.push(id.0 as u32);
+            outcomes.names.push(format!(",{}", escape_json(quoted)));
+        }
+        Ok(outcomes)
+    }
 }
 
 /// Makes the names written since `start`, each after a comma, a JSON
@@ -201,15 +224,7 @@ pub fn run(
     let mut summary = Summary::default();
     // Outcomes are a small part of the rules; each line looks only at them,
     // and writes their names as quoted here.
-    let outcomes: Vec<(RuleId, String)> = kb
-        .graph
-        .program
-        .outcomes()
-        .map(|(id, rule)| {
-            serde_json::to_string(&rule.name).map(|quoted| (id, format!(",{}", escape_json(quoted))))
-        })
-        .collect::<Result<_, _>>()
-        .map_err(std::io::Error::other)?;
+    let outcomes = Outcomes::of(kb).map_err(std::io::Error::other)?;
     let mut input = input;
     let mut number = 0;
     // The first chunk is small, until the size of a result line is known.
@@ -265,7 +280,7 @@ pub fn run(
 /// One line's result as JSON, "" for a blank line, or its diagnostics.
 fn evaluate_line<'k>(
     kb: &'k KnowledgeBase,
-    outcomes: &'k [(RuleId, String)],
+    outcomes: &'k Outcomes,
     evaluator: &mut Evaluator<'_>,
     buffers: &mut LineBuffers,
     options: &Options<'_>,
@@ -287,11 +302,16 @@ fn evaluate_line<'k>(
     if source.text.trim().is_empty() {
         return Ok(String::new());
     }
-    let file: FileId = sources.add(source.clone());
+    // The map holds the line for diagnostics; it is read from there, not
+    // copied.
+    let file: FileId = sources.add(source);
+    let Some(source) = sources.get(file) else {
+        return Err(format!("{}:{number}: internal error: the line was not kept\n", options.input_name));
+    };
     let report = |diagnostics: Vec<Diagnostic>| render(&sources, diagnostics);
-    let written = || Written::file(file, &source);
+    let written = || Written::file(file, source);
     let program = &kb.graph.program;
-    let facts = crate::read_profile(program, file, &source, options.format, options.today, &options.limits)
+    let facts = crate::read_profile(program, file, source, options.format, options.today, &options.limits)
         .map_err(report)?;
     if options.strict {
         profile::refuse_not_considered(&facts, written()).map_err(report)?;
@@ -332,11 +352,11 @@ mod tests {
 
     #[test]
     fn a_result_line_has_its_fields_in_order_and_every_string_escaped() {
-        let outcomes: Vec<(RuleId, String)> = ["oral_iron", "check_ferritin", "avoid_b6"]
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (RuleId(i), format!(",\"{name}\"")))
-            .collect();
+        let names = ["oral_iron", "check_ferritin", "avoid_b6"];
+        let outcomes = Outcomes {
+            rules: (0..names.len() as u32).collect(),
+            names: names.iter().map(|name| format!(",\"{name}\"")).collect(),
+        };
         let verdicts = [Truth::True, Truth::Unknown, Truth::False];
         let not_considered = vec![profile::NotConsidered {
             list: "conditions",
