@@ -203,7 +203,8 @@ proptest::proptest! {
     })]
 
     /// For generated rules and profiles with values missing, the compiled
-    /// plan agrees with walking each rule's conditions.
+    /// plan agrees with walking each rule's conditions, whether its buffers
+    /// are new or kept from the profile before.
     #[test]
     fn the_compiled_plan_agrees_with_walking_generated_rules(
         derived in proptest::collection::vec(condition(), 1..10),
@@ -228,6 +229,9 @@ proptest::proptest! {
         let kb = knowledge_base::compile(files)
             .1
             .unwrap_or_else(|diagnostics| panic!("the generated rules do not check:\n{text}\n{diagnostics:?}"));
+        // One evaluator for every profile, as `batch` keeps one: nothing
+        // of one profile may leak into the next.
+        let mut evaluator = infer::Evaluator::new(&kb.graph);
         for [a, b, c, f] in profiles {
             let conditions = match f % 3 {
                 0 => "",
@@ -236,7 +240,9 @@ proptest::proptest! {
             };
             let profile = format!("labs:\n{}{}{}{conditions}", generated_lab("a", a), generated_lab("b", b), generated_lab("c", c));
             let facts = bind(&kb, &profile, Format::Yaml);
+            let reused = evaluator.evaluate(facts.clone());
             let evaluation = infer::evaluate(&kb.graph, facts);
+            proptest::prop_assert_eq!(reused.verdicts(), evaluation.verdicts(), "a reused evaluator for\n{}", profile);
             for (id, rule) in kb.graph.program.rule_ids().zip(&kb.graph.program.rules) {
                 proptest::prop_assert_eq!(
                     evaluation.verdict(id),

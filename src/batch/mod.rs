@@ -11,7 +11,7 @@ use crate::dates::Date;
 use crate::diagnostic::{self, Diagnostic, ErrorFormat};
 use crate::escape::{escape_json, json_needs_escape};
 use crate::explain::{self, Report};
-use crate::infer::{self, Evaluator, Truth};
+use crate::infer::{Evaluator, Truth};
 use crate::knowledge_base::KnowledgeBase;
 use crate::limits::{self, Limits, Line};
 use crate::profile::{self, Written};
@@ -316,15 +316,16 @@ fn evaluate_line<'k>(
     if options.strict {
         profile::refuse_not_considered(&facts, written()).map_err(report)?;
     }
-    let verdicts = evaluator.run(&facts);
+    let mut explained;
     let outcome = if options.explain {
-        let (profile, not_considered) = (facts.name.clone(), facts.not_considered.clone());
-        // Explaining needs an `Evaluation` that owns the facts; evaluating
-        // again costs little next to building the report.
-        let report =
-            explain::build_citing(&infer::evaluate(&kb.graph, facts), &kb.evidence, explain::Citing::ById);
+        explained = evaluator.evaluate(facts);
+        let report = explain::build_citing(&explained, &kb.evidence, explain::Citing::ById);
+        let profile = explained.facts.name.take();
+        let not_considered = std::mem::take(&mut explained.facts.not_considered);
+        let verdicts = explained.verdicts();
         Outcome { line: number, profile, outcomes, verdicts, not_considered, report: Some(report) }
     } else {
+        let verdicts = evaluator.run(&facts);
         let (profile, not_considered) = (facts.name, facts.not_considered);
         Outcome { line: number, profile, outcomes, verdicts, not_considered, report: None }
     };

@@ -58,9 +58,21 @@ impl<'g> Evaluator<'g> {
         self.graph.bytecode.run(facts, &mut self.verdicts, &mut self.scratch);
         &self.verdicts
     }
+
+    /// What [`evaluate`] gives, with this evaluator's buffers: the verdicts
+    /// together with the facts, to explain them.
+    pub fn evaluate(&mut self, facts: Facts) -> Evaluation<'g> {
+        self.run(&facts);
+        Evaluation { graph: self.graph, facts, verdicts: self.verdicts.clone() }
+    }
 }
 
 impl Evaluation<'_> {
+    /// Every rule's verdict, indexed by rule.
+    pub fn verdicts(&self) -> &[Truth] {
+        &self.verdicts
+    }
+
     /// Whether a rule holds for this profile.
     pub fn verdict(&self, rule: RuleId) -> Truth {
         self.verdicts.get(rule.0).copied().unwrap_or(Truth::Unknown)
