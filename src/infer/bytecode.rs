@@ -390,8 +390,8 @@ impl Bytecode {
         }
     }
 
-    /// Sets the slots a run starts from: the inputs' numbers, the unknown
-    /// slot, and the slotted leaves. A rule's slot is written before any
+    /// Sets the slots a run starts from: the inputs' numbers and their
+    /// negations, the pair that stays unknown, and the slotted leaves. A rule's slot is written before any
     /// literal reads it (see [`Compiler::mark_decided`]), so the slots of
     /// rules are left as they are.
     fn fill_slots(&self, facts: &Facts, verdicts: &[Truth], values: &mut Vec<f64>) {
@@ -440,9 +440,14 @@ impl Bytecode {
             (4, 0b1101) => decide_fixed::<4, 0b1101>,
             (4, 0b1110) => decide_fixed::<4, 0b1110>,
             (4, 0b1111) => decide_fixed::<4, 0b1111>,
-            // The compiler makes no other fixed shape: a clause ends after
-            // the last literal.
-            _ => return,
+            // No other fixed shape is made (see `PendingRule::shape`); were
+            // one made, its rules would stay unknown rather than keep a
+            // verdict from an earlier run in their slots.
+            _ => |rules: &[Decided], _: &[Literal], values: &mut [f64], verdicts: &mut [Truth]| {
+                for rule in rules {
+                    store(*rule, Truth::Unknown.code(), values, verdicts);
+                }
+            },
         };
         run(rules, literals, values, verdicts);
     }
@@ -570,7 +575,13 @@ impl PendingRule {
             return Shape::General;
         }
         let ends = self.clause_ends.iter().rev().fold(0u8, |ends, end| ends << 1 | u8::from(*end));
-        Shape::Fixed { len: self.literals.len() as u8, ends }
+        let len = self.literals.len() as u8;
+        // The last literal ends the last clause: `decide` has a loop for
+        // every such shape, and the general loop takes any other.
+        if ends >> (len - 1) != 1 {
+            return Shape::General;
+        }
+        Shape::Fixed { len, ends }
     }
 }
 
@@ -895,6 +906,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Each rule's shape names a loop `decide` has, or the general one.
+    #[test]
+    fn shapes_are_fixed_only_where_a_loop_is_compiled_for_them() {
+        let shape = |ends: &[bool]| {
+            let literal = Literal { slot: 0, bound: 0.0 };
+            let decided = Decided { rule: 0, slot: 0 };
+            let literals = vec![literal; ends.len()];
+            PendingRule { decided, literals, clause_ends: ends.to_vec(), reads: Vec::new() }.shape()
+        };
+        assert_eq!(shape(&[true]), Shape::Fixed { len: 1, ends: 0b1 });
+        // `a or b`, then `c`: clauses end after the second and third.
+        assert_eq!(shape(&[false, true, true]), Shape::Fixed { len: 3, ends: 0b110 });
+        assert_eq!(shape(&[true, true, true, true]), Shape::Fixed { len: 4, ends: 0b1111 });
+        assert_eq!(shape(&[]), Shape::General, "no condition: true, by the general loop");
+        assert_eq!(shape(&[true; 5]), Shape::General, "longer than any fixed loop");
+        assert_eq!(shape(&[true, false]), Shape::General, "the last clause does not end");
     }
 
     #[test]
