@@ -29,9 +29,9 @@ pub struct Evaluation<'g> {
 
 /// Evaluates every rule for one profile with the compiled plan.
 pub fn evaluate(graph: &KnowledgeGraph, facts: Facts) -> Evaluation<'_> {
-    let mut verdicts = vec![Truth::Unknown; graph.program.rules.len()];
-    graph.bytecode.run(&facts, &mut verdicts, &mut Scratch::default());
-    Evaluation { graph, facts, verdicts }
+    let mut evaluator = Evaluator::new(graph);
+    evaluator.run(&facts);
+    Evaluation { graph, facts, verdicts: evaluator.verdicts }
 }
 
 /// Evaluates many profiles, reusing its buffers: no allocation per profile
