@@ -67,7 +67,6 @@ enum Op {
     /// popping both (the `unless` is on top when the rule has one).
     Store {
         rule: u32,
-        slot: u32,
         has_unless: bool,
     },
     /// Decide the groups `groups[first..last]` of rules in conjunctive
@@ -77,14 +76,6 @@ enum Op {
         first: u32,
         last: u32,
     },
-}
-
-/// A rule decided by its clauses: where its verdict goes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Decided {
-    rule: u32,
-    /// The first of the rule's pair of slots.
-    slot: u32,
 }
 
 /// How a rule's literals make its clauses: `len` literals, and bit `i` of
@@ -99,7 +90,7 @@ enum Shape {
 
 const MAX_FIXED: usize = 4;
 
-/// Rules of one shape, none reading another's verdict: `decided[rules]`
+/// Rules of one shape, none reading another's verdict: `fixed[rules]`
 /// for a fixed shape, with each rule's `len` literals in turn in
 /// `literals[literals]`, or `general[rules]` for the general shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,9 +182,10 @@ pub struct Bytecode {
     /// anything else: none of them reads a verdict.
     slotted_leaves: Vec<Leaf>,
     groups: Vec<Group>,
-    decided: Vec<Decided>,
+    /// The rules of fixed shapes, group after group.
+    fixed: Vec<u32>,
     /// The rules of general shape: where each one's literals are.
-    general: Vec<(Decided, std::ops::Range<u32>)>,
+    general: Vec<(u32, std::ops::Range<u32>)>,
     literals: Vec<Literal>,
     /// Whether a clause ends after each literal, for the general loop.
     clause_ends: Vec<bool>,
@@ -202,10 +194,11 @@ pub struct Bytecode {
     max_stack: usize,
 }
 
-/// Where values live in a run's slots: each input's number, then each
-/// negated, so that every comparison is a `<`; then pairs of slots, each
-/// a truth and its negation: one that stays unknown, one for each rule's
-/// verdict and one for each slotted leaf.
+/// Where values live in a run's slots: first a pair for each rule's
+/// verdict, the truth and its negation (so a rule's pair is found from
+/// its id alone, see [`rule_slot`]); then a pair that stays unknown; then
+/// each input's number, and each negated, so that every comparison is a
+/// `<`; then a pair for each slotted leaf.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Slots {
     inputs: u32,
@@ -214,28 +207,28 @@ struct Slots {
 }
 
 impl Slots {
-    fn input(self, input: u32, negated: bool) -> u32 {
-        if negated { self.inputs + input } else { input }
-    }
-
     /// The first of the pair that stays unknown.
     fn unknown(self) -> u32 {
-        2 * self.inputs
+        rule_slot(self.rules)
     }
 
-    /// The first of the rule's pair.
-    fn rule(self, rule: u32) -> u32 {
-        2 * (self.inputs + 1 + rule)
+    fn input(self, input: u32, negated: bool) -> u32 {
+        self.unknown() + 2 + input + if negated { self.inputs } else { 0 }
     }
 
     /// The first of the slotted leaf's pair.
     fn leaf(self, leaf: u32) -> u32 {
-        2 * (self.inputs + 1 + self.rules + leaf)
+        self.unknown() + 2 + 2 * self.inputs + 2 * leaf
     }
 
     fn len(self) -> usize {
-        2 * (self.inputs + 1 + self.rules + self.leaves) as usize
+        self.leaf(self.leaves) as usize
     }
+}
+
+/// The first of rule `rule`'s pair of slots.
+fn rule_slot(rule: u32) -> u32 {
+    2 * rule
 }
 
 /// The buffers a run reuses: the operand stack and the value slots.
@@ -263,14 +256,14 @@ impl Bytecode {
             compiler.schedule_clauses();
             match when {
                 Some(when) => compiler.expr(when),
-                None => compiler.push(Op::Constant(Truth::True), 1),
+                None => compiler.emit(Op::Constant(Truth::True), 1),
             }
             if let Some(unless) = &rule.unless {
                 compiler.expr(unless);
             }
             let has_unless = rule.unless.is_some();
             let rule = id.0 as u32;
-            compiler.emit(Op::Store { rule, slot: slots.rule(rule), has_unless }, -1 - i32::from(has_unless));
+            compiler.emit(Op::Store { rule, has_unless }, -1 - i32::from(has_unless));
             compiler.mark_decided(rule);
         }
         compiler.schedule_clauses();
@@ -280,7 +273,7 @@ impl Bytecode {
             leaves: compiler.leaves,
             slotted_leaves: compiler.slotted_leaves,
             groups: compiler.groups,
-            decided: compiler.decided,
+            fixed: compiler.fixed,
             general: compiler.general,
             literals: compiler.literals,
             clause_ends: compiler.clause_ends,
@@ -365,14 +358,13 @@ impl Bytecode {
                     }
                     continue;
                 }
-                Op::Store { rule, slot, has_unless } => {
+                Op::Store { rule, has_unless } => {
                     let (when, unless) = if *has_unless {
                         (stack.pop().unwrap_or(Truth::Unknown), top)
                     } else {
                         (top, Truth::False)
                     };
-                    let verdict = Decided { rule: *rule, slot: *slot };
-                    store(verdict, when.and(unless.not()).code(), values, verdicts);
+                    store(*rule, when.and(unless.not()).code(), values, verdicts);
                     // The stack is empty between rules.
                     top = stack.pop().unwrap_or(Truth::Unknown);
                     continue;
@@ -390,15 +382,19 @@ impl Bytecode {
         }
     }
 
-    /// Sets the slots a run starts from: the inputs' numbers and their
-    /// negations, the pair that stays unknown, and the slotted leaves. A rule's slot is written before any
-    /// literal reads it (see [`Compiler::mark_decided`]), so the slots of
-    /// rules are left as they are.
+    /// Sets the slots a run starts from: the pair that stays unknown, the
+    /// inputs' numbers and their negations, and the slotted leaves. A
+    /// rule's pair is written before any literal reads it (see
+    /// [`Compiler::mark_decided`]), so the rules' pairs are left as they
+    /// are.
     fn fill_slots(&self, facts: &Facts, verdicts: &[Truth], values: &mut Vec<f64>) {
         values.resize(self.slots.len(), f64::NAN);
         let inputs = self.slots.inputs as usize;
-        let Some((numbers, rest)) = values.split_at_mut_checked(inputs) else { return };
-        let Some((negated, rest)) = rest.split_at_mut_checked(inputs) else { return };
+        let rest = values.get_mut(self.slots.unknown() as usize..).unwrap_or_default();
+        let Some((unknown, rest)) = rest.split_at_mut_checked(2) else { return };
+        unknown.fill(f64::NAN);
+        let Some((numbers, rest)) = rest.split_at_mut_checked(inputs) else { return };
+        let Some((negated, leaves)) = rest.split_at_mut_checked(inputs) else { return };
         let given = facts.numbers();
         let given = given.get(..inputs).unwrap_or(given);
         let Some((known, missing)) = numbers.split_at_mut_checked(given.len()) else { return };
@@ -407,9 +403,6 @@ impl Bytecode {
         for (negated, value) in negated.iter_mut().zip(numbers.iter()) {
             *negated = -*value;
         }
-        let Some((unknown, rest)) = rest.split_at_mut_checked(2) else { return };
-        unknown.fill(f64::NAN);
-        let leaves = rest.get_mut(2 * self.slots.rules as usize..).unwrap_or_default();
         for (pair, leaf) in leaves.chunks_exact_mut(2).zip(&self.slotted_leaves) {
             let code = leaf.truth(facts, verdicts).code();
             pair.copy_from_slice(&truth_as_numbers(code));
@@ -423,7 +416,7 @@ impl Bytecode {
             let rules = self.general.get(range(&group.rules)).unwrap_or_default();
             return self.decide_general(rules, values, verdicts);
         };
-        let rules = self.decided.get(range(&group.rules)).unwrap_or_default();
+        let rules = self.fixed.get(range(&group.rules)).unwrap_or_default();
         let run: Kernel = match (len, ends) {
             (1, 0b1) => decide_fixed::<1, 0b1>,
             (2, 0b10) => decide_fixed::<2, 0b10>,
@@ -443,7 +436,7 @@ impl Bytecode {
             // No other fixed shape is made (see `PendingRule::shape`); were
             // one made, its rules would stay unknown rather than keep a
             // verdict from an earlier run in their slots.
-            _ => |rules: &[Decided], _: &[Literal], values: &mut [f64], verdicts: &mut [Truth]| {
+            _ => |rules: &[u32], _: &[Literal], values: &mut [f64], verdicts: &mut [Truth]| {
                 for rule in rules {
                     store(*rule, Truth::Unknown.code(), values, verdicts);
                 }
@@ -456,7 +449,7 @@ impl Bytecode {
     /// shape: where a clause ends is read per literal.
     fn decide_general(
         &self,
-        rules: &[(Decided, std::ops::Range<u32>)],
+        rules: &[(u32, std::ops::Range<u32>)],
         values: &mut [f64],
         verdicts: &mut [Truth],
     ) {
@@ -477,7 +470,7 @@ impl Bytecode {
 }
 
 /// A loop deciding one group's rules, compiled for their shape.
-type Kernel = fn(&[Decided], &[Literal], &mut [f64], &mut [Truth]);
+type Kernel = fn(&[u32], &[Literal], &mut [f64], &mut [Truth]);
 
 /// `and` of the clauses, each an `or` of its literals, for rules of `LEN`
 /// literals with clauses ending where `ENDS` has bits: the shape is known
@@ -486,7 +479,7 @@ type Kernel = fn(&[Decided], &[Literal], &mut [f64], &mut [Truth]);
 /// an exit needs is mispredicted often enough to cost more than the
 /// comparisons it saves.
 fn decide_fixed<const LEN: usize, const ENDS: u8>(
-    rules: &[Decided],
+    rules: &[u32],
     literals: &[Literal],
     values: &mut [f64],
     verdicts: &mut [Truth],
@@ -513,11 +506,11 @@ fn decide_fixed<const LEN: usize, const ENDS: u8>(
 /// Writes a rule's verdict, and into its pair of slots for the literals
 /// that read it: the truth, then its negation.
 #[inline(always)]
-fn store(rule: Decided, code: u8, values: &mut [f64], verdicts: &mut [Truth]) {
-    if let Some(verdict) = verdicts.get_mut(rule.rule as usize) {
+fn store(rule: u32, code: u8, values: &mut [f64], verdicts: &mut [Truth]) {
+    if let Some(verdict) = verdicts.get_mut(rule as usize) {
         *verdict = Truth::from_code(code);
     }
-    let slot = rule.slot as usize;
+    let slot = rule_slot(rule) as usize;
     if let Some(pair) = values.get_mut(slot..slot + 2) {
         pair.copy_from_slice(&truth_as_numbers(code));
     }
@@ -528,6 +521,35 @@ fn range(range: &std::ops::Range<u32>) -> std::ops::Range<usize> {
 }
 
 impl Leaf {
+    /// The rarer condition `expr` is, if it is one: not a comparison, a
+    /// fact, a combination or an invalid part.
+    fn of(expr: &Expr) -> Option<Leaf> {
+        let index = |input: &InputId| input.0 as u32;
+        Some(match expr {
+            Expr::Known(input, _) => Leaf::Known(index(input)),
+            Expr::Unknown(input, _) => Leaf::Unknown(index(input)),
+            Expr::Flag(input, _) => Leaf::Flag(index(input)),
+            Expr::Has { input, members, .. } => Leaf::Has { input: index(input), members: members.clone() },
+            Expr::OutsideRange { input, side, .. } => Leaf::Range { input: index(input), side: *side },
+            Expr::Is { input, value, .. } => Leaf::Is { input: index(input), value: value.clone() },
+            Expr::OlderThan { input, age, .. } => Leaf::OlderThan { input: index(input), age: *age },
+            Expr::DailyIntake { members, bound, limit_mg, suggested, .. } => Leaf::Daily {
+                members: members.clone(),
+                bound: *bound,
+                limit_mg: *limit_mg,
+                suggested: suggested.clone(),
+            },
+            Expr::And(_)
+            | Expr::Or(_)
+            | Expr::Not(_)
+            | Expr::Compare { .. }
+            | Expr::Fact(..)
+            | Expr::Invalid(_) => {
+                return None;
+            }
+        })
+    }
+
     /// The leaf's truth; `verdicts` are the rules decided so far, which a
     /// daily limit reads for the suggestions that count towards it.
     fn truth(&self, facts: &Facts, verdicts: &[Truth]) -> Truth {
@@ -560,7 +582,7 @@ impl Leaf {
 /// A rule in conjunctive normal form, waiting to be scheduled with the
 /// rest of its run.
 struct PendingRule {
-    decided: Decided,
+    rule: u32,
     literals: Vec<Literal>,
     clause_ends: Vec<bool>,
     /// The rules whose verdicts its literals read.
@@ -591,8 +613,8 @@ struct Compiler {
     leaves: Vec<Leaf>,
     slotted_leaves: Vec<Leaf>,
     groups: Vec<Group>,
-    decided: Vec<Decided>,
-    general: Vec<(Decided, std::ops::Range<u32>)>,
+    fixed: Vec<u32>,
+    general: Vec<(u32, std::ops::Range<u32>)>,
     literals: Vec<Literal>,
     clause_ends: Vec<bool>,
     slots: Slots,
@@ -610,10 +632,6 @@ impl Compiler {
         self.ops.push(op);
         self.depth += delta;
         self.max_depth = self.max_depth.max(usize::try_from(self.depth).unwrap_or(0));
-    }
-
-    fn push(&mut self, op: Op, delta: i32) {
-        self.emit(op, delta);
     }
 
     /// Notes that `rule`'s verdict is written by now: a literal that reads
@@ -641,9 +659,8 @@ impl Compiler {
         if clauses.iter().flatten().any(|(expr, _)| matches!(expr, Expr::DailyIntake { .. })) {
             return false;
         }
-        let decided = Decided { rule, slot: self.slots.rule(rule) };
         let mut pending =
-            PendingRule { decided, literals: Vec::new(), clause_ends: Vec::new(), reads: Vec::new() };
+            PendingRule { rule, literals: Vec::new(), clause_ends: Vec::new(), reads: Vec::new() };
         for clause in clauses {
             let last = clause.len().saturating_sub(1);
             for (position, (expr, negated)) in clause.into_iter().enumerate() {
@@ -669,19 +686,17 @@ impl Compiler {
             Expr::Fact(rule, _) => {
                 let rule = rule.0 as u32;
                 let decided = self.decided_so_far.get(rule as usize).copied().unwrap_or(false);
-                let slot = if decided { self.slots.rule(rule) } else { self.slots.unknown() };
+                let slot = if decided { rule_slot(rule) } else { self.slots.unknown() };
                 reads.push(rule);
                 return Literal::truth(slot, negated);
             }
-            Expr::Known(input, _) => Leaf::Known(index(input)),
-            Expr::Unknown(input, _) => Leaf::Unknown(index(input)),
-            Expr::Flag(input, _) => Leaf::Flag(index(input)),
-            Expr::Has { input, members, .. } => Leaf::Has { input: index(input), members: members.clone() },
-            Expr::OutsideRange { input, side, .. } => Leaf::Range { input: index(input), side: *side },
-            Expr::Is { input, value, .. } => Leaf::Is { input: index(input), value: value.clone() },
-            Expr::OlderThan { input, age, .. } => Leaf::OlderThan { input: index(input), age: *age },
-            // `clauses_of` passes only literals that read no verdict here.
-            _ => return Literal::truth(self.slots.unknown(), negated),
+            // `clauses_of` passes no daily limit here, and `conjunction`
+            // nothing but literals.
+            Expr::DailyIntake { .. } => return Literal::truth(self.slots.unknown(), negated),
+            other => match Leaf::of(other) {
+                Some(leaf) => leaf,
+                None => return Literal::truth(self.slots.unknown(), negated),
+            },
         };
         let slot = self.slots.leaf(self.slotted_leaves.len() as u32);
         self.slotted_leaves.push(leaf);
@@ -702,7 +717,7 @@ impl Compiler {
         for rule in &pending {
             let level = rule.reads.iter().filter_map(|read| level_of.get(read)).map(|l| l + 1).max();
             let level = level.unwrap_or(0);
-            level_of.insert(rule.decided.rule, level);
+            level_of.insert(rule.rule, level);
             levels.push(level);
         }
         let mut order: Vec<(u32, Shape, usize)> = pending
@@ -720,7 +735,7 @@ impl Compiler {
                 current = Some((level, shape));
                 let rules = match shape {
                     Shape::General => self.general.len() as u32,
-                    Shape::Fixed { .. } => self.decided.len() as u32,
+                    Shape::Fixed { .. } => self.fixed.len() as u32,
                 };
                 let literals = self.literals.len() as u32;
                 self.groups.push(Group { shape, rules: rules..rules, literals: literals..literals });
@@ -730,8 +745,8 @@ impl Compiler {
             self.clause_ends.extend(&rule.clause_ends);
             let end = self.literals.len() as u32;
             match shape {
-                Shape::General => self.general.push((rule.decided, start..end)),
-                Shape::Fixed { .. } => self.decided.push(rule.decided),
+                Shape::General => self.general.push((rule.rule, start..end)),
+                Shape::Fixed { .. } => self.fixed.push(rule.rule),
             }
             if let Some(group) = self.groups.last_mut() {
                 group.rules.end += 1;
@@ -748,13 +763,13 @@ impl Compiler {
             Comparator::Greater => Op::Greater { input, threshold },
             Comparator::GreaterEqual => Op::GreaterEqual { input, threshold },
         };
-        self.push(op, 1);
+        self.emit(op, 1);
     }
 
     fn leaf(&mut self, leaf: Leaf) {
         let index = self.leaves.len() as u32;
         self.leaves.push(leaf);
-        self.push(Op::Leaf(index), 1);
+        self.emit(Op::Leaf(index), 1);
     }
 
     fn expr(&mut self, expr: &Expr) {
@@ -787,7 +802,7 @@ impl Compiler {
                 if parts.is_empty() {
                     // An empty `and` is true, an empty `or` false; the
                     // grammar never makes one, but the plan stays total.
-                    self.push(Op::Constant(Truth::from(is_and)), 1);
+                    self.emit(Op::Constant(Truth::from(is_and)), 1);
                 }
                 let end = self.ops.len() as u32;
                 for jump in jumps {
@@ -816,30 +831,14 @@ impl Compiler {
             Expr::Compare { input, comparator, threshold, .. } => {
                 self.compare(index(input), *comparator, *threshold)
             }
-            Expr::Known(input, _) => self.leaf(Leaf::Known(index(input))),
-            Expr::Unknown(input, _) => self.leaf(Leaf::Unknown(index(input))),
-            Expr::Flag(input, _) => self.leaf(Leaf::Flag(index(input))),
-            Expr::Has { input, members, .. } => {
-                self.leaf(Leaf::Has { input: index(input), members: members.clone() })
-            }
-            Expr::OutsideRange { input, side, .. } => {
-                self.leaf(Leaf::Range { input: index(input), side: *side })
-            }
-            Expr::Is { input, value, .. } => {
-                self.leaf(Leaf::Is { input: index(input), value: value.clone() })
-            }
-            Expr::OlderThan { input, age, .. } => {
-                self.leaf(Leaf::OlderThan { input: index(input), age: *age })
-            }
-            Expr::Fact(rule, _) => self.push(Op::Fact(rule.0 as u32), 1),
-            Expr::DailyIntake { members, bound, limit_mg, suggested, .. } => self.leaf(Leaf::Daily {
-                members: members.clone(),
-                bound: *bound,
-                limit_mg: *limit_mg,
-                suggested: suggested.clone(),
-            }),
+            Expr::Fact(rule, _) => self.emit(Op::Fact(rule.0 as u32), 1),
             // Never compiled: check refuses programs with invalid parts.
-            Expr::Invalid(_) => self.push(Op::Constant(Truth::Unknown), 1),
+            Expr::Invalid(_) => self.emit(Op::Constant(Truth::Unknown), 1),
+            leaf => match Leaf::of(leaf) {
+                Some(leaf) => self.leaf(leaf),
+                // `Leaf::of` takes every other kind of condition.
+                None => self.emit(Op::Constant(Truth::Unknown), 1),
+            },
         }
     }
 }
@@ -893,15 +892,13 @@ mod tests {
                 for comparator in [comparator, comparator.negated()] {
                     let slots = Slots { inputs: 1, rules: 0, leaves: 0 };
                     let literal = Literal::comparison(slots, 0, comparator, threshold);
+                    // The pair that stays unknown, then the input and its negation.
+                    let run = |value: f64| [f64::NAN, f64::NAN, value, -value];
                     for value in values {
                         let want = Truth::from(comparator.holds(value, threshold)).code();
-                        assert_eq!(
-                            literal.code(&[value, -value]),
-                            want,
-                            "{value} {comparator:?} {threshold}"
-                        );
+                        assert_eq!(literal.code(&run(value)), want, "{value} {comparator:?} {threshold}");
                     }
-                    let missing = literal.code(&[f64::NAN, f64::NAN]);
+                    let missing = literal.code(&run(f64::NAN));
                     assert_eq!(missing, Truth::Unknown.code(), "missing value");
                 }
             }
@@ -913,9 +910,8 @@ mod tests {
     fn shapes_are_fixed_only_where_a_loop_is_compiled_for_them() {
         let shape = |ends: &[bool]| {
             let literal = Literal { slot: 0, bound: 0.0 };
-            let decided = Decided { rule: 0, slot: 0 };
             let literals = vec![literal; ends.len()];
-            PendingRule { decided, literals, clause_ends: ends.to_vec(), reads: Vec::new() }.shape()
+            PendingRule { rule: 0, literals, clause_ends: ends.to_vec(), reads: Vec::new() }.shape()
         };
         assert_eq!(shape(&[true]), Shape::Fixed { len: 1, ends: 0b1 });
         // `a or b`, then `c`: clauses end after the second and third.
