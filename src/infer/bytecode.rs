@@ -456,15 +456,8 @@ impl Bytecode {
         for (rule, literals) in rules {
             let ends = self.clause_ends.get(range(literals)).unwrap_or_default();
             let literals = self.literals.get(range(literals)).unwrap_or_default();
-            let (mut all, mut any) = (Truth::True.code(), Truth::False.code());
-            for (literal, ends_clause) in literals.iter().zip(ends) {
-                any = any.max(literal.code(values));
-                if *ends_clause {
-                    all = all.min(any);
-                    any = Truth::False.code();
-                }
-            }
-            store(*rule, all, values, verdicts);
+            let codes = literals.iter().zip(ends).map(|(literal, ends)| (literal.code(values), *ends));
+            store(*rule, all_clauses(codes), values, verdicts);
         }
     }
 }
@@ -486,21 +479,31 @@ fn decide_fixed<const LEN: usize, const ENDS: u8>(
 ) {
     for (rule, literals) in rules.iter().zip(literals.chunks_exact(LEN)) {
         let Ok(literals) = <&[Literal; LEN]>::try_from(literals) else { continue };
-        let (mut all, mut any) = (Truth::True.code(), Truth::False.code());
-        for (position, literal) in literals.iter().enumerate() {
-            let code = literal.code(values);
-            // The first literal of a clause and the first clause are taken
-            // as they are: `max` with false or `min` with true would be
-            // compiled as a branch on the value.
-            let starts_clause = position == 0 || ENDS >> (position - 1) & 1 == 1;
-            any = if starts_clause { code } else { any.max(code) };
-            if ENDS >> position & 1 == 1 {
-                let first_clause = ENDS & ((1 << position) - 1) == 0;
-                all = if first_clause { any } else { all.min(any) };
-            }
-        }
-        store(*rule, all, values, verdicts);
+        let codes =
+            literals.iter().enumerate().map(|(at, literal)| (literal.code(values), ENDS >> at & 1 == 1));
+        store(*rule, all_clauses(codes), values, verdicts);
     }
+}
+
+/// `and` of the clauses, each an `or` of its literals, from each literal's
+/// code and whether a clause ends after it (true for a rule with no
+/// clause). The first literal of a clause and the first clause are taken
+/// as they are: `max` with false or `min` with true would be compiled as a
+/// branch on the value. In a fixed shape's loop, where clauses end is known
+/// when it is compiled, and the tests of it fold away.
+#[inline(always)]
+fn all_clauses(codes: impl Iterator<Item = (u8, bool)>) -> u8 {
+    let (mut all, mut any) = (Truth::True.code(), Truth::False.code());
+    let (mut starts_clause, mut first_clause) = (true, true);
+    for (code, ends_clause) in codes {
+        any = if starts_clause { code } else { any.max(code) };
+        if ends_clause {
+            all = if first_clause { any } else { all.min(any) };
+            first_clause = false;
+        }
+        starts_clause = ends_clause;
+    }
+    all
 }
 
 /// Writes a rule's verdict, and into its pair of slots for the literals
