@@ -977,17 +977,21 @@ fn number_references<'k>(
 ) -> Vec<Reference<'k>> {
     let by_id = citing == Citing::ById;
     let mut references: Vec<Reference<'k>> = Vec::new();
+    // Each record's number by id: searching the list instead made a report
+    // citing thousands of records quadratic in them.
+    let mut numbers: foldhash::HashMap<&'k str, usize> = foldhash::HashMap::default();
     let sections = [&mut report.suggestions, &mut report.tests, &mut report.cautions, &mut report.background];
     for finding in sections.into_iter().flat_map(|section| section.iter_mut()) {
         for citation in &mut finding.evidence {
             citation.by_id = by_id;
-            if let Some(existing) = references.iter().find(|r| r.id == citation.id) {
-                citation.reference = existing.number;
+            if let Some(number) = numbers.get(citation.id) {
+                citation.reference = *number;
                 continue;
             }
             let Some(located) = evidence.get(citation.id) else { continue };
             let record = &located.record;
             citation.reference = references.len() + 1;
+            numbers.insert(&record.id, citation.reference);
             references.push(Reference {
                 number: citation.reference,
                 id: &record.id,
