@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::report::{CitationView, Finding, Reason, Reference, Report};
+use super::report::{CitationView, Condition, Finding, Reference, Report};
 use crate::infer::Truth;
 use crate::units::format_number;
 
@@ -112,7 +112,7 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
                 out,
                 "<tr><th scope=\"row\">{}</th><td>{}{given}{missing}</td><td>{}</td><td>{}</td></tr>",
                 text(lab.label),
-                text(&lab.value),
+                text(&lab.value.text()),
                 text(lab.range().unwrap_or("—")),
                 text(lab.date().unwrap_or("—"))
             );
@@ -178,7 +178,7 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
         section_start(&mut out, "ruled-out", "Ruled out");
         for finding in &report.ruled_out {
             let _ = writeln!(out, "<details>\n<summary>{} — ruled out</summary>", text(finding.label));
-            reason_tree(&mut out, &finding.excluded_by);
+            reason_tree(&mut out, finding.excluded_by.root());
             out.push_str("</details>\n");
         }
         out.push_str("</section>\n");
@@ -188,7 +188,7 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
         for finding in &report.outside_population {
             let _ =
                 writeln!(out, "<details>\n<summary>{} — for another group</summary>", text(finding.label));
-            reason_tree(&mut out, &finding.population);
+            reason_tree(&mut out, finding.population.root());
             out.push_str("</details>\n");
         }
         out.push_str("</section>\n");
@@ -299,7 +299,7 @@ fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, f
     ] {
         if let Some(reason) = reason {
             let _ = writeln!(out, "<details>\n<summary>{title}</summary>");
-            reason_tree(out, reason);
+            reason_tree(out, reason.root());
             out.push_str("</details>\n");
         }
     }
@@ -340,31 +340,30 @@ fn finding_article(out: &mut String, report: &Report, figure: Option<&String>, f
 
 /// A reason as a nested list, each line marked by its truth in a symbol
 /// and a word, not only a colour.
-fn reason_tree(out: &mut String, reason: &Reason) {
+fn reason_tree(out: &mut String, reason: Condition) {
     out.push_str("<ul class=\"tree\">\n");
     reason_item(out, reason);
     out.push_str("</ul>\n");
 }
 
-fn reason_item(out: &mut String, reason: &Reason) {
-    let (class, mark) = match reason.truth {
+fn reason_item(out: &mut String, reason: Condition) {
+    let (class, mark) = match reason.truth() {
         Truth::True => ("yes", "✓ yes"),
         Truth::False => ("no", "✗ no"),
         Truth::Unknown => ("unknown", "? unknown"),
     };
     let value = reason
-        .value
-        .as_ref()
-        .map(|v| format!(": <span class=\"value\">{}</span>", text(v)))
+        .value()
+        .map(|v| format!(": <span class=\"value\">{}</span>", text(&v.text())))
         .unwrap_or_default();
     let _ = write!(
         out,
         "<li><span class=\"truth {class}\">{mark}</span> {}{value}",
         text(&super::text::describe_reason(reason))
     );
-    if !reason.parts.is_empty() {
+    if reason.has_parts() {
         out.push_str("\n<ul>\n");
-        for part in &reason.parts {
+        for part in reason.parts() {
             reason_item(out, part);
         }
         out.push_str("</ul>\n");

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::report::{Finding, Reason, Reference, Report};
+use super::report::{Condition, Finding, Reference, Report};
 use crate::infer::Truth;
 use crate::units::format_number;
 
@@ -69,14 +69,14 @@ pub fn render(report: &Report) -> String {
         for finding in &report.ruled_out {
             let _ =
                 writeln!(out, "- **{}** ({} `{}`), ruled out by:", finding.label, finding.kind, finding.id);
-            render_reason(&mut out, 1, &finding.excluded_by);
+            render_reason(&mut out, 1, finding.excluded_by.root());
         }
     }
     if !report.outside_population.is_empty() {
         let _ = writeln!(out, "\n## Not for this person\n");
         for finding in &report.outside_population {
             let _ = writeln!(out, "- **{}** ({} `{}`), for:", finding.label, finding.kind, finding.id);
-            render_reason(&mut out, 1, &finding.population);
+            render_reason(&mut out, 1, finding.population.root());
         }
     }
     if !report.background.is_empty() {
@@ -145,17 +145,17 @@ pub(crate) fn finding_body(out: &mut String, finding: &Finding) {
     }
     if let Some(population) = &finding.population {
         let _ = writeln!(out, "**For**\n");
-        render_reason(out, 0, population);
+        render_reason(out, 0, population.root());
         out.push('\n');
     }
     if let Some(because) = &finding.because {
         let _ = writeln!(out, "**Why**\n");
-        render_reason(out, 0, because);
+        render_reason(out, 0, because.root());
         out.push('\n');
     }
     if let Some(contra) = &finding.contraindications {
         let _ = writeln!(out, "**Contraindications checked**\n");
-        render_reason(out, 0, contra);
+        render_reason(out, 0, contra.root());
         out.push('\n');
     }
     if !finding.evidence.is_empty() {
@@ -193,15 +193,15 @@ pub(crate) fn finding_body(out: &mut String, finding: &Finding) {
     let _ = writeln!(out, "<sub>Rule `{}` at `{}`</sub>\n", finding.id, finding.source);
 }
 
-fn render_reason(out: &mut String, depth: usize, reason: &Reason) {
-    let mark = match reason.truth {
+fn render_reason(out: &mut String, depth: usize, reason: Condition) {
+    let mark = match reason.truth() {
         Truth::True => "yes",
         Truth::False => "no",
         Truth::Unknown => "unknown",
     };
-    let value = reason.value.as_ref().map(|v| format!(": {v}")).unwrap_or_default();
+    let value = reason.value().map(|v| format!(": {v}")).unwrap_or_default();
     let _ = writeln!(out, "{}- [{mark}] {}{value}", "  ".repeat(depth), super::text::describe_reason(reason));
-    for part in &reason.parts {
+    for part in reason.parts() {
         render_reason(out, depth + 1, part);
     }
 }
@@ -251,17 +251,17 @@ pub fn render_why_not(why: &super::why_not::WhyNot) -> String {
     );
     if let Some(population) = &why.population {
         let _ = writeln!(out, "**For**\n");
-        render_reason(&mut out, 0, population);
+        render_reason(&mut out, 0, population.root());
         out.push('\n');
     }
     if let Some(because) = &why.because {
         let _ = writeln!(out, "**Conditions**\n");
-        render_reason(&mut out, 0, because);
+        render_reason(&mut out, 0, because.root());
         out.push('\n');
     }
     if let Some(contra) = &why.contraindications {
         let _ = writeln!(out, "**Contraindications**\n");
-        render_reason(&mut out, 0, contra);
+        render_reason(&mut out, 0, contra.root());
         out.push('\n');
     }
     if why.verdict != Truth::True && !why.possible {

@@ -6,7 +6,7 @@
 //! knowledge base (`'k`) and lives no longer than it: building one writes
 //! only what this profile makes new, such as its values in words.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::cmp::Reverse;
 use std::rc::Rc;
 
@@ -16,7 +16,7 @@ use super::Phrase;
 use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId};
 
 use crate::dates::Date;
-use crate::evidence::{Certainty, EvidenceBase, Verification, citation_check, citation_line};
+use crate::evidence::{Certainty, EvidenceBase, LocatedRecord, Verification, citation_check, citation_line};
 use crate::infer::{Evaluation, Truth};
 use crate::profile::{NotConsidered, Person, Sex, Value};
 use crate::syntax::ast::{RuleKind, Stance, Strength};
@@ -261,20 +261,122 @@ pub struct SeparationView<'k> {
     pub hours: f64,
 }
 
-/// One evaluated condition, with the profile's value and the threshold.
-#[derive(Debug, Clone, Serialize)]
+/// One evaluated condition with its parts, at any depth: the conditions in
+/// one list, each before its parts, so that a condition is one allocation
+/// however deep it goes, and a finding holding three stays small. Read it
+/// through [`Reason::root`].
+#[derive(Debug, Clone)]
 pub struct Reason<'k> {
-    pub truth: Truth,
+    nodes: Box<[ReasonNode<'k>]>,
+}
+
+#[derive(Debug, Clone)]
+struct ReasonNode<'k> {
+    truth: Truth,
+    /// How many conditions this one and its parts take in the list.
+    size: u32,
+    fact: Option<FactRef<'k>>,
+    condition: Phrase<'k>,
+    value: Option<Phrase<'k>>,
+}
+
+/// One condition of a [`Reason`], the root or one of its parts.
+#[derive(Debug, Clone, Copy)]
+pub struct Condition<'r, 'k> {
+    node: &'r ReasonNode<'k>,
+    /// Its parts and theirs, in the order of the list.
+    below: &'r [ReasonNode<'k>],
+}
+
+impl<'k> Reason<'k> {
+    /// The condition the whole tree explains.
+    pub fn root(&self) -> Condition<'_, 'k> {
+        Condition::first_of(&self.nodes).unwrap_or(Condition { node: &UNKNOWN, below: &[] })
+    }
+}
+
+/// The root of a reason with no conditions, which no builder makes: the
+/// builder's every step adds one.
+const UNKNOWN: ReasonNode<'static> =
+    ReasonNode { truth: Truth::Unknown, size: 1, fact: None, condition: Phrase::Borrowed("?"), value: None };
+
+impl<'r, 'k> Condition<'r, 'k> {
+    /// The condition at the start of `nodes`, with its parts.
+    fn first_of(nodes: &'r [ReasonNode<'k>]) -> Option<Self> {
+        let (node, rest) = nodes.split_first()?;
+        let below = rest.get(..(node.size as usize).saturating_sub(1)).unwrap_or(rest);
+        Some(Condition { node, below })
+    }
+
+    pub fn truth(&self) -> Truth {
+        self.node.truth
+    }
+
     /// The derived fact or outcome this condition names, if it names one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fact: Option<FactRef<'k>>,
+    pub fn fact(&self) -> Option<FactRef<'k>> {
+        self.node.fact
+    }
+
     /// The condition in words, e.g. `ferritin <= 75 ng/mL` or `any of`.
-    pub condition: Phrase<'k>,
+    pub fn condition(&self) -> &'r Phrase<'k> {
+        &self.node.condition
+    }
+
     /// What the profile says, e.g. `32 ng/mL (given as 32 µg/L)`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Phrase<'k>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub parts: Vec<Reason<'k>>,
+    pub fn value(&self) -> Option<&'r Phrase<'k>> {
+        self.node.value.as_ref()
+    }
+
+    /// The conditions it combines, in order.
+    pub fn parts(&self) -> impl Iterator<Item = Condition<'r, 'k>> + use<'r, 'k> {
+        let mut rest = self.below;
+        std::iter::from_fn(move || {
+            let part = Condition::first_of(rest)?;
+            rest = rest.get(part.below.len() + 1..).unwrap_or(&[]);
+            Some(part)
+        })
+    }
+
+    pub fn has_parts(&self) -> bool {
+        !self.below.is_empty()
+    }
+}
+
+/// Written as the tree it stands for: `{truth, fact, condition, value, parts}`.
+impl Serialize for Reason<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.root().serialize(serializer)
+    }
+}
+
+impl Serialize for Condition<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let node = self.node;
+        let fields = 2 + usize::from(node.fact.is_some()) + usize::from(node.value.is_some());
+        let mut out = serializer.serialize_struct("Reason", fields + usize::from(self.has_parts()))?;
+        out.serialize_field("truth", &node.truth)?;
+        if let Some(fact) = &node.fact {
+            out.serialize_field("fact", fact)?;
+        }
+        out.serialize_field("condition", &node.condition)?;
+        if let Some(value) = &node.value {
+            out.serialize_field("value", value)?;
+        }
+        if self.has_parts() {
+            out.serialize_field("parts", &Parts(*self))?;
+        }
+        out.end()
+    }
+}
+
+/// A condition's parts, written as a list.
+struct Parts<'r, 'k>(Condition<'r, 'k>);
+
+impl Serialize for Parts<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.parts())
+    }
 }
 
 /// A rule named in a condition, written as its id and label. It holds the
@@ -324,6 +426,8 @@ pub struct CitationView<'k> {
     /// Written without the record's own facts (`short`, `design`, `n`,
     /// `verification`, `cited_by_article`): see [`Citing::ById`].
     pub by_id: bool,
+    /// The record, for the reference list, without looking it up again.
+    located: &'k LocatedRecord,
 }
 
 /// Written by hand so that a citation by id leaves out the record's facts
@@ -539,7 +643,7 @@ pub fn build_citing<'k>(
     report.tests = findings(tests);
     report.cautions = findings(cautions);
     report.background = findings(background);
-    report.references = number_references(&mut report, evidence, citing);
+    report.references = number_references(&mut report, citing);
     report
 }
 
@@ -549,35 +653,44 @@ pub(super) struct Builder<'e, 'k> {
     evaluation: &'e Evaluation<'k>,
     program: &'k Program,
     evidence: &'k EvidenceBase,
-    /// Each input's value in words, as conditions show it: the lab reading's
-    /// own when given in the lab's unit, else made when first shown.
+    /// Each converted value (or age) in words, as conditions show it, made
+    /// when first shown: a value given in the lab's unit is shown as its
+    /// number and unit.
     lab_values: Vec<OnceCell<Option<Rc<str>>>>,
+    /// Where each reason is written before it is moved out at its size.
+    scratch: Cell<Vec<ReasonNode<'k>>>,
 }
 
 impl<'e, 'k> Builder<'e, 'k> {
     pub(super) fn new(evaluation: &'e Evaluation<'k>, evidence: &'k EvidenceBase) -> Self {
         let program = &evaluation.graph.program;
         let lab_values = std::iter::repeat_with(OnceCell::new).take(program.inputs.len()).collect();
-        Builder { evaluation, program, evidence, lab_values }
+        Builder { evaluation, program, evidence, lab_values, scratch: Cell::default() }
     }
 
-    /// `32 ng/mL (given as 32 µg/L)`, or `None` when the profile does not give it.
-    fn lab_value(&self, input: InputId) -> Option<&Rc<str>> {
+    /// `32 ng/mL`, or `32 ng/mL (given as 32 µg/L)` when converted, or
+    /// `None` when the profile does not give it.
+    fn lab_value(&self, input: InputId) -> Option<Phrase<'k>> {
+        let Some(Value::Quantity { canonical, given_unit, .. }) = self.evaluation.facts.value(input) else {
+            return None;
+        };
+        if let Some(InputKind::Lab { unit, .. }) = self.program.input(input).map(|i| &i.kind) {
+            if given_unit == unit {
+                return Some(Phrase::Quantity(*canonical, unit));
+            }
+        }
         let cell = self.lab_values.get(input.0)?;
-        cell.get_or_init(|| lab_value_text(self.evaluation, input).map(Rc::from)).as_ref()
+        cell.get_or_init(|| lab_value_text(self.evaluation, input).map(Rc::from)).clone().map(Phrase::Shared)
     }
 
     /// Every lab the profile gives, in declaration order, with those too
-    /// old to use. A value given in the lab's own unit is also how the
-    /// conditions that read it show it: written once, for both.
+    /// old to use.
     fn lab_readings(&self) -> Vec<LabReading<'k>> {
-        // Each value is written here, then copied once into its shared string.
-        let mut words = String::with_capacity(32);
         // Room for every input at once: grown by doubling, the readings were
         // copied four times over.
         let mut readings = Vec::with_capacity(self.program.inputs.len());
         for id in (0..self.program.inputs.len()).map(InputId) {
-            self.push_lab_reading(id, &mut words, &mut readings);
+            self.push_lab_reading(id, &mut readings);
         }
         readings
     }
@@ -587,11 +700,11 @@ impl<'e, 'k> Builder<'e, 'k> {
     /// function by value, a reading was copied through memory the processor
     /// had not finished writing, which stalled it for most of a reading's
     /// cost.
-    fn push_lab_reading(&self, id: InputId, words: &mut String, readings: &mut Vec<LabReading<'k>>) {
+    fn push_lab_reading(&self, id: InputId, readings: &mut Vec<LabReading<'k>>) {
         let (evaluation, program) = (self.evaluation, self.program);
         let facts = &evaluation.facts;
         let Some(input) = program.input(id) else { return };
-        let InputKind::Lab { unit, .. } = input.kind else { return };
+        let InputKind::Lab { unit, .. } = &input.kind else { return };
         let (name, label, loinc) = (&input.name, &input.label, input.loinc.first().map(String::as_str));
         if let Some(stale) = facts.stale.iter().find(|s| s.input == id) {
             let notes = LabNotes {
@@ -614,28 +727,28 @@ impl<'e, 'k> Builder<'e, 'k> {
         let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = facts.value(id) else {
             return;
         };
-        words.clear();
-        push_quantity(words, *canonical, unit);
-        let value: Rc<str> = Rc::from(words.as_str());
-        if *given_unit == unit {
-            if let Some(shown) = self.lab_values.get(id.0) {
-                // Nothing has read it yet: readings come before findings.
-                let _ = shown.set(Some(Rc::clone(&value)));
-            }
-        }
-        let given = (*given_unit != unit).then(|| format_quantity(*given, *given_unit));
+        let given = (given_unit != unit).then(|| format_quantity(*given, *given_unit));
         let range = lab_range_text(evaluation, id);
         let date = date.map(|d| d.to_string());
         let notes = (given.is_some() || range.is_some() || date.is_some())
             .then(|| Box::new(LabNotes { given, range, date, counted_as_missing: None }));
-        readings.push(LabReading { input: name, label, loinc, value: Phrase::Shared(value), notes });
+        readings.push(LabReading {
+            input: name,
+            label,
+            loinc,
+            value: Phrase::Quantity(*canonical, unit),
+            notes,
+        });
     }
 
     fn finding(&self, id: RuleId, rule: &'k Rule) -> Finding<'k> {
-        let mut evidence = Vec::new();
+        let mut evidence = Vec::with_capacity(rule.citations.len());
+        // What `support` says, from the records looked up here.
+        let mut verified_support = false;
         for citation in &rule.citations {
             let Some(located) = self.evidence.get(&citation.evidence) else { continue };
             let record = &located.record;
+            verified_support |= citation.stance == Stance::Supports && !record.verification.is_unsupported();
             evidence.push(CitationView {
                 // Numbered once every section is in its final order.
                 reference: 0,
@@ -649,21 +762,24 @@ impl<'e, 'k> Builder<'e, 'k> {
                 verification: record.verification,
                 cited_by_article: record.as_cited.is_some(),
                 by_id: false,
+                located,
             });
         }
+        let suggestion = rule.kind == RuleKind::Recommend;
         Finding {
             id: &rule.name,
             kind: rule.kind.keyword(),
             label: &rule.label,
             strength: rule.strength,
-            verified_support: self.support(rule).0,
-            advice: (rule.kind == RuleKind::Recommend).then(|| advice_view(rule)),
+            verified_support,
+            advice: suggestion.then(|| advice_view(rule)),
             population: rule.population.map(|p| self.fact_reason(p.rule)),
             because: rule.when.as_ref().map(|w| self.reason(w)),
             contraindications: rule.unless.as_ref().map(|u| self.reason(u)),
             evidence,
             caveats: &rule.caveats,
-            over_limits: over_limits(self.evaluation, id),
+            // Only a suggestion's dose counts towards a limit.
+            over_limits: if suggestion { over_limits(self.evaluation, id) } else { Vec::new() },
             source: &rule.location,
         }
     }
@@ -706,54 +822,67 @@ impl<'e, 'k> Builder<'e, 'k> {
 
     /// Explains a condition: its truth, its words, the profile's value.
     pub(super) fn reason(&self, expr: &'k Expr) -> Reason<'k> {
-        // A combination's truth comes from its parts as they are explained,
-        // rather than by evaluating the whole subtree again at every level.
-        let composite = |truth: Truth, condition: &'static str, parts: Vec<Reason<'k>>| Reason {
-            truth,
-            fact: None,
-            condition: Phrase::Borrowed(condition),
-            value: None,
-            parts,
-        };
-        let leaf = |condition: Phrase<'k>, value: Option<Phrase<'k>>| Reason {
-            truth: self.evaluation.truth(expr),
-            fact: None,
-            condition,
-            value,
-            parts: Vec::new(),
+        self.explained(|builder, nodes| {
+            builder.push_reason(nodes, expr);
+        })
+    }
+
+    /// Explains a named fact or outcome: a derived fact by its own
+    /// condition, an outcome (explained where it is reported) by its verdict.
+    pub(super) fn fact_reason(&self, rule: RuleId) -> Reason<'k> {
+        self.explained(|builder, nodes| {
+            builder.push_fact_reason(nodes, rule);
+        })
+    }
+
+    /// The reason `push` writes, made in the builder's scratch list and
+    /// moved out at its final size.
+    fn explained(&self, push: impl FnOnce(&Self, &mut Vec<ReasonNode<'k>>)) -> Reason<'k> {
+        let mut nodes = self.scratch.take();
+        nodes.clear();
+        push(self, &mut nodes);
+        let reason = Reason { nodes: nodes.drain(..).collect() };
+        self.scratch.replace(nodes);
+        reason
+    }
+
+    /// Adds the explanation of `expr`, then of its parts, to `nodes`, and
+    /// returns its truth.
+    fn push_reason(&self, nodes: &mut Vec<ReasonNode<'k>>, expr: &'k Expr) -> Truth {
+        let leaf = |nodes: &mut Vec<ReasonNode<'k>>, condition: Phrase<'k>, value: Option<Phrase<'k>>| {
+            let truth = self.evaluation.truth(expr);
+            nodes.push(ReasonNode { truth, size: 1, fact: None, condition, value });
+            truth
         };
         // A leaf's words are the program's own way of writing it.
         let described = || Phrase::Owned(self.program.describe(expr));
         let not_in_profile = || Phrase::Borrowed(NOT_IN_PROFILE);
         match expr {
-            Expr::And(parts) => {
-                let parts: Vec<Reason<'k>> = parts.iter().map(|p| self.reason(p)).collect();
-                let truth = parts.iter().fold(Truth::True, |all, part| all.and(part.truth));
-                composite(truth, "all of", parts)
-            }
-            Expr::Or(parts) => {
-                let parts: Vec<Reason<'k>> = parts.iter().map(|p| self.reason(p)).collect();
-                let truth = parts.iter().fold(Truth::False, |any, part| any.or(part.truth));
-                composite(truth, "any of", parts)
-            }
+            // A combination's truth comes from its parts as they are
+            // explained, rather than by evaluating the whole subtree again
+            // at every level.
+            Expr::And(parts) => self.push_combination(nodes, "all of", parts, Truth::True, Truth::and),
+            Expr::Or(parts) => self.push_combination(nodes, "any of", parts, Truth::False, Truth::or),
             Expr::Not(inner) => {
                 // The commonest negation's words are the knowledge base's own.
                 if let Expr::Compare { input, words, .. } = &**inner {
-                    return leaf(Phrase::Borrowed(words.negated()), Some(self.compared_value(*input)));
+                    return leaf(nodes, Phrase::Borrowed(words.negated()), Some(self.compared_value(*input)));
                 }
-                let inner = self.reason(inner);
-                let truth = inner.truth.not();
-                if inner.parts.is_empty() && inner.fact.is_none() {
-                    let mut words = String::with_capacity(4 + inner.condition.len());
-                    words.push_str("not ");
-                    words.push_str(&inner.condition);
-                    Reason { truth, condition: Phrase::Owned(words), ..inner }
-                } else {
-                    composite(truth, "not", vec![inner])
+                let at = nodes.len();
+                let truth = self.push_reason(nodes, inner).not();
+                let size = nodes.len() - at;
+                match nodes.get_mut(at) {
+                    // A plain condition is negated in its own words.
+                    Some(node) if size == 1 && node.fact.is_none() => {
+                        node.condition = Phrase::Owned(format!("not {}", node.condition));
+                        node.truth = truth;
+                    }
+                    _ => nodes.insert(at, composite(truth, "not", size + 1)),
                 }
+                truth
             }
             Expr::Compare { input, words, .. } => {
-                leaf(Phrase::Borrowed(words.positive()), Some(self.compared_value(*input)))
+                leaf(nodes, Phrase::Borrowed(words.positive()), Some(self.compared_value(*input)))
             }
             Expr::OutsideRange { input, .. } => {
                 let value = match (self.lab_value(*input), lab_range_text(self.evaluation, *input)) {
@@ -761,12 +890,12 @@ impl<'e, 'k> Builder<'e, 'k> {
                     (Some(value), None) => Phrase::Owned(format!("{value}; no reference range given")),
                     (None, _) => not_in_profile(),
                 };
-                leaf(described(), Some(value))
+                leaf(nodes, described(), Some(value))
             }
             Expr::Known(input, _) | Expr::Unknown(input, _) => {
                 let value =
                     if self.evaluation.facts.value(*input).is_some() { "in profile" } else { NOT_IN_PROFILE };
-                leaf(described(), Some(Phrase::Borrowed(value)))
+                leaf(nodes, described(), Some(Phrase::Borrowed(value)))
             }
             Expr::Has { input, members, .. } => {
                 let name = self.input_name(*input);
@@ -782,7 +911,7 @@ impl<'e, 'k> Builder<'e, 'k> {
                     }
                     _ => Phrase::Owned(format!("no {name} in profile")),
                 };
-                leaf(described(), Some(value))
+                leaf(nodes, described(), Some(value))
             }
             Expr::Flag(input, _) => {
                 let name = self.input_name(*input);
@@ -796,14 +925,14 @@ impl<'e, 'k> Builder<'e, 'k> {
                         Phrase::Owned(format!("the profile does not say (`{}`)", builtin.field()))
                     }
                 };
-                leaf(Phrase::Borrowed(name), Some(value))
+                leaf(nodes, Phrase::Borrowed(name), Some(value))
             }
             Expr::Is { input, .. } => {
                 let value = match self.evaluation.facts.value(*input) {
                     Some(Value::Choice(given)) => Phrase::Borrowed(given),
                     _ => not_in_profile(),
                 };
-                leaf(described(), Some(value))
+                leaf(nodes, described(), Some(value))
             }
             Expr::OlderThan { input, .. } => {
                 let value = match self.evaluation.facts.value(*input) {
@@ -813,9 +942,9 @@ impl<'e, 'k> Builder<'e, 'k> {
                     Some(_) => Phrase::Borrowed("no date given"),
                     None => not_in_profile(),
                 };
-                leaf(described(), Some(value))
+                leaf(nodes, described(), Some(value))
             }
-            Expr::Fact(rule, _) => self.fact_reason(*rule),
+            Expr::Fact(rule, _) => self.push_fact_reason(nodes, *rule),
             Expr::DailyIntake { members, suggested, .. } => {
                 let taken = match (self.evaluation.daily_milligrams(members), &self.evaluation.facts.intakes)
                 {
@@ -846,41 +975,74 @@ impl<'e, 'k> Builder<'e, 'k> {
                         .collect();
                     format!("{taken}; with this report's suggestions ({})", added.join(", "))
                 };
-                leaf(described(), Some(Phrase::Owned(value)))
+                leaf(nodes, described(), Some(Phrase::Owned(value)))
             }
-            Expr::Invalid(_) => leaf(Phrase::Borrowed("(invalid condition)"), None),
+            Expr::Invalid(_) => leaf(nodes, Phrase::Borrowed("(invalid condition)"), None),
         }
+    }
+
+    /// Adds an `all of` or `any of` with its parts; its truth folds theirs.
+    fn push_combination(
+        &self,
+        nodes: &mut Vec<ReasonNode<'k>>,
+        condition: &'static str,
+        parts: &'k [Expr],
+        mut truth: Truth,
+        combine: fn(Truth, Truth) -> Truth,
+    ) -> Truth {
+        let at = nodes.len();
+        nodes.push(composite(Truth::Unknown, condition, 1));
+        for part in parts {
+            truth = combine(truth, self.push_reason(nodes, part));
+        }
+        let size = nodes.len() - at;
+        if let Some(node) = nodes.get_mut(at) {
+            *node = composite(truth, condition, size);
+        }
+        truth
     }
 
     /// A compared lab's value as the condition shows it.
     fn compared_value(&self, input: InputId) -> Phrase<'k> {
-        self.lab_value(input).map_or(Phrase::Borrowed(NOT_IN_PROFILE), |text| Phrase::Shared(Rc::clone(text)))
+        self.lab_value(input).unwrap_or(Phrase::Borrowed(NOT_IN_PROFILE))
     }
 
-    /// Explains a named fact or outcome: a derived fact by its own
-    /// condition, an outcome (explained where it is reported) by its verdict.
-    pub(super) fn fact_reason(&self, rule: RuleId) -> Reason<'k> {
-        let truth = self.evaluation.verdict(rule);
-        let verdict_only = |condition: &'static str| Reason {
-            truth,
-            fact: None,
-            condition: Phrase::Borrowed(condition),
-            value: None,
-            parts: Vec::new(),
+    /// Adds the explanation of a named fact or outcome (see
+    /// [`Builder::fact_reason`]) and returns its truth.
+    fn push_fact_reason(&self, nodes: &mut Vec<ReasonNode<'k>>, rule: RuleId) -> Truth {
+        let verdict_only = |condition: &'static str| composite(self.evaluation.verdict(rule), condition, 1);
+        let Some(fact) = self.program.rule(rule) else {
+            let node = verdict_only("?");
+            nodes.push(node.clone());
+            return node.truth;
         };
-        let Some(fact) = self.program.rule(rule) else { return verdict_only("?") };
-        let fact_ref = Some(FactRef(fact));
         match (&fact.when, fact.kind) {
             (Some(when), RuleKind::Derive | RuleKind::Population) => {
-                Reason { fact: fact_ref, ..self.reason(when) }
+                let at = nodes.len();
+                let truth = self.push_reason(nodes, when);
+                if let Some(node) = nodes.get_mut(at) {
+                    node.fact = Some(FactRef(fact));
+                }
+                truth
             }
-            _ => Reason { fact: fact_ref, ..verdict_only("applies") },
+            _ => {
+                let node = ReasonNode { fact: Some(FactRef(fact)), ..verdict_only("applies") };
+                let truth = node.truth;
+                nodes.push(node);
+                truth
+            }
         }
     }
 
     fn input_name(&self, input: crate::check::InputId) -> &'k str {
         self.program.input(input).map_or("?", |i| i.name.as_str())
     }
+}
+
+/// A condition made of others (or a bare verdict), with no value of its
+/// own; `size` counts it and its parts at any depth.
+fn composite<'k>(truth: Truth, condition: &'static str, size: usize) -> ReasonNode<'k> {
+    ReasonNode { truth, size: size as u32, fact: None, condition: Phrase::Borrowed(condition), value: None }
 }
 
 /// The limits that fire and count `suggestion`'s dose.
@@ -970,11 +1132,7 @@ fn advice_view(rule: &Rule) -> AdviceView<'_> {
 /// Numbers every cited record in the order a reader meets it, fills in each
 /// citation's number, and returns the reference list, cited as `citing`
 /// says: by id, no record is written out only to be dropped.
-fn number_references<'k>(
-    report: &mut Report<'k>,
-    evidence: &'k EvidenceBase,
-    citing: Citing,
-) -> Vec<Reference<'k>> {
+fn number_references<'k>(report: &mut Report<'k>, citing: Citing) -> Vec<Reference<'k>> {
     let by_id = citing == Citing::ById;
     let mut references: Vec<Reference<'k>> = Vec::new();
     // Each record's number by id: searching the list instead made a report
@@ -988,8 +1146,7 @@ fn number_references<'k>(
                 citation.reference = *number;
                 continue;
             }
-            let Some(located) = evidence.get(citation.id) else { continue };
-            let record = &located.record;
+            let record = &citation.located.record;
             citation.reference = references.len() + 1;
             numbers.insert(&record.id, citation.reference);
             references.push(Reference {

@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 use crate::text_out::TextOut;
 
 use super::report::{
-    AdviceView, CitationView, Finding, OutsidePopulation, Reason, Reference, Report, RuledOut,
+    AdviceView, CitationView, Condition, Finding, OutsidePopulation, Reference, Report, RuledOut,
 };
 use super::why_not::{self, Change, WhyNot};
 use crate::evidence::Verification;
@@ -142,20 +142,20 @@ fn render_finding(out: &mut TextOut, number: usize, finding: &Finding) {
     }
     if let Some(population) = &finding.population {
         out.line(4, "For:");
-        render_reason(out, 6, population);
+        render_reason(out, 6, population.root());
     }
     if let Some(because) = &finding.because {
         out.line(4, "Why:");
-        render_reason(out, 6, because);
+        render_reason(out, 6, because.root());
     }
     if let Some(contra) = &finding.contraindications {
-        let verdict = match contra.truth {
+        let verdict = match contra.root().truth() {
             Truth::False => "none apply",
             Truth::True => "one applies",
             Truth::Unknown => "could not all be ruled out",
         };
         out.line(4, &format!("Contraindications checked ({verdict}):"));
-        render_reason(out, 6, contra);
+        render_reason(out, 6, contra.root());
     }
     if !finding.evidence.is_empty() {
         out.line(4, "Evidence:");
@@ -218,13 +218,13 @@ fn human_list(items: &[String]) -> String {
     items.iter().map(|i| i.replace('_', " ")).collect::<Vec<_>>().join(", ")
 }
 
-fn render_reason(out: &mut TextOut, indent: usize, reason: &Reason) {
-    let (mark, colour) = match reason.truth {
+fn render_reason(out: &mut TextOut, indent: usize, reason: Condition) {
+    let (mark, colour) = match reason.truth() {
         Truth::True => ("[yes]", AnsiColor::Green),
         Truth::False => ("[no]", AnsiColor::Red),
         Truth::Unknown => ("[unknown]", AnsiColor::Yellow),
     };
-    let value = reason.value.as_ref().map(|v| format!(": {v}")).unwrap_or_default();
+    let value = reason.value().map(|v| format!(": {v}")).unwrap_or_default();
     // Wrap with the plain mark, so colour codes do not count towards the width.
     let start = out.text.len();
     out.wrapped(indent, &format!("{mark} "), &format!("{}{value}", describe_reason(reason)));
@@ -233,7 +233,7 @@ fn render_reason(out: &mut TextOut, indent: usize, reason: &Reason) {
         let line = out.text.split_off(start);
         out.text.push_str(&line.replacen(mark, &painted, 1));
     }
-    for part in &reason.parts {
+    for part in reason.parts() {
         render_reason(out, indent + 2, part);
     }
 }
@@ -270,7 +270,7 @@ pub(super) fn citation_status(citation: &CitationView) -> String {
 fn render_ruled_out(out: &mut TextOut, finding: &RuledOut) {
     out.wrapped(2, "- ", &format!("{} [{} `{}`]", finding.label, finding.kind, finding.id));
     out.line(4, "Ruled out by:");
-    render_reason(out, 6, &finding.excluded_by);
+    render_reason(out, 6, finding.excluded_by.root());
     out.line(4, &format!("Rule: {}", finding.source));
 }
 
@@ -278,7 +278,7 @@ fn render_ruled_out(out: &mut TextOut, finding: &RuledOut) {
 fn render_outside_population(out: &mut TextOut, finding: &OutsidePopulation) {
     out.wrapped(2, "- ", &format!("{} [{} `{}`]", finding.label, finding.kind, finding.id));
     out.line(4, "Its conditions hold, but it is for:");
-    render_reason(out, 6, &finding.population);
+    render_reason(out, 6, finding.population.root());
     out.line(4, &format!("Rule: {}", finding.source));
 }
 
@@ -315,11 +315,11 @@ fn render_reference(out: &mut TextOut, reference: &Reference) {
 }
 
 /// `Label (id): any of`, `Label (id) applies`, or the bare condition.
-pub(super) fn describe_reason(reason: &Reason) -> String {
-    match &reason.fact {
-        Some(fact) if reason.condition == "applies" => format!("{} ({}) applies", fact.label(), fact.id()),
-        Some(fact) => format!("{} ({}): {}", fact.label(), fact.id(), reason.condition),
-        None => reason.condition.to_string(),
+pub(super) fn describe_reason(reason: Condition) -> String {
+    match reason.fact() {
+        Some(fact) if *reason.condition() == "applies" => format!("{} ({}) applies", fact.label(), fact.id()),
+        Some(fact) => format!("{} ({}): {}", fact.label(), fact.id(), reason.condition()),
+        None => reason.condition().to_string(),
     }
 }
 
@@ -337,17 +337,17 @@ pub fn render_why_not(why: &WhyNot, colour: bool) -> String {
     if let Some(population) = &why.population {
         out.blank();
         out.line(0, "For:");
-        render_reason(&mut out, 2, population);
+        render_reason(&mut out, 2, population.root());
     }
     if let Some(because) = &why.because {
         out.blank();
         out.line(0, "Conditions:");
-        render_reason(&mut out, 2, because);
+        render_reason(&mut out, 2, because.root());
     }
     if let Some(contra) = &why.contraindications {
         out.blank();
         out.line(0, "Contraindications:");
-        render_reason(&mut out, 2, contra);
+        render_reason(&mut out, 2, contra.root());
     }
     if why.verdict != Truth::True && !why.possible {
         out.blank();
