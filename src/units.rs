@@ -7,7 +7,7 @@
 //! exception: a day is 48 half-hours and a year of 365.25 days 17,532, whole
 //! multiples of the half-hour, so converting a whole number of them is exact.
 
-use std::fmt::{self, Write};
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -327,33 +327,26 @@ pub fn format_number(value: f64) -> String {
 /// [`format_number`], written onto the end of `text`: reports build their
 /// sentences in one string instead of formatting each number into its own.
 pub fn push_number(text: &mut String, value: f64) {
-    // Writing to a string cannot fail.
-    let _ = write_number(text, value);
-}
-
-/// [`format_number`], written to `out`: a report's values are written
-/// straight into what renders them, with no string of their own.
-pub fn write_number<W: Write>(out: &mut W, value: f64) -> fmt::Result {
     if value.abs() >= 1e12 || !value.is_finite() {
-        return write!(out, "{value:e}");
+        let _ = write!(text, "{value:e}");
+        return;
     }
     // The same digits as `format!("{value:.2}")` with its trailing zeros
     // trimmed, without its arbitrary-precision fallback: reports print
     // thousands of numbers.
     let hundredths = hundredths(value.abs());
     if value < 0.0 && hundredths != 0 {
-        out.write_char('-')?;
+        text.push('-');
     }
-    out.write_str(itoa::Buffer::new().format(hundredths / 100))?;
+    text.push_str(itoa::Buffer::new().format(hundredths / 100));
     let cents = hundredths % 100;
     if cents != 0 {
-        out.write_char('.')?;
-        out.write_char(char::from(b'0' + (cents / 10) as u8))?;
+        text.push('.');
+        text.push(char::from(b'0' + (cents / 10) as u8));
         if cents % 10 != 0 {
-            out.write_char(char::from(b'0' + (cents % 10) as u8))?;
+            text.push(char::from(b'0' + (cents % 10) as u8));
         }
     }
-    Ok(())
 }
 
 /// `value × 100` rounded to a whole number exactly, ties to even, as Rust's
@@ -392,18 +385,11 @@ pub fn format_quantity(value: f64, unit: Unit) -> String {
 /// [`format_quantity`], written onto the end of `text`.
 #[inline]
 pub fn push_quantity(text: &mut String, value: f64, unit: Unit) {
-    // Writing to a string cannot fail.
-    let _ = write_quantity(text, value, &unit);
-}
-
-/// [`format_quantity`], written to `out`.
-#[inline]
-pub fn write_quantity<W: Write>(out: &mut W, value: f64, unit: &Unit) -> fmt::Result {
-    write_number(out, value)?;
+    push_number(text, value);
     if unit.symbol != "%" {
-        out.write_char(' ')?;
+        text.push(' ');
     }
-    out.write_str(unit.symbol)
+    text.push_str(unit.symbol);
 }
 
 #[cfg(test)]

@@ -112,7 +112,7 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
                 out,
                 "<tr><th scope=\"row\">{}</th><td>{}{given}{missing}</td><td>{}</td><td>{}</td></tr>",
                 text(lab.label),
-                text(&lab.value.text()),
+                text(&lab.value),
                 text(lab.range().unwrap_or("—")),
                 text(lab.date().unwrap_or("—"))
             );
@@ -352,10 +352,8 @@ fn reason_item(out: &mut String, reason: Condition) {
         Truth::False => ("no", "✗ no"),
         Truth::Unknown => ("unknown", "? unknown"),
     };
-    let value = reason
-        .value()
-        .map(|v| format!(": <span class=\"value\">{}</span>", text(&v.text())))
-        .unwrap_or_default();
+    let value =
+        reason.value().map(|v| format!(": <span class=\"value\">{}</span>", text(v))).unwrap_or_default();
     let _ = write!(
         out,
         "<li><span class=\"truth {class}\">{mark}</span> {}{value}",

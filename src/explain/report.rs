@@ -653,9 +653,8 @@ pub(super) struct Builder<'e, 'k> {
     evaluation: &'e Evaluation<'k>,
     program: &'k Program,
     evidence: &'k EvidenceBase,
-    /// Each converted value (or age) in words, as conditions show it, made
-    /// when first shown: a value given in the lab's unit is shown as its
-    /// number and unit.
+    /// Each input's value in words, as conditions show it: the lab reading's
+    /// own when given in the lab's unit, else made when first shown.
     lab_values: Vec<OnceCell<Option<Rc<str>>>>,
     /// Where each reason is written before it is moved out at its size.
     scratch: Cell<Vec<ReasonNode<'k>>>,
@@ -668,29 +667,23 @@ impl<'e, 'k> Builder<'e, 'k> {
         Builder { evaluation, program, evidence, lab_values, scratch: Cell::default() }
     }
 
-    /// `32 ng/mL`, or `32 ng/mL (given as 32 µg/L)` when converted, or
-    /// `None` when the profile does not give it.
-    fn lab_value(&self, input: InputId) -> Option<Phrase<'k>> {
-        let Some(Value::Quantity { canonical, given_unit, .. }) = self.evaluation.facts.value(input) else {
-            return None;
-        };
-        if let Some(InputKind::Lab { unit, .. }) = self.program.input(input).map(|i| &i.kind) {
-            if given_unit == unit {
-                return Some(Phrase::Quantity(*canonical, unit));
-            }
-        }
+    /// `32 ng/mL (given as 32 µg/L)`, or `None` when the profile does not give it.
+    fn lab_value(&self, input: InputId) -> Option<&Rc<str>> {
         let cell = self.lab_values.get(input.0)?;
-        cell.get_or_init(|| lab_value_text(self.evaluation, input).map(Rc::from)).clone().map(Phrase::Shared)
+        cell.get_or_init(|| lab_value_text(self.evaluation, input).map(Rc::from)).as_ref()
     }
 
     /// Every lab the profile gives, in declaration order, with those too
-    /// old to use.
+    /// old to use. A value given in the lab's own unit is also how the
+    /// conditions that read it show it: written once, for both.
     fn lab_readings(&self) -> Vec<LabReading<'k>> {
+        // Each value is written here, then copied once into its shared string.
+        let mut words = String::with_capacity(32);
         // Room for every input at once: grown by doubling, the readings were
         // copied four times over.
         let mut readings = Vec::with_capacity(self.program.inputs.len());
         for id in (0..self.program.inputs.len()).map(InputId) {
-            self.push_lab_reading(id, &mut readings);
+            self.push_lab_reading(id, &mut words, &mut readings);
         }
         readings
     }
@@ -700,11 +693,11 @@ impl<'e, 'k> Builder<'e, 'k> {
     /// function by value, a reading was copied through memory the processor
     /// had not finished writing, which stalled it for most of a reading's
     /// cost.
-    fn push_lab_reading(&self, id: InputId, readings: &mut Vec<LabReading<'k>>) {
+    fn push_lab_reading(&self, id: InputId, words: &mut String, readings: &mut Vec<LabReading<'k>>) {
         let (evaluation, program) = (self.evaluation, self.program);
         let facts = &evaluation.facts;
         let Some(input) = program.input(id) else { return };
-        let InputKind::Lab { unit, .. } = &input.kind else { return };
+        let InputKind::Lab { unit, .. } = input.kind else { return };
         let (name, label, loinc) = (&input.name, &input.label, input.loinc.first().map(String::as_str));
         if let Some(stale) = facts.stale.iter().find(|s| s.input == id) {
             let notes = LabNotes {
@@ -727,18 +720,21 @@ impl<'e, 'k> Builder<'e, 'k> {
         let Some(Value::Quantity { canonical, given, given_unit, date, .. }) = facts.value(id) else {
             return;
         };
-        let given = (given_unit != unit).then(|| format_quantity(*given, *given_unit));
+        words.clear();
+        push_quantity(words, *canonical, unit);
+        let value: Rc<str> = Rc::from(words.as_str());
+        if *given_unit == unit {
+            if let Some(shown) = self.lab_values.get(id.0) {
+                // Nothing has read it yet: readings come before findings.
+                let _ = shown.set(Some(Rc::clone(&value)));
+            }
+        }
+        let given = (*given_unit != unit).then(|| format_quantity(*given, *given_unit));
         let range = lab_range_text(evaluation, id);
         let date = date.map(|d| d.to_string());
         let notes = (given.is_some() || range.is_some() || date.is_some())
             .then(|| Box::new(LabNotes { given, range, date, counted_as_missing: None }));
-        readings.push(LabReading {
-            input: name,
-            label,
-            loinc,
-            value: Phrase::Quantity(*canonical, unit),
-            notes,
-        });
+        readings.push(LabReading { input: name, label, loinc, value: Phrase::Shared(value), notes });
     }
 
     fn finding(&self, id: RuleId, rule: &'k Rule) -> Finding<'k> {
@@ -1004,7 +1000,7 @@ impl<'e, 'k> Builder<'e, 'k> {
 
     /// A compared lab's value as the condition shows it.
     fn compared_value(&self, input: InputId) -> Phrase<'k> {
-        self.lab_value(input).unwrap_or(Phrase::Borrowed(NOT_IN_PROFILE))
+        self.lab_value(input).map_or(Phrase::Borrowed(NOT_IN_PROFILE), |text| Phrase::Shared(Rc::clone(text)))
     }
 
     /// Adds the explanation of a named fact or outcome (see
