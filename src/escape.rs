@@ -4,16 +4,117 @@
 //! must show as what it is, never act on the reader's screen.
 
 use std::borrow::Cow;
+use std::io;
 
 use serde::Serialize;
 
 /// `value` as pretty-printed JSON ending in a line break, every control
 /// character escaped (see [`escape_json`]).
 pub fn json_document<T: Serialize + ?Sized>(value: &T) -> String {
-    // Serialising plain data to a String cannot fail.
-    let mut json = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut json = Vec::with_capacity(4096);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut json, Indented::default());
+    // Serialising plain data to memory cannot fail, and serde_json writes
+    // UTF-8; an empty document would stand for either going wrong.
+    let mut json = match value.serialize(&mut serializer) {
+        Ok(()) => String::from_utf8(json).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
     json.push('\n');
     escape_json(json)
+}
+
+/// serde_json's pretty layout, two spaces a level, byte for byte, with
+/// each line break and its indentation written at once: serde_json's own
+/// writes the indentation two bytes at a time, which was a quarter of
+/// rendering a report as JSON.
+#[derive(Debug, Default)]
+struct Indented {
+    level: usize,
+    /// Whether the array or object being written has had a value yet.
+    has_value: bool,
+}
+
+/// A line break and the deepest indentation written in one piece; deeper
+/// lines take more pieces.
+const BREAK_AND_INDENT: &[u8] = b"\n                                                                ";
+const INDENT: &[u8] = b"                                                                ";
+
+impl Indented {
+    /// A line break (after a comma unless `first`) and the indentation of
+    /// the current level.
+    fn new_line<W: ?Sized + io::Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.break_line(out, self.level)
+    }
+
+    fn break_line<W: ?Sized + io::Write>(&self, out: &mut W, level: usize) -> io::Result<()> {
+        let indentation = 2 * level;
+        let first = indentation.min(INDENT.len());
+        out.write_all(BREAK_AND_INDENT.get(..=first).unwrap_or(BREAK_AND_INDENT))?;
+        let mut left = indentation - first;
+        while left > 0 {
+            let piece = left.min(INDENT.len());
+            out.write_all(INDENT.get(..piece).unwrap_or(INDENT))?;
+            left -= piece;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level = self.level.saturating_sub(1);
+        if self.has_value {
+            self.break_line(out, self.level)?;
+        }
+        out.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.new_line(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.new_line(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// `value` as one line of JSON, without a line break, every control
@@ -111,6 +212,20 @@ fn needs_escape(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_are_laid_out_as_serde_json_lays_them_out() {
+        // Deeper than one piece of indentation, with empty and one-item
+        // arrays and objects at every depth.
+        let mut deep = serde_json::json!({"leaf": [], "empty": {}, "one": [1], "text": "a\u{7}b"});
+        for depth in 0..40 {
+            deep = serde_json::json!({"depth": depth, "list": [[], {}, [depth]], "inner": deep});
+        }
+        let expected = format!("{}\n", serde_json::to_string_pretty(&deep).unwrap());
+        assert_eq!(json_document(&deep), expected);
+        assert_eq!(json_document(&Vec::<u8>::new()), "[]\n");
+        assert_eq!(json_document(&7), "7\n");
+    }
 
     #[test]
     fn controls_are_written_as_escapes() {
