@@ -17,6 +17,10 @@ use crate::plan::DailyPlan;
 /// Renders the report; `colour` adds ANSI styles.
 pub fn render(report: &Report, colour: bool) -> String {
     let mut out = TextOut::new(colour);
+    // Room for about the whole report: grown by doubling from nothing, the
+    // text was copied a dozen times over.
+    let findings = [&report.suggestions, &report.tests, &report.cautions, &report.background].map(Vec::len);
+    out.text.reserve(2048 + 64 * report.labs.len() + 512 * findings.iter().sum::<usize>());
     let profile = report.profile.as_deref().unwrap_or("unnamed profile");
     out.heading(&format!("Warrant report: {profile}"));
     for file in &report.knowledge_base {
@@ -219,15 +223,19 @@ fn human_list(items: &[String]) -> String {
 }
 
 fn render_reason(out: &mut TextOut, indent: usize, reason: Condition) {
-    let (mark, colour) = match reason.truth() {
-        Truth::True => ("[yes]", AnsiColor::Green),
-        Truth::False => ("[no]", AnsiColor::Red),
-        Truth::Unknown => ("[unknown]", AnsiColor::Yellow),
+    let (mark, prefix, colour) = match reason.truth() {
+        Truth::True => ("[yes]", "[yes] ", AnsiColor::Green),
+        Truth::False => ("[no]", "[no] ", AnsiColor::Red),
+        Truth::Unknown => ("[unknown]", "[unknown] ", AnsiColor::Yellow),
     };
-    let value = reason.value().map(|v| format!(": {v}")).unwrap_or_default();
+    let mut words = describe_reason(reason);
+    if let Some(value) = reason.value() {
+        words.push_str(": ");
+        words.push_str(value);
+    }
     // Wrap with the plain mark, so colour codes do not count towards the width.
     let start = out.text.len();
-    out.wrapped(indent, &format!("{mark} "), &format!("{}{value}", describe_reason(reason)));
+    out.wrapped(indent, prefix, &words);
     if out.colour {
         let painted = out.paint(mark, Style::new().fg_color(Some(colour.into())));
         let line = out.text.split_off(start);
