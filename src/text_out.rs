@@ -112,7 +112,10 @@ mod tests {
     #[test]
     fn lines_wrap_at_the_width_counting_characters_not_bytes() {
         let long = "ferritin ≤ 75 µg/L, ".repeat(12);
+        // Seven words of ten and one of eleven fill a line to the column.
+        let exactly_full = format!("{}bbbbbbbbbbb c", "aaaaaaaaaa ".repeat(7));
         let cases = [
+            (0, "", exactly_full.as_str()),
             (0, "", ""),
             (6, "- ", ""),
             (4, "", "   "),
@@ -129,6 +132,9 @@ mod tests {
             let expected = format!("before\n{}", wrapped_as_before(indent, prefix, &text));
             assert_eq!(out.text, expected, "indent {indent}, prefix {prefix:?}, text {text:?}");
         }
+        let mut out = TextOut::new(false);
+        out.wrapped(0, "", &exactly_full);
+        assert_eq!(out.text.lines().map(|line| line.chars().count()).collect::<Vec<_>>(), [WIDTH, 1]);
         let mut out = TextOut::new(false);
         out.wrapped(2, "- ", &long);
         assert!(out.text.lines().count() > 2);
