@@ -528,6 +528,17 @@ pub struct MissingInput<'k> {
     pub field: String,
 }
 
+/// A reason being written: its conditions so far, and the derived facts
+/// explained in it, with the truth each was explained with.
+#[derive(Default)]
+struct Tree<'k> {
+    nodes: Vec<ReasonNode<'k>>,
+    expanded: foldhash::HashMap<RuleId, Truth>,
+}
+
+/// What a derived fact explained earlier in the same reason shows.
+const EXPLAINED_ABOVE: &str = "explained above";
+
 /// What a condition shows for an input the profile does not give.
 const NOT_IN_PROFILE: &str = "not in profile";
 
@@ -657,7 +668,7 @@ pub(super) struct Builder<'e, 'k> {
     /// own when given in the lab's unit, else made when first shown.
     lab_values: Vec<OnceCell<Option<Rc<str>>>>,
     /// Where each reason is written before it is moved out at its size.
-    scratch: Cell<Vec<ReasonNode<'k>>>,
+    scratch: Cell<Tree<'k>>,
 }
 
 impl<'e, 'k> Builder<'e, 'k> {
@@ -833,18 +844,19 @@ impl<'e, 'k> Builder<'e, 'k> {
 
     /// The reason `push` writes, made in the builder's scratch list and
     /// moved out at its final size.
-    fn explained(&self, push: impl FnOnce(&Self, &mut Vec<ReasonNode<'k>>)) -> Reason<'k> {
-        let mut nodes = self.scratch.take();
-        nodes.clear();
-        push(self, &mut nodes);
-        let reason = Reason { nodes: nodes.drain(..).collect() };
-        self.scratch.replace(nodes);
+    fn explained(&self, push: impl FnOnce(&Self, &mut Tree<'k>)) -> Reason<'k> {
+        let mut tree = self.scratch.take();
+        tree.nodes.clear();
+        tree.expanded.clear();
+        push(self, &mut tree);
+        let reason = Reason { nodes: tree.nodes.drain(..).collect() };
+        self.scratch.replace(tree);
         reason
     }
 
     /// Adds the explanation of `expr`, then of its parts, to `nodes`, and
     /// returns its truth.
-    fn push_reason(&self, nodes: &mut Vec<ReasonNode<'k>>, expr: &'k Expr) -> Truth {
+    fn push_reason(&self, tree: &mut Tree<'k>, expr: &'k Expr) -> Truth {
         let leaf = |nodes: &mut Vec<ReasonNode<'k>>, condition: Phrase<'k>, value: Option<Phrase<'k>>| {
             let truth = self.evaluation.truth(expr);
             nodes.push(ReasonNode { truth, size: 1, fact: None, condition, value });
@@ -857,28 +869,32 @@ impl<'e, 'k> Builder<'e, 'k> {
             // A combination's truth comes from its parts as they are
             // explained, rather than by evaluating the whole subtree again
             // at every level.
-            Expr::And(parts) => self.push_combination(nodes, "all of", parts, Truth::True, Truth::and),
-            Expr::Or(parts) => self.push_combination(nodes, "any of", parts, Truth::False, Truth::or),
+            Expr::And(parts) => self.push_combination(tree, "all of", parts, Truth::True, Truth::and),
+            Expr::Or(parts) => self.push_combination(tree, "any of", parts, Truth::False, Truth::or),
             Expr::Not(inner) => {
                 // The commonest negation's words are the knowledge base's own.
                 if let Expr::Compare { input, words, .. } = &**inner {
-                    return leaf(nodes, Phrase::Borrowed(words.negated()), Some(self.compared_value(*input)));
+                    return leaf(
+                        &mut tree.nodes,
+                        Phrase::Borrowed(words.negated()),
+                        Some(self.compared_value(*input)),
+                    );
                 }
-                let at = nodes.len();
-                let truth = self.push_reason(nodes, inner).not();
-                let size = nodes.len() - at;
-                match nodes.get_mut(at) {
+                let at = tree.nodes.len();
+                let truth = self.push_reason(tree, inner).not();
+                let size = tree.nodes.len() - at;
+                match tree.nodes.get_mut(at) {
                     // A plain condition is negated in its own words.
                     Some(node) if size == 1 && node.fact.is_none() => {
                         node.condition = Phrase::Owned(format!("not {}", node.condition));
                         node.truth = truth;
                     }
-                    _ => nodes.insert(at, composite(truth, "not", size + 1)),
+                    _ => tree.nodes.insert(at, composite(truth, "not", size + 1)),
                 }
                 truth
             }
             Expr::Compare { input, words, .. } => {
-                leaf(nodes, Phrase::Borrowed(words.positive()), Some(self.compared_value(*input)))
+                leaf(&mut tree.nodes, Phrase::Borrowed(words.positive()), Some(self.compared_value(*input)))
             }
             Expr::OutsideRange { input, .. } => {
                 let value = match (self.lab_value(*input), lab_range_text(self.evaluation, *input)) {
@@ -886,12 +902,12 @@ impl<'e, 'k> Builder<'e, 'k> {
                     (Some(value), None) => Phrase::Owned(format!("{value}; no reference range given")),
                     (None, _) => not_in_profile(),
                 };
-                leaf(nodes, described(), Some(value))
+                leaf(&mut tree.nodes, described(), Some(value))
             }
             Expr::Known(input, _) | Expr::Unknown(input, _) => {
                 let value =
                     if self.evaluation.facts.value(*input).is_some() { "in profile" } else { NOT_IN_PROFILE };
-                leaf(nodes, described(), Some(Phrase::Borrowed(value)))
+                leaf(&mut tree.nodes, described(), Some(Phrase::Borrowed(value)))
             }
             Expr::Has { input, members, .. } => {
                 let name = self.input_name(*input);
@@ -907,7 +923,7 @@ impl<'e, 'k> Builder<'e, 'k> {
                     }
                     _ => Phrase::Owned(format!("no {name} in profile")),
                 };
-                leaf(nodes, described(), Some(value))
+                leaf(&mut tree.nodes, described(), Some(value))
             }
             Expr::Flag(input, _) => {
                 let name = self.input_name(*input);
@@ -921,14 +937,14 @@ impl<'e, 'k> Builder<'e, 'k> {
                         Phrase::Owned(format!("the profile does not say (`{}`)", builtin.field()))
                     }
                 };
-                leaf(nodes, Phrase::Borrowed(name), Some(value))
+                leaf(&mut tree.nodes, Phrase::Borrowed(name), Some(value))
             }
             Expr::Is { input, .. } => {
                 let value = match self.evaluation.facts.value(*input) {
                     Some(Value::Choice(given)) => Phrase::Borrowed(given),
                     _ => not_in_profile(),
                 };
-                leaf(nodes, described(), Some(value))
+                leaf(&mut tree.nodes, described(), Some(value))
             }
             Expr::OlderThan { input, .. } => {
                 let value = match self.evaluation.facts.value(*input) {
@@ -938,9 +954,9 @@ impl<'e, 'k> Builder<'e, 'k> {
                     Some(_) => Phrase::Borrowed("no date given"),
                     None => not_in_profile(),
                 };
-                leaf(nodes, described(), Some(value))
+                leaf(&mut tree.nodes, described(), Some(value))
             }
-            Expr::Fact(rule, _) => self.push_fact_reason(nodes, *rule),
+            Expr::Fact(rule, _) => self.push_fact_reason(tree, *rule),
             Expr::DailyIntake { members, suggested, .. } => {
                 let taken = match (self.evaluation.daily_milligrams(members), &self.evaluation.facts.intakes)
                 {
@@ -971,28 +987,28 @@ impl<'e, 'k> Builder<'e, 'k> {
                         .collect();
                     format!("{taken}; with this report's suggestions ({})", added.join(", "))
                 };
-                leaf(nodes, described(), Some(Phrase::Owned(value)))
+                leaf(&mut tree.nodes, described(), Some(Phrase::Owned(value)))
             }
-            Expr::Invalid(_) => leaf(nodes, Phrase::Borrowed("(invalid condition)"), None),
+            Expr::Invalid(_) => leaf(&mut tree.nodes, Phrase::Borrowed("(invalid condition)"), None),
         }
     }
 
     /// Adds an `all of` or `any of` with its parts; its truth folds theirs.
     fn push_combination(
         &self,
-        nodes: &mut Vec<ReasonNode<'k>>,
+        tree: &mut Tree<'k>,
         condition: &'static str,
         parts: &'k [Expr],
         mut truth: Truth,
         combine: fn(Truth, Truth) -> Truth,
     ) -> Truth {
-        let at = nodes.len();
-        nodes.push(composite(Truth::Unknown, condition, 1));
+        let at = tree.nodes.len();
+        tree.nodes.push(composite(Truth::Unknown, condition, 1));
         for part in parts {
-            truth = combine(truth, self.push_reason(nodes, part));
+            truth = combine(truth, self.push_reason(tree, part));
         }
-        let size = nodes.len() - at;
-        if let Some(node) = nodes.get_mut(at) {
+        let size = tree.nodes.len() - at;
+        if let Some(node) = tree.nodes.get_mut(at) {
             *node = composite(truth, condition, size);
         }
         truth
@@ -1004,30 +1020,38 @@ impl<'e, 'k> Builder<'e, 'k> {
     }
 
     /// Adds the explanation of a named fact or outcome (see
-    /// [`Builder::fact_reason`]) and returns its truth.
-    fn push_fact_reason(&self, nodes: &mut Vec<ReasonNode<'k>>, rule: RuleId) -> Truth {
+    /// [`Builder::fact_reason`]) and returns its truth. A derived fact is
+    /// explained once in a tree and shown by its verdict after that: a fact
+    /// read twice by the fact above it, and so on down a chain, would
+    /// otherwise double the tree at every step.
+    fn push_fact_reason(&self, tree: &mut Tree<'k>, rule: RuleId) -> Truth {
         let verdict_only = |condition: &'static str| composite(self.evaluation.verdict(rule), condition, 1);
         let Some(fact) = self.program.rule(rule) else {
             let node = verdict_only("?");
-            nodes.push(node.clone());
-            return node.truth;
+            let truth = node.truth;
+            tree.nodes.push(node);
+            return truth;
         };
-        match (&fact.when, fact.kind) {
-            (Some(when), RuleKind::Derive | RuleKind::Population) => {
-                let at = nodes.len();
-                let truth = self.push_reason(nodes, when);
-                if let Some(node) = nodes.get_mut(at) {
-                    node.fact = Some(FactRef(fact));
+        let node = match (&fact.when, fact.kind) {
+            (Some(when), RuleKind::Derive | RuleKind::Population) => match tree.expanded.get(&rule) {
+                // Shown with the truth it was explained with.
+                Some(&truth) => composite(truth, EXPLAINED_ABOVE, 1),
+                None => {
+                    let at = tree.nodes.len();
+                    let truth = self.push_reason(tree, when);
+                    if let Some(node) = tree.nodes.get_mut(at) {
+                        node.fact = Some(FactRef(fact));
+                    }
+                    tree.expanded.insert(rule, truth);
+                    return truth;
                 }
-                truth
-            }
-            _ => {
-                let node = ReasonNode { fact: Some(FactRef(fact)), ..verdict_only("applies") };
-                let truth = node.truth;
-                nodes.push(node);
-                truth
-            }
-        }
+            },
+            _ => verdict_only("applies"),
+        };
+        let node = ReasonNode { fact: Some(FactRef(fact)), ..node };
+        let truth = node.truth;
+        tree.nodes.push(node);
+        truth
     }
 
     fn input_name(&self, input: crate::check::InputId) -> &'k str {
