@@ -433,13 +433,10 @@ fn every_broken_item_of_a_rule_file_is_reported() {
     }
 }
 
-/// Thirty derived facts, each reading the one below it twice: explained
-/// in full at every mention, the reason doubled at every step (22 steps
-/// took 41 s and 17 GB). Each fact is explained once in a reason and
-/// shown by its verdict after that, with the truth it was explained with.
-#[test]
-fn a_chain_reading_each_fact_twice_is_explained_once_per_fact() {
-    let dir = tempfile::tempdir().unwrap();
+/// Thirty derived facts, each reading the one below it twice, under one
+/// outcome (as long a chain as the limit allows) in `dir`, and a profile
+/// for which all of them hold.
+fn chain_reading_each_fact_twice(dir: &Path) -> std::path::PathBuf {
     let mut rules = String::from(
         "input level: mass_concentration mg/L \"Level\"\n\nderive d0 \"D0\"\n  when level > 1 mg/L\n",
     );
@@ -448,9 +445,20 @@ fn a_chain_reading_each_fact_twice_is_explained_once_per_fact() {
             write!(rules, "\nderive d{k} \"D{k}\"\n  when d{} and (d{} or level > 2 mg/L)\n", k - 1, k - 1);
     }
     rules.push_str("\nwarn top \"Top\"\n  when d30\n  cite source supports\n");
-    knowledge_base(dir.path(), &rules);
-    let profile = dir.path().join("p.yaml");
+    knowledge_base(dir, &rules);
+    let profile = dir.join("p.yaml");
     fs::write(&profile, "labs:\n  level: {value: 5, unit: mg/L}\n").unwrap();
+    profile
+}
+
+/// The chain of [`chain_reading_each_fact_twice`]: explained
+/// in full at every mention, the reason doubled at every step (22 steps
+/// took 41 s and 17 GB). Each fact is explained once in a reason and
+/// shown by its verdict after that, with the truth it was explained with.
+#[test]
+fn a_chain_reading_each_fact_twice_is_explained_once_per_fact() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = chain_reading_each_fact_twice(dir.path());
     let output = warrant()
         .args(["explain", "--format", "json"])
         .arg(&profile)
@@ -475,4 +483,24 @@ fn a_chain_reading_each_fact_twice_is_explained_once_per_fact() {
     assert_eq!(reason["fact"]["id"], "d0");
     // Doubling at every step, it would run to gigabytes.
     assert!(output.stdout.len() < 256 * 1024, "{} bytes", output.stdout.len());
+}
+
+/// The chain of [`chain_reading_each_fact_twice`] drawn: layout-rs checks for cycles by walking every
+/// path, two more per step here, and never finished. A graph with more
+/// paths than it can walk is not laid out, and the figure says so.
+#[test]
+fn a_graph_with_too_many_paths_is_not_laid_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = chain_reading_each_fact_twice(dir.path());
+    let graph = warrant().args(["graph", "--format", "svg"]).args(kb_args(dir.path())).output().unwrap();
+    assert_eq!(graph.status.code(), Some(0), "{}", stderr_of(&graph));
+    assert!(String::from_utf8(graph.stdout).unwrap().contains("too many paths to lay out"));
+    let html = warrant()
+        .args(["explain", "--format", "html"])
+        .arg(&profile)
+        .args(kb_args(dir.path()))
+        .output()
+        .unwrap();
+    assert_eq!(html.status.code(), Some(0), "{}", stderr_of(&html));
+    assert!(String::from_utf8(html.stdout).unwrap().contains("too many paths to lay out"));
 }

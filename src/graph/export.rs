@@ -260,6 +260,12 @@ pub fn render(export: &Export, format: Format) -> String {
 fn svg(export: &Export) -> String {
     use layout::backends::svg::SVGWriter;
     use layout::gv::{DotParser, GraphBuilder};
+    if most_paths_from_a_node(export) > LAYOUT_PATH_LIMIT {
+        return String::from(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><text x=\"10\" y=\"20\">The graph has too many paths to lay out; \
+             `warrant graph --format dot` exports it.</text></svg>\n",
+        );
+    }
     let dot = dot_with(export, 2, (16, 14));
     let mut parser = DotParser::new(&dot);
     let Ok(parsed) = parser.process() else {
@@ -278,6 +284,53 @@ fn svg(export: &Export) -> String {
     let mut out = sorted_style(drawn);
     out.push('\n');
     out
+}
+
+/// The most paths from one node through the graph that layout-rs is
+/// given. Its check that the graph has no cycle walks every path, so a
+/// chain of facts each read twice (two paths per step) took it forever.
+const LAYOUT_PATH_LIMIT: u64 = 100_000;
+
+/// The most paths leaving any one node, counted over the graph in reverse
+/// topological order, saturating; `u64::MAX` for a graph with a cycle.
+fn most_paths_from_a_node(export: &Export) -> u64 {
+    let index: foldhash::HashMap<&str, usize> =
+        export.nodes.iter().enumerate().map(|(i, node)| (node.id.as_str(), i)).collect();
+    let mut successors = vec![Vec::new(); export.nodes.len()];
+    let mut incoming = vec![0usize; export.nodes.len()];
+    for edge in &export.edges {
+        if let (Some(&from), Some(&to)) = (index.get(edge.from.as_str()), index.get(edge.to.as_str())) {
+            successors.get_mut(from).into_iter().for_each(|list: &mut Vec<usize>| list.push(to));
+            incoming.get_mut(to).into_iter().for_each(|count| *count += 1);
+        }
+    }
+    // Kahn's order: every node after those with an edge into it.
+    let mut order: Vec<usize> = (0..incoming.len()).filter(|&node| incoming.get(node) == Some(&0)).collect();
+    let mut next = 0;
+    while let Some(&node) = order.get(next) {
+        next += 1;
+        for &to in successors.get(node).map_or(&[][..], Vec::as_slice) {
+            if let Some(count) = incoming.get_mut(to) {
+                *count -= 1;
+                if *count == 0 {
+                    order.push(to);
+                }
+            }
+        }
+    }
+    if order.len() < export.nodes.len() {
+        return u64::MAX;
+    }
+    let mut paths = vec![1u64; export.nodes.len()];
+    for &node in order.iter().rev() {
+        let through: u64 = successors.get(node).map_or(0, |list| {
+            list.iter().fold(0u64, |sum, &to| sum.saturating_add(paths.get(to).copied().unwrap_or(0)))
+        });
+        if let Some(count) = paths.get_mut(node) {
+            *count = count.saturating_add(through);
+        }
+    }
+    paths.into_iter().max().unwrap_or(0)
 }
 
 /// `svg` with the lines of its `<style>` element in sorted order.
