@@ -294,43 +294,22 @@ const LAYOUT_PATH_LIMIT: u64 = 100_000;
 /// The most paths leaving any one node, counted over the graph in reverse
 /// topological order, saturating; `u64::MAX` for a graph with a cycle.
 fn most_paths_from_a_node(export: &Export) -> u64 {
-    let index: foldhash::HashMap<&str, usize> =
-        export.nodes.iter().enumerate().map(|(i, node)| (node.id.as_str(), i)).collect();
-    let mut successors = vec![Vec::new(); export.nodes.len()];
-    let mut incoming = vec![0usize; export.nodes.len()];
+    let mut graph = petgraph::graphmap::DiGraphMap::<&str, (), foldhash::fast::RandomState>::default();
+    for node in &export.nodes {
+        graph.add_node(node.id.as_str());
+    }
     for edge in &export.edges {
-        if let (Some(&from), Some(&to)) = (index.get(edge.from.as_str()), index.get(edge.to.as_str())) {
-            successors.get_mut(from).into_iter().for_each(|list: &mut Vec<usize>| list.push(to));
-            incoming.get_mut(to).into_iter().for_each(|count| *count += 1);
-        }
+        graph.add_edge(edge.from.as_str(), edge.to.as_str(), ());
     }
-    // Kahn's order: every node after those with an edge into it.
-    let mut order: Vec<usize> = (0..incoming.len()).filter(|&node| incoming.get(node) == Some(&0)).collect();
-    let mut next = 0;
-    while let Some(&node) = order.get(next) {
-        next += 1;
-        for &to in successors.get(node).map_or(&[][..], Vec::as_slice) {
-            if let Some(count) = incoming.get_mut(to) {
-                *count -= 1;
-                if *count == 0 {
-                    order.push(to);
-                }
-            }
-        }
+    let Ok(order) = petgraph::algo::toposort(&graph, None) else { return u64::MAX };
+    let mut paths: foldhash::HashMap<&str, u64> = foldhash::HashMap::default();
+    for node in order.into_iter().rev() {
+        let through = graph
+            .neighbors(node)
+            .fold(0u64, |sum, next| sum.saturating_add(paths.get(next).copied().unwrap_or(0)));
+        paths.insert(node, through.saturating_add(1));
     }
-    if order.len() < export.nodes.len() {
-        return u64::MAX;
-    }
-    let mut paths = vec![1u64; export.nodes.len()];
-    for &node in order.iter().rev() {
-        let through: u64 = successors.get(node).map_or(0, |list| {
-            list.iter().fold(0u64, |sum, &to| sum.saturating_add(paths.get(to).copied().unwrap_or(0)))
-        });
-        if let Some(count) = paths.get_mut(node) {
-            *count = count.saturating_add(through);
-        }
-    }
-    paths.into_iter().max().unwrap_or(0)
+    paths.into_values().max().unwrap_or(0)
 }
 
 /// `svg` with the lines of its `<style>` element in sorted order.
