@@ -13,10 +13,12 @@ use std::rc::Rc;
 use serde::Serialize;
 
 use super::Phrase;
-use crate::check::{Expr, InputId, InputKind, Program, Rule, RuleId};
+use crate::check::{Citation, Expr, InputId, InputKind, Program, Rule, RuleId};
 
 use crate::dates::Date;
-use crate::evidence::{Certainty, EvidenceBase, LocatedRecord, Verification, citation_check, citation_line};
+use crate::evidence::{
+    Certainty, EvidenceBase, EvidenceRecord, LocatedRecord, Verification, citation_check, citation_line,
+};
 use crate::infer::{Evaluation, Truth};
 use crate::profile::{NotConsidered, Person, Sex, Value};
 use crate::syntax::ast::{RuleKind, Stance, Strength};
@@ -755,7 +757,7 @@ impl<'e, 'k> Builder<'e, 'k> {
         for citation in &rule.citations {
             let Some(located) = self.evidence.get(&citation.evidence) else { continue };
             let record = &located.record;
-            verified_support |= citation.stance == Stance::Supports && !record.verification.is_unsupported();
+            verified_support |= is_real_support(citation, record);
             evidence.push(CitationView {
                 // Numbered once every section is in its final order.
                 reference: 0,
@@ -772,21 +774,19 @@ impl<'e, 'k> Builder<'e, 'k> {
                 located,
             });
         }
-        let suggestion = rule.kind == RuleKind::Recommend;
         Finding {
             id: &rule.name,
             kind: rule.kind.keyword(),
             label: &rule.label,
             strength: rule.strength,
             verified_support,
-            advice: suggestion.then(|| advice_view(rule)),
+            advice: (rule.kind == RuleKind::Recommend).then(|| advice_view(rule)),
             population: rule.population.map(|p| self.fact_reason(p.rule)),
             because: rule.when.as_ref().map(|w| self.reason(w)),
             contraindications: rule.unless.as_ref().map(|u| self.reason(u)),
             evidence,
             caveats: &rule.caveats,
-            // Only a suggestion's dose counts towards a limit.
-            over_limits: if suggestion { over_limits(self.evaluation, id) } else { Vec::new() },
+            over_limits: over_limits(self.evaluation, id),
             source: &rule.location,
         }
     }
@@ -798,10 +798,7 @@ impl<'e, 'k> Builder<'e, 'k> {
         let mut real = rule
             .citations
             .iter()
-            .filter(|c| c.stance == Stance::Supports)
-            .filter(|c| {
-                self.evidence.get(&c.evidence).is_some_and(|r| !r.record.verification.is_unsupported())
-            })
+            .filter(|c| self.evidence.get(&c.evidence).is_some_and(|r| is_real_support(c, &r.record)))
             .map(|c| c.certainty)
             .peekable();
         (real.peek().is_some(), real.max())
@@ -1057,6 +1054,12 @@ impl<'e, 'k> Builder<'e, 'k> {
     fn input_name(&self, input: crate::check::InputId) -> &'k str {
         self.program.input(input).map_or("?", |i| i.name.as_str())
     }
+}
+
+/// Whether `citation` supports its rule with a real source (`verified` or
+/// `discrepancy`).
+fn is_real_support(citation: &Citation, record: &EvidenceRecord) -> bool {
+    citation.stance == Stance::Supports && !record.verification.is_unsupported()
 }
 
 /// A condition made of others (or a bare verdict), with no value of its
