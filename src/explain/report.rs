@@ -6,7 +6,7 @@
 //! knowledge base (`'k`) and lives no longer than it: building one writes
 //! only what this profile makes new, such as its values in words.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{OnceCell, RefCell};
 use std::cmp::Reverse;
 use std::rc::Rc;
 
@@ -670,14 +670,14 @@ pub(super) struct Builder<'e, 'k> {
     /// own when given in the lab's unit, else made when first shown.
     lab_values: Vec<OnceCell<Option<Rc<str>>>>,
     /// Where each reason is written before it is moved out at its size.
-    scratch: Cell<Tree<'k>>,
+    scratch: RefCell<Tree<'k>>,
 }
 
 impl<'e, 'k> Builder<'e, 'k> {
     pub(super) fn new(evaluation: &'e Evaluation<'k>, evidence: &'k EvidenceBase) -> Self {
         let program = &evaluation.graph.program;
         let lab_values = std::iter::repeat_with(OnceCell::new).take(program.inputs.len()).collect();
-        Builder { evaluation, program, evidence, lab_values, scratch: Cell::default() }
+        Builder { evaluation, program, evidence, lab_values, scratch: RefCell::default() }
     }
 
     /// `32 ng/mL (given as 32 µg/L)`, or `None` when the profile does not give it.
@@ -842,13 +842,21 @@ impl<'e, 'k> Builder<'e, 'k> {
     /// The reason `push` writes, made in the builder's scratch list and
     /// moved out at its final size.
     fn explained(&self, push: impl FnOnce(&Self, &mut Tree<'k>)) -> Reason<'k> {
-        let mut tree = self.scratch.take();
+        // Borrowed, not taken: taking it put a new tree in its place, and
+        // seeded a new hash map, for every reason.
+        let (mut borrowed, mut fresh) = (self.scratch.try_borrow_mut(), None);
+        let tree = match &mut borrowed {
+            Ok(scratch) => &mut **scratch,
+            // Only were a reason to be explained while writing another.
+            Err(_) => fresh.insert(Tree::default()),
+        };
         tree.nodes.clear();
         tree.expanded.clear();
-        push(self, &mut tree);
-        let reason = Reason { nodes: tree.nodes.drain(..).collect() };
-        self.scratch.replace(tree);
-        reason
+        push(self, tree);
+        // Moved out in one copy: collecting the nodes moved them one by one.
+        let mut nodes = Vec::with_capacity(tree.nodes.len());
+        nodes.append(&mut tree.nodes);
+        Reason { nodes: nodes.into_boxed_slice() }
     }
 
     /// Adds the explanation of `expr`, then of its parts, to `nodes`, and
