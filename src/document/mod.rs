@@ -225,6 +225,18 @@ impl ReadError {
                 "not one of them",
                 at.value(&self.path),
             )
+        } else if let Some(written) = overflowing_number(message) {
+            // YAML reads a number too large for a float as text, which serde
+            // then calls a string: say what it really is.
+            return Diagnostic::error(
+                words.code,
+                format!("invalid {}: {subject}`{written}` is too large a number", words.what),
+            )
+            .maybe_primary(
+                at.value(&self.path).or_else(|| self.position.map(|p| token_span(file, source, p))),
+                "too large",
+            )
+            .help("check the value: it is beyond any count or measurement");
         } else {
             let help = if message.contains("expected a number") || message.contains("expected a whole number")
             {
@@ -239,6 +251,15 @@ impl ReadError {
             .maybe_primary(span, label)
             .help(help)
     }
+}
+
+/// The text of a number too large for a float, from serde's `invalid type:
+/// string "1e400", expected a number`.
+fn overflowing_number(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("invalid type: string \"")?;
+    let (written, expected) = rest.split_once('"')?;
+    let number = expected.contains("expected a number") || expected.contains("expected a whole number");
+    (number && written.parse::<f64>().is_ok_and(f64::is_infinite)).then_some(written)
 }
 
 fn convert_path(path: &serde_path_to_error::Path) -> FieldPath {
