@@ -205,6 +205,12 @@ impl ReadError {
                 "this key has no `:`",
                 Some(token_span(file, source, key)),
             )
+        } else if self.syntax && message.contains("number out of range") {
+            (
+                "check the value: a number this large is beyond any count or measurement",
+                "too large",
+                self.position.map(|p| number_span(file, source, p)),
+            )
         } else if self.syntax {
             ("check the syntax here", "here", self.position.map(|p| token_span(file, source, p)))
         } else if message.starts_with("duplicate field") || message.starts_with("duplicate entry") {
@@ -335,6 +341,21 @@ fn floor_char_boundary(text: &str, at: usize) -> usize {
 }
 
 /// The word or symbol at `at`, to underline.
+/// The whole number around byte `at`: serde_json places a number it
+/// cannot hold at its last digit.
+fn number_span(file: FileId, source: &SourceFile, at: usize) -> Span {
+    let text = source.text.as_str();
+    let at = at.min(text.len());
+    let is_number = |c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E');
+    let start = text.get(..at).map_or(at, |before| {
+        let mut chars = before.char_indices().rev();
+        chars.find(|(_, c)| !is_number(*c)).map_or(0, |(i, c)| i + c.len_utf8())
+    });
+    let end =
+        text.get(at..).map_or(at, |after| after.find(|c: char| !is_number(c)).map_or(text.len(), |n| at + n));
+    Span::new(file, start..end.max(start))
+}
+
 fn token_span(file: FileId, source: &SourceFile, at: usize) -> Span {
     let at = at.min(source.text.len());
     let rest = source.text.get(at..).unwrap_or("");
