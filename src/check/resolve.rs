@@ -553,7 +553,11 @@ impl Checker<'_> {
             self.report(
                 Diagnostic::error("E0301", format!("unknown unit `{}`", unit.node))
                     .primary(unit.span, "not a unit Warrant knows")
-                    .maybe_help(did_you_mean(&unit.node, Unit::all_symbols())),
+                    .maybe_help(if crate::syntax::written_with_exponent(&unit.node) {
+                        Some(String::from(crate::syntax::WRITE_NUMBERS_IN_FULL))
+                    } else {
+                        did_you_mean(&unit.node, Unit::all_symbols())
+                    }),
             );
         }
         parsed

@@ -177,6 +177,21 @@ fn item_starts(text: &str, keywords: &[&str]) -> Vec<usize> {
     starts
 }
 
+/// The help for a number written with an exponent, which the language does
+/// not read: `1e4` is the number 1 in a unit `e4`.
+pub(crate) const WRITE_NUMBERS_IN_FULL: &str =
+    "write numbers in full, without an exponent: `10000`, not `1e4`";
+
+/// Whether `text` is a number written with an exponent (`1e4`, `2.5E-3`),
+/// or the exponent alone (`e4`) as it is left when read as a unit.
+pub(crate) fn written_with_exponent(text: &str) -> bool {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let Some((mantissa, exponent)) = text.split_once(['e', 'E']) else { return false };
+    let mantissa_fits = mantissa.is_empty()
+        || mantissa.split_once('.').map_or(digits(mantissa), |(whole, part)| digits(whole) && digits(part));
+    mantissa_fits && digits(exponent.strip_prefix(['+', '-']).unwrap_or(exponent))
+}
+
 /// Parses a single condition, for tests of the condition grammar.
 pub fn parse_condition(file: FileId, text: &str) -> Result<ast::Condition, Diagnostic> {
     let mut pairs = WarrantParser::parse(Rule::eof_condition, text)
@@ -212,5 +227,15 @@ mod tests {
         assert!(pieces.install(|| parse_in_pieces(FileId(0), &text)).is_none());
         let errors = parse(FileId(0), &SourceFile::new("f", text.as_str())).unwrap_err();
         assert_eq!(errors.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0105"]);
+    }
+
+    #[test]
+    fn numbers_written_with_an_exponent_are_told_apart_from_units_and_plain_numbers() {
+        for written in ["1e4", "2.5E-3", "1e+10", "e4", "E-2"] {
+            assert!(written_with_exponent(written), "{written}");
+        }
+        for other in ["e", "1e", "1.e4", "1e4.5", "1.5", "75", "ng/mL", "e4x", "mg", ""] {
+            assert!(!written_with_exponent(other), "{other}");
+        }
     }
 }

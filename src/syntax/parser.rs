@@ -80,7 +80,10 @@ pub(super) fn syntax_error(
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let help = did_you_mean(found, keywords.iter().copied()).or_else(|| hint_for(found).map(String::from));
+    let help = exponent_around(text, at)
+        .then(|| String::from(super::WRITE_NUMBERS_IN_FULL))
+        .or_else(|| did_you_mean(found, keywords.iter().copied()))
+        .or_else(|| hint_for(found).map(String::from));
     let label =
         if expected.len() <= 40 { format!("expected {expected}") } else { String::from("not expected here") };
     Diagnostic::error("E0101", format!("expected {expected}, found {found_words}"))
@@ -103,6 +106,21 @@ fn hint_for(found: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Whether the word at `at`, or the one before it, is a number written
+/// with an exponent: `1e4 ng/mL` fails at the unit after the `e4` read as
+/// one, and `1e-4` at its `-`.
+fn exponent_around(text: &str, at: usize) -> bool {
+    let ends_word = |c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',');
+    let (before, after) = (text.get(..at).unwrap_or(""), text.get(at..).unwrap_or(""));
+    let here = before.rsplit(ends_word).next().unwrap_or("").to_owned()
+        + after.split(ends_word).next().unwrap_or("");
+    let previous = before.trim_end().rsplit(ends_word).next().unwrap_or("");
+    // A name such as `e4` is not a number.
+    let number =
+        |word: &str| word.starts_with(|c: char| c.is_ascii_digit()) && super::written_with_exponent(word);
+    number(&here) || number(previous)
 }
 
 /// The word, number or symbol that starts at `at`.
