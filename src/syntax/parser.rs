@@ -80,8 +80,8 @@ pub(super) fn syntax_error(
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let help = exponent_around(text, at)
-        .then(|| String::from(super::WRITE_NUMBERS_IN_FULL))
+    let help = number_hint(text, at)
+        .map(String::from)
         .or_else(|| did_you_mean(found, keywords.iter().copied()))
         .or_else(|| hint_for(found).map(String::from));
     let label =
@@ -101,8 +101,32 @@ fn hint_for(found: &str) -> Option<&'static str> {
         Some("strings are written in double quotes")
     } else if found == "&&" || found == "||" || found == "!" {
         Some("write `and`, `or` and `not` as words")
-    } else if found == "=" || found == "==" || found == "!=" {
+    } else if found == "≤" || found == "=<" {
+        Some("write less than or equal as `<=`")
+    } else if found == "≥" || found == "=>" {
+        Some("write greater than or equal as `>=`")
+    } else if found == "=" || found == "==" || found == "!=" || found == "≠" {
         Some("compare quantities with `<`, `<=`, `>` or `>=`; test list membership with `has`")
+    } else {
+        None
+    }
+}
+
+/// A hint for a number written in a way the language does not read, when
+/// the error at `at` is in or just after one.
+fn number_hint(text: &str, at: usize) -> Option<&'static str> {
+    let digit_at = |offset: Option<usize>| {
+        offset
+            .and_then(|offset| text.get(offset..))
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    };
+    if exponent_around(text, at) {
+        Some(super::WRITE_NUMBERS_IN_FULL)
+    } else if text.get(at..).is_some_and(|rest| rest.starts_with(','))
+        && digit_at(at.checked_sub(1))
+        && digit_at(Some(at + 1))
+    {
+        Some("write decimals with a point: `75.5`, not `75,5`")
     } else {
         None
     }
