@@ -182,7 +182,7 @@ pub struct Vocabulary {
     pub what: &'static str,
     /// Help for an unknown field: the fields there are.
     pub fields: &'static str,
-    /// Help for particular messages, by how the message starts.
+    /// Help for particular messages, by what the message says.
     pub hints: &'static [(&'static str, &'static str)],
 }
 
@@ -198,7 +198,7 @@ impl ReadError {
         };
         let field = within.to_string();
         let subject = if field.is_empty() || self.syntax { String::new() } else { format!("`{field}`: ") };
-        let hint = words.hints.iter().find(|(start, _)| message.starts_with(start)).map(|(_, help)| *help);
+        let hint = words.hints.iter().find(|(said, _)| message.contains(said)).map(|(_, help)| *help);
         let (help, label, span): (&str, &str, Option<Span>) = if let Some(key) = self.key_start {
             (
                 "add `:` after the key, e.g. `name: value`",
@@ -295,7 +295,26 @@ fn tidy(raw: &str) -> String {
         _ => message,
     };
     // Rust's type names mean nothing to the person writing the profile.
-    message.replace("expected f64", "expected a number").replace("expected u32", "expected a whole number")
+    let message = message
+        .replace("expected f64", "expected a number")
+        .replace("expected u32", "expected a whole number");
+    match message.split_once("expected struct ") {
+        Some((before, name)) => format!("{before}expected {}", in_words(name)),
+        None => message,
+    }
+}
+
+/// A type's name as words: `LabValue` is `a lab value`.
+fn in_words(name: &str) -> String {
+    let mut words = String::new();
+    for c in name.chars() {
+        if c.is_uppercase() && !words.is_empty() {
+            words.push(' ');
+        }
+        words.extend(c.to_lowercase());
+    }
+    let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {words}")
 }
 
 /// libyaml's syntax errors, as opposed to type errors serde found.
@@ -364,4 +383,20 @@ fn token_span(file: FileId, source: &SourceFile, at: usize) -> Span {
         .filter(|&n| n > 0)
         .unwrap_or_else(|| rest.chars().next().map_or(0, char::len_utf8));
     Span::new(file, at..at + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_type_names_in_messages_are_put_in_words() {
+        let tidied = tidy(r#"invalid type: string "32 ng/mL", expected struct LabValue"#);
+        assert_eq!(tidied, r#"invalid type: string "32 ng/mL", expected a lab value"#);
+        assert_eq!(in_words("EvidenceRecord"), "an evidence record");
+        assert_eq!(
+            tidy("invalid type: string \"x\", expected f64"),
+            "invalid type: string \"x\", expected a number"
+        );
+    }
 }

@@ -118,7 +118,7 @@ impl Binder<'_> {
             self.problems.push(
                 Diagnostic::error("E0604", format!("`{field}` is `{text}`, which is not a calendar date"))
                     .maybe_primary(self.at.value(path), "not a date")
-                    .help("write the date as YYYY-MM-DD, e.g. `2026-10-01`"),
+                    .help("write the date as YYYY-MM-DD, e.g. `2026-01-31`"),
             );
             return None;
         };

@@ -13,10 +13,14 @@ const PROFILE: Vocabulary = Vocabulary {
     duplicate_code: "E0610",
     what: "profile",
     fields: FIELDS_HELP,
-    hints: &[(
-        "missing field `unit`",
-        "every lab value and supplement dose needs its unit, e.g. `unit: ng/mL`",
-    )],
+    hints: &[
+        ("missing field `unit`", "every lab value and supplement dose needs its unit, e.g. `unit: ng/mL`"),
+        (
+            "expected a lab value",
+            "give the value and its unit apart, e.g. `ferritin: { value: 32, unit: ng/mL }`",
+        ),
+        ("expected a sequence", "write a list: `[a, b]`, or one entry a line, each after `- `"),
+    ],
 };
 
 /// Parses profile text, pointing any error at its field.
