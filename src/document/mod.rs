@@ -199,6 +199,7 @@ impl ReadError {
         let field = within.to_string();
         let subject = if field.is_empty() || self.syntax { String::new() } else { format!("`{field}`: ") };
         let hint = words.hints.iter().find(|(said, _)| message.contains(said)).map(|(_, help)| *help);
+        let suggestion = message.starts_with("unknown variant").then(|| nearest_variant(message)).flatten();
         let (help, label, span): (&str, &str, Option<Span>) = if let Some(key) = self.key_start {
             (
                 "add `:` after the key, e.g. `name: value`",
@@ -226,11 +227,9 @@ impl ReadError {
         } else if message.starts_with("missing field") {
             (hint.unwrap_or("add the missing field"), "in this entry", at.field(&self.path))
         } else if message.starts_with("unknown variant") {
-            (
-                hint.unwrap_or("use one of the values listed in the message"),
-                "not one of them",
-                at.value(&self.path),
-            )
+            let help =
+                suggestion.as_deref().or(hint).unwrap_or("use one of the values listed in the message");
+            (help, "not one of them", at.value(&self.path))
         } else if let Some(written) = overflowing_number(message) {
             // YAML reads a number too large for a float as text, which serde
             // then calls a string: say what it really is.
@@ -257,6 +256,15 @@ impl ReadError {
             .maybe_primary(span, label)
             .help(help)
     }
+}
+
+/// "Did you mean" for serde's `unknown variant `Low`, expected one of
+/// `very_low`, `low`, ...`: the first quoted word is what was written, the
+/// others the values there are.
+fn nearest_variant(message: &str) -> Option<String> {
+    let mut quoted = message.split('`').skip(1).step_by(2);
+    let written = quoted.next()?;
+    crate::suggest::did_you_mean(written, quoted)
 }
 
 /// The text of a number too large for a float, from serde's `invalid type:
@@ -398,5 +406,14 @@ mod tests {
             tidy("invalid type: string \"x\", expected f64"),
             "invalid type: string \"x\", expected a number"
         );
+    }
+
+    #[test]
+    fn an_unknown_value_near_a_known_one_is_suggested() {
+        let message = "unknown variant `Low`, expected one of `very_low`, `low`, `moderate`, `high`";
+        assert_eq!(nearest_variant(message).as_deref(), Some("did you mean `low`?"));
+        let message = "unknown variant `verfied`, expected one of `verified`, `discrepancy`";
+        assert_eq!(nearest_variant(message).as_deref(), Some("did you mean `verified`?"));
+        assert_eq!(nearest_variant("unknown variant `zzz`, expected `a` or `b`"), None);
     }
 }
