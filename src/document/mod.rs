@@ -367,7 +367,6 @@ fn floor_char_boundary(text: &str, at: usize) -> usize {
     at
 }
 
-/// The word or symbol at `at`, to underline.
 /// The whole number around byte `at`: serde_json places a number it
 /// cannot hold at its last digit.
 fn number_span(file: FileId, source: &SourceFile, at: usize) -> Span {
@@ -383,6 +382,7 @@ fn number_span(file: FileId, source: &SourceFile, at: usize) -> Span {
     Span::new(file, start..end.max(start))
 }
 
+/// The word or symbol at `at`, to underline.
 fn token_span(file: FileId, source: &SourceFile, at: usize) -> Span {
     let at = at.min(source.text.len());
     let rest = source.text.get(at..).unwrap_or("");
