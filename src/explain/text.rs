@@ -223,11 +223,12 @@ fn human_list(items: &[String]) -> String {
 }
 
 fn render_reason(out: &mut TextOut, indent: usize, reason: Condition) {
-    let (mark, prefix, colour) = match reason.truth() {
-        Truth::True => ("[yes]", "[yes] ", AnsiColor::Green),
-        Truth::False => ("[no]", "[no] ", AnsiColor::Red),
-        Truth::Unknown => ("[unknown]", "[unknown] ", AnsiColor::Yellow),
+    let (prefix, colour) = match reason.truth() {
+        Truth::True => ("[yes] ", AnsiColor::Green),
+        Truth::False => ("[no] ", AnsiColor::Red),
+        Truth::Unknown => ("[unknown] ", AnsiColor::Yellow),
     };
+    let mark = prefix.trim_end();
     let mut words = describe_reason(reason);
     if let Some(value) = reason.value() {
         words.push_str(": ");
