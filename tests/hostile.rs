@@ -451,10 +451,10 @@ fn chain_reading_each_fact_twice(dir: &Path) -> std::path::PathBuf {
     profile
 }
 
-/// The chain of [`chain_reading_each_fact_twice`]: explained
-/// in full at every mention, the reason doubled at every step (22 steps
-/// took 41 s and 17 GB). Each fact is explained once in a reason and
-/// shown by its verdict after that, with the truth it was explained with.
+/// The chain of [`chain_reading_each_fact_twice`]: explained in full at
+/// every mention, the reason doubled at every step (22 steps took 41 s and
+/// 17 GB). Each fact is explained once in a reason and shown by its
+/// verdict after that, with the truth it was explained with.
 #[test]
 fn a_chain_reading_each_fact_twice_is_explained_once_per_fact() {
     let dir = tempfile::tempdir().unwrap();
@@ -485,9 +485,10 @@ fn a_chain_reading_each_fact_twice_is_explained_once_per_fact() {
     assert!(output.stdout.len() < 256 * 1024, "{} bytes", output.stdout.len());
 }
 
-/// The chain of [`chain_reading_each_fact_twice`] drawn: layout-rs checks for cycles by walking every
-/// path, two more per step here, and never finished. A graph with more
-/// paths than it can walk is not laid out, and the figure says so.
+/// The chain of [`chain_reading_each_fact_twice`] drawn: layout-rs checks
+/// for cycles by walking every path, two more per step here, and never
+/// finished. A graph with more paths than it can walk is not laid out, and
+/// the figure says so.
 #[test]
 fn a_graph_with_too_many_paths_is_not_laid_out() {
     let dir = tempfile::tempdir().unwrap();
