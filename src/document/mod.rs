@@ -252,6 +252,7 @@ impl ReadError {
             (help, "here", at.value(&self.path))
         };
         let span = span.or_else(|| self.position.map(|p| token_span(file, source, p)));
+        let message = in_plain_words(message);
         Diagnostic::error(words.code, format!("invalid {}: {subject}{message}", words.what))
             .maybe_primary(span, label)
             .help(help)
@@ -310,6 +311,43 @@ fn tidy(raw: &str) -> String {
         Some((before, name)) => format!("{before}expected {}", in_words(name)),
         None => message,
     }
+}
+
+/// serde's wording of a value of the wrong kind, as a person who writes
+/// YAML or JSON would put it: `invalid type: string "low", expected a
+/// number` is `expected a number, found the text "low"`, and `unknown
+/// variant` is `unknown value`. Help and labels are chosen from serde's
+/// own words first; this is only how the message reads.
+pub(crate) fn in_plain_words(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        return format!("unknown value {rest}");
+    }
+    let Some((found, expected)) =
+        message.strip_prefix("invalid type: ").and_then(|rest| rest.rsplit_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let expected = match expected {
+        "a sequence" => "a list",
+        "a map" => "a mapping",
+        "a string" => "text",
+        "a boolean" => "`true` or `false`",
+        other => other,
+    };
+    let found = match found {
+        "map" => String::from("a mapping"),
+        "sequence" => String::from("a list"),
+        "unit value" => String::from("nothing"),
+        other => match other.split_once(' ') {
+            Some(("string", text)) => format!("the text {text}"),
+            Some(("integer" | "floating", number)) => {
+                format!("the number {}", number.trim_start_matches("point "))
+            }
+            Some(("boolean", value)) => value.to_string(),
+            _ => other.to_string(),
+        },
+    };
+    format!("expected {expected}, found {found}")
 }
 
 /// A type's name as words: `LabValue` is `a lab value`.
@@ -406,6 +444,38 @@ mod tests {
             tidy("invalid type: string \"x\", expected f64"),
             "invalid type: string \"x\", expected a number"
         );
+    }
+
+    #[test]
+    fn serde_wording_is_put_as_a_person_would_say_it() {
+        let cases = [
+            (
+                r#"invalid type: string "low", expected a number"#,
+                r#"expected a number, found the text "low""#,
+            ),
+            ("invalid type: map, expected a sequence", "expected a list, found a mapping"),
+            ("invalid type: sequence, expected a lab value", "expected a lab value, found a list"),
+            ("invalid type: integer `5`, expected a string", "expected text, found the number `5`"),
+            (
+                "invalid type: floating point `1.5`, expected a boolean",
+                "expected `true` or `false`, found the number `1.5`",
+            ),
+            ("invalid type: boolean `true`, expected a number", "expected a number, found `true`"),
+            ("invalid type: unit value, expected a lab value", "expected a lab value, found nothing"),
+            // A comma and `expected` inside the text given do not split it.
+            (
+                r#"invalid type: string "a, expected b", expected a number"#,
+                r#"expected a number, found the text "a, expected b""#,
+            ),
+            (
+                "unknown variant `femal`, expected one of `female`, `male`",
+                "unknown value `femal`, expected one of `female`, `male`",
+            ),
+            ("missing field `unit`", "missing field `unit`"),
+        ];
+        for (serde, plain) in cases {
+            assert_eq!(in_plain_words(serde), plain, "{serde}");
+        }
     }
 
     #[test]

@@ -450,12 +450,17 @@ fn yaml_error(file: FileId, source: &SourceFile, error: &serde_yaml::Error) -> D
         .replace("struct RawCase", "a case (a mapping with `name:`)")
         .replace("struct Profile", "a profile (a mapping)");
     // serde_yaml starts the message with the path: `cases[0].profile.labs: ...`.
-    let path = message.split_once(": ").map_or("", |(path, _)| path);
-    let in_profile = !path.contains(' ') && path.split('.').any(|segment| segment == "profile");
+    let (path, said) = match message.split_once(": ") {
+        Some((path, said)) if !path.contains(' ') => (path, said),
+        _ => ("", message.as_str()),
+    };
+    let in_profile = path.split('.').any(|segment| segment == "profile");
+    let plain = crate::document::in_plain_words(said);
+    let message = if path.is_empty() { plain } else { format!("{path}: {plain}") };
     let diagnostic = if in_profile {
         Diagnostic::error("E0601", format!("invalid profile: {message}")).help(profile::FIELDS_HELP)
     } else {
-        let help = if ["unknown field", "missing field", "invalid type"].iter().any(|m| message.contains(m)) {
+        let help = if ["unknown field", "missing field", "invalid type"].iter().any(|m| said.contains(m)) {
             FORMAT_HELP
         } else {
             "check the test file's YAML syntax here"
