@@ -322,18 +322,18 @@ pub(crate) fn in_plain_words(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         return format!("unknown value {rest}");
     }
+    if let Some((count, expected)) =
+        message.strip_prefix("invalid length ").and_then(|rest| rest.split_once(", expected "))
+    {
+        let entries = if count == "1" { "entry" } else { "entries" };
+        return format!("expected {}, found {count} {entries}", expected_in_words(expected));
+    }
     let Some((found, expected)) =
         message.strip_prefix("invalid type: ").and_then(|rest| rest.rsplit_once(", expected "))
     else {
         return message.to_string();
     };
-    let expected = match expected {
-        "a sequence" => "a list",
-        "a map" => "a mapping",
-        "a string" => "text",
-        "a boolean" => "`true` or `false`",
-        other => other,
-    };
+    let expected = expected_in_words(expected);
     let found = match found {
         "map" => String::from("a mapping"),
         "sequence" => String::from("a list"),
@@ -348,6 +348,19 @@ pub(crate) fn in_plain_words(message: &str) -> String {
         },
     };
     format!("expected {expected}, found {found}")
+}
+
+/// What serde says it expected, as `in_plain_words` puts it.
+fn expected_in_words(expected: &str) -> &str {
+    match expected {
+        "a sequence" => "a list",
+        "a map" => "a mapping",
+        "a string" => "text",
+        "a boolean" => "`true` or `false`",
+        // A reference range, `[low, high]`, in JSON and in YAML.
+        "an array of length 2" | "sequence of 2 elements" => "a list of 2 entries",
+        other => other,
+    }
 }
 
 /// A type's name as words: `LabValue` is `a lab value`.
@@ -472,6 +485,18 @@ mod tests {
                 "unknown value `femal`, expected one of `female`, `male`",
             ),
             ("missing field `unit`", "missing field `unit`"),
+            (
+                "invalid length 3, expected sequence of 2 elements",
+                "expected a list of 2 entries, found 3 entries",
+            ),
+            (
+                "invalid length 1, expected an array of length 2",
+                "expected a list of 2 entries, found 1 entry",
+            ),
+            (
+                "invalid type: integer `5`, expected an array of length 2",
+                "expected a list of 2 entries, found the number `5`",
+            ),
         ];
         for (serde, plain) in cases {
             assert_eq!(in_plain_words(serde), plain, "{serde}");

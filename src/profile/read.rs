@@ -20,8 +20,25 @@ const PROFILE: Vocabulary = Vocabulary {
             "give the value and its unit apart, e.g. `ferritin: { value: 32, unit: ng/mL }`",
         ),
         ("expected a sequence", "write a list: `[a, b]`, or one entry a line, each after `- `"),
+        (
+            "missing field `value`",
+            "give the measured value beside its unit, e.g. `ferritin: { value: 32, unit: ng/mL }`",
+        ),
+        ("missing field `dose`", SUPPLEMENT_HELP),
+        ("missing field `name`", SUPPLEMENT_HELP),
+        ("expected a supplement entry", SUPPLEMENT_HELP),
+        // A reference range: YAML and JSON say it differently.
+        ("sequence of 2 elements", RANGE_HELP),
+        ("array of length 2", RANGE_HELP),
+        ("expected a boolean", "write `true` or `false`"),
     ],
 };
+
+const SUPPLEMENT_HELP: &str =
+    "give each supplement its name, daily dose and unit, e.g. `- { name: magnesium, dose: 200, unit: mg }`";
+
+const RANGE_HELP: &str =
+    "give the lab's reference range as `[low, high]` in the value's unit, e.g. `range: [30, 400]`";
 
 /// Parses profile text, pointing any error at its field.
 pub fn parse(file: FileId, source: &SourceFile, format: Format) -> Result<Profile, Diagnostic> {
