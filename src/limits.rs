@@ -79,6 +79,10 @@ pub fn read_file(path: &Path, what: &str, limits: &Limits) -> Result<SourceFile,
             .help("check that the file exists and can be read")
     };
     let file = std::fs::File::open(path).map_err(cannot)?;
+    if file.metadata().is_ok_and(|meta| meta.is_dir()) {
+        return Err(Diagnostic::error("E0701", format!("cannot read {what} `{name}`: it is a directory"))
+            .help(format!("give the {what}'s own path, not a directory's")));
+    }
     read_limited(file, &name, limits).map_err(|problem| problem.into_diagnostic(cannot))
 }
 

@@ -89,6 +89,13 @@ fn unreadable_or_unrecognised_profiles_exit_one() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("cannot tell the format"));
+    // A directory is said to be one, not a file of unknown format.
+    warrant()
+        .args(["explain", "tests/fixtures"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("cannot read profile `tests/fixtures`: it is a directory"));
 }
 
 #[test]

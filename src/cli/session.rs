@@ -45,17 +45,19 @@ pub fn evaluate<'k>(
     output: &Output,
 ) -> Result<Evaluation<'k>, ExitStatus> {
     let path = path.display().to_string();
-    let Some(format) = output.input_format().for_path(&path) else {
-        let error = Diagnostic::error("E0605", format!("cannot tell the format of profile `{path}`"))
-            .help("name the file `.yaml`, `.yml` or `.json`, or pass `-` to read standard input");
-        return Err(fail(output, sources, &[error]));
-    };
+    // Read first: a path that is missing or a directory is told so, not
+    // that its format cannot be told.
     let source = if path == "-" {
         limits::read_stdin(output.limits())
     } else {
         limits::read_file(Path::new(&path), "profile", output.limits())
     }
     .map_err(|error| fail(output, sources, &[error]))?;
+    let Some(format) = output.input_format().for_path(&path) else {
+        let error = Diagnostic::error("E0605", format!("cannot tell the format of profile `{path}`"))
+            .help("name the file `.yaml`, `.yml` or `.json`, or pass `-` to read standard input");
+        return Err(fail(output, sources, &[error]));
+    };
     let file = sources.add(source.clone());
     let evaluation = crate::evaluate_profile(kb, file, &source, format, output.today(), output.limits())
         .map_err(|diagnostics| fail(output, sources, &diagnostics))?;
