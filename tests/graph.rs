@@ -424,7 +424,7 @@ fn a_bad_profile_exits_one_with_nothing_on_stdout() {
         .stdout("")
         .stderr(predicate::str::contains("error[E0701]"));
     warrant()
-        .args(["graph", "--profile", "profile.txt"])
+        .args(["graph", "--profile", "README.md"])
         .assert()
         .code(1)
         .stdout("")
