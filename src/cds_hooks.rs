@@ -104,7 +104,7 @@ fn knowledge_base_title(kb: &KnowledgeBase) -> String {
 /// `fhirAuthorization`) are allowed and not used: Warrant reads only what
 /// is prefetched and never calls the FHIR server.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 struct Request {
     hook: String,
     hook_instance: String,
@@ -113,11 +113,15 @@ struct Request {
     prefetch: BTreeMap<String, Value>,
 }
 
+crate::document::mapping_only!(Request, "a CDS Hooks request");
+
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 struct Context {
     patient_id: String,
 }
+
+crate::document::mapping_only!(Context, "the hook's context");
 
 const REQUEST: Vocabulary = Vocabulary {
     code: "E0630",

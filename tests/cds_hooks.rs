@@ -130,6 +130,23 @@ fn only_patient_view_is_answered() {
     assert!(error.contains("patientId"), "{error}");
 }
 
+/// serde_json would read a struct from a list of its fields in order: a
+/// request or its context written as a list is refused, not read by
+/// position.
+#[test]
+fn a_request_written_as_a_list_is_refused() {
+    let kb = person_rules();
+    let as_list = json!(["patient-view", "a", { "patientId": "p1" }]);
+    let error = respond(&kb, &as_list).unwrap_err();
+    assert_eq!(error, "E0630: invalid CDS Hooks request: expected a CDS Hooks request, found a list");
+    let context_as_list = json!({ "hook": "patient-view", "hookInstance": "a", "context": ["p1"] });
+    let error = respond(&kb, &context_as_list).unwrap_err();
+    assert_eq!(
+        error,
+        "E0630: invalid CDS Hooks request: `context`: expected the hook's context, found a list"
+    );
+}
+
 #[test]
 fn discovery_asks_for_each_coded_lab() {
     let kb = person_rules();

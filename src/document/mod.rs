@@ -11,6 +11,42 @@ use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, SourceFile, Span};
 pub use spans::{Duplicate, Field, FieldPath, FieldSpans, Step};
 
+/// Gives a struct a `Deserialize` that reads it from a mapping and nothing
+/// else. serde's derived impls also read a struct from a list of its field
+/// values in order, and serde_json offers them one, so that `["Bob", 54]`
+/// was a profile named Bob aged 54 (serde-rs/serde#1587). The struct derives
+/// `Deserialize` with `#[serde(remote = "Self")]`, which makes the derived
+/// reader an inherent function; this is the trait impl around it, with
+/// `Serialize` forwarded the same way for a struct that derives both.
+macro_rules! mapping_only {
+    ($ty:ty, $expecting:literal) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Mapping;
+                impl<'de> serde::de::Visitor<'de> for Mapping {
+                    type Value = $ty;
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        formatter.write_str($expecting)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$ty, A::Error> {
+                        <$ty>::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                deserializer.deserialize_map(Mapping)
+            }
+        }
+    };
+    ($ty:ty, $expecting:literal, and Serialize) => {
+        $crate::document::mapping_only!($ty, $expecting);
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                <$ty>::serialize(self, serializer)
+            }
+        }
+    };
+}
+pub(crate) use mapping_only;
+
 /// The serialisation a document is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -30,7 +30,7 @@ pub use read::parse;
 
 /// A profile as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -59,6 +59,8 @@ pub struct Profile {
     pub diet: Option<Vec<String>>,
 }
 
+crate::document::mapping_only!(Profile, "a profile", and Serialize);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sex {
@@ -80,7 +82,7 @@ impl Sex {
 
 /// `{ value: 32, unit: ng/mL, date: 2026-10-01 }`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct LabValue {
     pub value: f64,
     pub unit: String,
@@ -91,9 +93,11 @@ pub struct LabValue {
     pub range: Option<[f64; 2]>,
 }
 
+crate::document::mapping_only!(LabValue, "a lab value", and Serialize);
+
 /// `{ name: vitamin_b6, dose: 50, unit: mg, time: morning }`: one daily dose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct SupplementEntry {
     pub name: String,
     pub dose: f64,
@@ -101,6 +105,8 @@ pub struct SupplementEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
 }
+
+crate::document::mapping_only!(SupplementEntry, "a supplement entry", and Serialize);
 
 /// The serialisation a profile is written in.
 pub use crate::document::Format;

@@ -17,7 +17,7 @@ const PROFILE: Vocabulary = Vocabulary {
         ("missing field `unit`", "every lab value and supplement dose needs its unit, e.g. `unit: ng/mL`"),
         (
             "expected a lab value",
-            "give the value and its unit apart, e.g. `ferritin: { value: 32, unit: ng/mL }`",
+            "give the value and the unit as separate named fields, e.g. `ferritin: { value: 32, unit: ng/mL }`",
         ),
         ("expected a sequence", "write a list: `[a, b]`, or one entry a line, each after `- `"),
         (
@@ -31,6 +31,7 @@ const PROFILE: Vocabulary = Vocabulary {
         ("sequence of 2 elements", RANGE_HELP),
         ("array of length 2", RANGE_HELP),
         ("expected a boolean", "write `true` or `false`"),
+        ("expected a profile", FIELDS_HELP),
     ],
 };
 
