@@ -145,7 +145,13 @@ pub fn render(report: &Report, figures: &BTreeMap<String, String>) -> String {
         for (missing, outcomes) in report.test_first_by_missing() {
             let missing: Vec<String> = missing
                 .iter()
-                .map(|m| format!("{} (<code>{}</code>)", text(m.label), text(&m.field)))
+                .map(|m| {
+                    format!(
+                        "{} ({})",
+                        text(m.label),
+                        m.fields_quoted(|f| format!("<code>{}</code>", text(f)))
+                    )
+                })
                 .collect();
             let _ = writeln!(out, "<li>To decide these, give {}:\n<ul>", missing.join("; "));
             for undecided in outcomes {

@@ -54,7 +54,14 @@ pub fn render(report: &Report) -> String {
     for (missing, outcomes) in report.test_first_by_missing() {
         let missing: Vec<String> = missing
             .iter()
-            .map(|m| format!("`{}` ({}, profile field `{}`)", m.input, m.label, m.field))
+            .map(|m| {
+                format!(
+                    "`{}` ({}, profile field {})",
+                    m.input,
+                    m.label,
+                    m.fields_quoted(|f| format!("`{f}`"))
+                )
+            })
             .collect();
         let _ = writeln!(out, "- To decide these, give {}:", missing.join("; "));
         for undecided in outcomes {

@@ -526,8 +526,18 @@ pub struct Undecided<'k> {
 pub struct MissingInput<'k> {
     pub input: &'k str,
     pub label: &'k str,
-    /// Where in a profile it goes, e.g. `labs.ferritin`.
+    /// Where in a profile it goes, e.g. `labs.ferritin`, or `age or
+    /// birth_date` when either will do.
     pub field: String,
+}
+
+impl MissingInput<'_> {
+    /// The profile fields that would give it, any one of them, each written
+    /// by `quote` (in backticks, or as HTML code) and joined with `or`:
+    /// `` `age` or `birth_date` ``.
+    pub fn fields_quoted(&self, quote: impl Fn(&str) -> String) -> String {
+        self.field.split(" or ").map(quote).collect::<Vec<_>>().join(" or ")
+    }
 }
 
 /// A reason being written: its conditions so far, and the derived facts

@@ -73,7 +73,9 @@ pub fn render(report: &Report, colour: bool) -> String {
     for (missing, outcomes) in report.test_first_by_missing() {
         let missing: Vec<String> = missing
             .iter()
-            .map(|m| format!("{} ({}, profile field `{}`)", m.input, m.label, m.field))
+            .map(|m| {
+                format!("{} ({}, profile field {})", m.input, m.label, m.fields_quoted(|f| format!("`{f}`")))
+            })
             .collect();
         out.wrapped(2, "", &format!("To decide these, give {}:", missing.join("; ")));
         for undecided in outcomes {
