@@ -447,8 +447,7 @@ fn yaml_error(file: FileId, source: &SourceFile, error: &serde_yaml::Error) -> D
     // Name the format, not the Rust types that read it.
     let message = message
         .replace("struct RawFile", "a mapping with `cases:`")
-        .replace("struct RawCase", "a case (a mapping with `name:`)")
-        .replace("struct Profile", "a profile (a mapping)");
+        .replace("struct RawCase", "a case (a mapping with `name:`)");
     // serde_yaml starts the message with the path: `cases[0].profile.labs: ...`.
     let (path, said) = match message.split_once(": ") {
         Some((path, said)) if !path.contains(' ') => (path, said),
