@@ -23,6 +23,23 @@ use tower_http::cors::CorsLayer;
 
 use crate::app;
 
+/// A failure to listen, with the address and what to do about it.
+fn cannot_listen(address: SocketAddr, error: std::io::Error) -> std::io::Error {
+    let help = match error.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "; another program listens there: stop it, or choose another `--port`"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "; a port below 1024 needs privileges: choose a `--port` of 1024 or more"
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            "; no interface of this machine has that address: give one of its own with `--bind`"
+        }
+        _ => "",
+    };
+    std::io::Error::new(error.kind(), format!("cannot listen on {address}: {error}{help}"))
+}
+
 pub struct Config {
     pub address: SocketAddr,
     /// For a client to send its headers, and for an answer.
@@ -32,7 +49,8 @@ pub struct Config {
 
 /// Serves until SIGTERM or Ctrl-C, then lets open requests finish.
 pub async fn run(config: Config, state: Arc<app::State>) -> std::io::Result<()> {
-    let listener = TcpListener::bind(config.address).await?;
+    let listener =
+        TcpListener::bind(config.address).await.map_err(|error| cannot_listen(config.address, error))?;
     let address = listener.local_addr()?;
     let timeout = config.timeout;
     let router: Router = app::router(state)

@@ -361,6 +361,21 @@ fn bad_requests_get_a_status_and_a_json_error_that_says_what_to_fix() {
 }
 
 #[test]
+fn a_port_in_use_is_refused_with_the_address_and_what_to_do() {
+    let first = Server::start(&[]);
+    let port = first.address.rsplit(':').next().unwrap();
+    let second = Command::new(env!("CARGO_BIN_EXE_warrant-serve"))
+        .args(["--port", port, "--today", TODAY])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = String::from_utf8(second.stderr).unwrap();
+    let expected = format!("cannot listen on {}: ", first.address);
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(stderr.contains("choose another `--port`"), "{stderr}");
+}
+
+#[test]
 fn slow_and_half_sent_requests_time_out() {
     let server = Server::start(&["--timeout", "1"]);
     // A body announced and never finished: 408.
