@@ -72,10 +72,20 @@ const EVIDENCE: Vocabulary = Vocabulary {
     duplicate_code: "E0505",
     what: "evidence file",
     fields: "remove the field or correct its spelling; the fields are listed in README.md",
-    hints: &[(
-        "invalid type: map, expected a sequence",
-        "an evidence file is a list of records: start each record with `- id: ...`",
-    )],
+    hints: &[
+        (
+            "invalid type: map, expected a sequence",
+            "an evidence file is a list of records: start each record with `- id: ...`",
+        ),
+        (
+            "expected a mapping of identifiers",
+            "give each identifier by its kind, e.g. `ids: { doi: 10.1002/mds.27040, pmid: \"28643901\" }`",
+        ),
+        (
+            "expected a mapping with `text`",
+            "give the article's citation as `as_cited: { text: ..., claim: ... }`",
+        ),
+    ],
 };
 
 /// Loads every evidence file already added to `sources`. Returns every

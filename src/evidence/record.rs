@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A source behind a rule, with an honest account of how the article cited it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct EvidenceRecord {
     pub id: String,
     pub kind: StudyKind,
@@ -54,6 +54,8 @@ pub struct EvidenceRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
 }
+
+crate::document::mapping_only!(EvidenceRecord, "an evidence record", and Serialize);
 
 /// Study design, from strongest to weakest in the usual hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -156,7 +158,7 @@ impl Verification {
 
 /// Public identifiers, each confirmed by the evidence check.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Identifiers {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doi: Option<String>,
@@ -168,6 +170,8 @@ pub struct Identifiers {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration: Option<String>,
 }
+
+crate::document::mapping_only!(Identifiers, "a mapping of identifiers by kind", and Serialize);
 
 impl Identifiers {
     /// `doi:10.1002/mds.27040`, `PMID 28643901`, `PMC5655783`, in that order.
@@ -186,7 +190,7 @@ impl Identifiers {
 
 /// How the source article cited this record, when that differs from the record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct AsCited {
     /// The article's citation, e.g. "The Lancet Neurology, 2011".
     pub text: String,
@@ -194,3 +198,5 @@ pub struct AsCited {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<String>,
 }
+
+crate::document::mapping_only!(AsCited, "a mapping with `text` and, if any, `claim`", and Serialize);
