@@ -470,11 +470,35 @@ fn yaml_error(file: FileId, source: &SourceFile, error: &serde_yaml::Error) -> D
         Some(location) => {
             let at = location.index().min(source.text.len());
             let rest = source.text.get(at..).unwrap_or("");
-            let len = rest.find(['\n', ',', '}', ']']).filter(|&n| n > 0).unwrap_or(rest.len().min(1));
-            diagnostic.primary(Span::new(file, at..at + len), "here")
+            diagnostic.primary(Span::new(file, at..at + value_len(rest)), "here")
         }
         None => diagnostic,
     }
+}
+
+/// How much of `rest` the value at its start takes: a flow list or mapping
+/// (`[1, 2]`, `{ a: 1 }`) up to its closing bracket, anything else up to the
+/// end of its token.
+fn value_len(rest: &str) -> usize {
+    if rest.starts_with(['[', '{']) {
+        let (mut depth, mut quote) = (0usize, None);
+        for (index, c) in rest.char_indices() {
+            match (quote, c) {
+                (Some(open), c) if c == open => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '[' | '{') => depth += 1,
+                (None, ']' | '}') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return index + 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    rest.find(['\n', ',', '}', ']']).filter(|&n| n > 0).unwrap_or(rest.len().min(1))
 }
 
 /// `a/b/../c` -> `a/c`, without touching the file system.
