@@ -8,7 +8,7 @@ use crate::profile::Profile;
 
 /// A test file: `cases:`, and the report date they are evaluated on.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RawFile {
     /// `YYYY-MM-DD`; `--today` (or today) when absent.
     #[serde(default)]
@@ -16,9 +16,11 @@ pub struct RawFile {
     pub cases: Vec<RawCase>,
 }
 
+crate::document::mapping_only!(RawFile, "a mapping with `cases:`");
+
 /// One case as written.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RawCase {
     pub name: String,
     /// The profile, inline.
@@ -40,3 +42,5 @@ pub struct RawCase {
     #[serde(default)]
     pub evidence: BTreeMap<String, Vec<String>>,
 }
+
+crate::document::mapping_only!(RawCase, "a case (a mapping with `name:`)");

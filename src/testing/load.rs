@@ -441,17 +441,13 @@ impl Loader<'_> {
 fn yaml_error(file: FileId, source: &SourceFile, error: &serde_yaml::Error) -> Diagnostic {
     let full = error.to_string();
     let message = match full.find(" at line ") {
-        Some(cut) => full.get(..cut).unwrap_or(&full).to_string(),
-        None => full.clone(),
+        Some(cut) => full.get(..cut).unwrap_or(&full),
+        None => &full,
     };
-    // Name the format, not the Rust types that read it.
-    let message = message
-        .replace("struct RawFile", "a mapping with `cases:`")
-        .replace("struct RawCase", "a case (a mapping with `name:`)");
     // serde_yaml starts the message with the path: `cases[0].profile.labs: ...`.
     let (path, said) = match message.split_once(": ") {
         Some((path, said)) if !path.contains(' ') => (path, said),
-        _ => ("", message.as_str()),
+        _ => ("", message),
     };
     let in_profile = path.split('.').any(|segment| segment == "profile");
     let plain = crate::document::in_plain_words(said);
